@@ -1,0 +1,51 @@
+// Where the system Chromium lives and which flags give it WebGPU.
+// One switch: WEBGPU_ADAPTER=hardware uses the machine's GPU; anything else
+// (the default) forces SwiftShader, the software adapter Chromium ships.
+import { existsSync } from 'node:fs';
+
+const CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/snap/bin/chromium',
+];
+
+/** Path of the Chromium to drive: $CHROMIUM_PATH, else the first usual path that exists. */
+export function chromiumPath() {
+  const fromEnv = process.env.CHROMIUM_PATH;
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) throw new Error(`CHROMIUM_PATH=${fromEnv} does not exist`);
+    return fromEnv;
+  }
+  const found = CANDIDATES.find((p) => existsSync(p));
+  if (!found) {
+    throw new Error(
+      `No Chromium found (looked in ${CANDIDATES.join(', ')}). ` +
+        'Install it (Debian: apt-get install chromium) or set CHROMIUM_PATH.',
+    );
+  }
+  return found;
+}
+
+/** True when WEBGPU_ADAPTER=hardware asks for the real GPU instead of SwiftShader. */
+export function useHardwareAdapter() {
+  return (process.env.WEBGPU_ADAPTER ?? 'swiftshader') === 'hardware';
+}
+
+/** Command-line flags for headless Chromium with WebGPU on a closed network. */
+export function chromiumArgs() {
+  const args = [
+    '--enable-unsafe-webgpu',
+    '--enable-features=Vulkan',
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+    '--disable-dev-shm-usage',
+  ];
+  if (!useHardwareAdapter()) args.push('--use-webgpu-adapter=swiftshader');
+  return args;
+}

@@ -1,0 +1,94 @@
+// Device acquisition and the errors a device can raise.
+//
+// A `Gpu` wraps one GPUDevice: either one we requested or one the host app
+// passed in (then we never destroy it). Loss and uncaptured errors are surfaced
+// to the caller through callbacks; they are never swallowed.
+
+export interface GpuOptions {
+  /** Use this device (e.g. the host app's). The library will not destroy it. */
+  device?: GPUDevice;
+  powerPreference?: GPUPowerPreference;
+  /** Wrap pipeline creation and submits in error scopes so failures name the kernel. */
+  debug?: boolean;
+  /** Called once if the device is lost (not called for our own destroy()). */
+  onDeviceLost?: (info: GPUDeviceLostInfo) => void;
+  /** Called for every uncaptured WebGPU error. Default: console.error. */
+  onUncapturedError?: (error: GPUError) => void;
+}
+
+export class WebGpuUnavailableError extends Error {
+  override name = 'WebGpuUnavailableError';
+}
+
+export interface Gpu {
+  readonly device: GPUDevice;
+  readonly limits: GPUSupportedLimits;
+  readonly debug: boolean;
+  /** Resolves when the device is lost, for any reason. */
+  readonly lost: Promise<GPUDeviceLostInfo>;
+  /** True once the device has been lost or destroyed. */
+  isLost(): boolean;
+  /** Destroys the device if we created it; a host app's device is left alone. */
+  destroy(): void;
+}
+
+/** Acquire a WebGPU device, or adopt the one in `options.device`. */
+export async function acquireGpu(options: GpuOptions = {}): Promise<Gpu> {
+  let device = options.device;
+  const owns = !device;
+  if (!device) {
+    if (typeof navigator === 'undefined' || !navigator.gpu) {
+      throw new WebGpuUnavailableError(
+        'WebGPU is not available: navigator.gpu is undefined. Use a browser with WebGPU ' +
+          '(Chrome/Edge 113+, or Chromium with --enable-unsafe-webgpu) on a secure (https or localhost) page.',
+      );
+    }
+    const adapter = await navigator.gpu.requestAdapter({ powerPreference: options.powerPreference });
+    if (!adapter) {
+      throw new WebGpuUnavailableError('WebGPU is present but no GPU adapter was found (requestAdapter returned null).');
+    }
+    // Ask for the adapter's storage limits: weight matrices of wide layers exceed the defaults.
+    const want = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxStorageBuffersPerShaderStage'] as const;
+    const requiredLimits: Record<string, number> = {};
+    for (const k of want) requiredLimits[k] = adapter.limits[k];
+    device = await adapter.requestDevice({ requiredLimits, label: 'webgpu-autoencoders' });
+  }
+  const dev = device;
+  let lost = false;
+  let destroyedByUs = false;
+  const lostPromise = dev.lost.then((info) => {
+    lost = true;
+    if (!destroyedByUs) options.onDeviceLost?.(info);
+    return info;
+  });
+  const onError = options.onUncapturedError ?? ((e: GPUError) => console.error(`WebGPU error: ${e.message}`));
+  dev.addEventListener('uncapturederror', (ev) => onError((ev as GPUUncapturedErrorEvent).error));
+  return {
+    device: dev,
+    limits: dev.limits,
+    debug: options.debug ?? false,
+    lost: lostPromise,
+    isLost: () => lost,
+    destroy() {
+      if (owns && !lost) {
+        destroyedByUs = true;
+        dev.destroy();
+      }
+    },
+  };
+}
+
+/**
+ * Run `fn` inside validation + out-of-memory error scopes and throw an Error that
+ * names `what` if either scope caught something.
+ */
+export async function withErrorScope<T>(device: GPUDevice, what: string, fn: () => T): Promise<T> {
+  device.pushErrorScope('out-of-memory');
+  device.pushErrorScope('validation');
+  const result = fn();
+  const validation = await device.popErrorScope();
+  const oom = await device.popErrorScope();
+  const err = validation ?? oom;
+  if (err) throw new Error(`WebGPU ${validation ? 'validation' : 'out-of-memory'} error in ${what}: ${err.message}`);
+  return result;
+}

@@ -1,0 +1,56 @@
+// Shared set-up for GPU tests: one debug device per test file, a kernel context,
+// and upload / read helpers.
+import { acquireGpu, BufferArena, PipelineCache, readFloats, type Gpu, type KernelContext } from '../../src/gpu';
+
+export interface TestGpu extends KernelContext {
+  gpu: Gpu;
+  upload(label: string, data: Float32Array | Uint32Array): GPUBuffer;
+  read(buffer: GPUBuffer, count: number): Promise<Float32Array>;
+}
+
+export async function testGpu(): Promise<TestGpu> {
+  const gpu = await acquireGpu({ debug: true, onUncapturedError: (e) => { throw new Error(e.message); } });
+  const cache = new PipelineCache(gpu.device, true);
+  const arena = new BufferArena(gpu.device, 'test');
+  return {
+    gpu,
+    device: gpu.device,
+    cache,
+    arena,
+    upload: (label, data) => arena.storage(label, data),
+    read: (buffer, count) => readFloats(gpu.device, buffer, count),
+  };
+}
+
+/** Deterministic pseudo-random floats in [lo, hi) for test inputs (mulberry32). */
+export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const r = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    out[i] = lo + (hi - lo) * r;
+  }
+  return out;
+}
+
+/** Largest |a-b| / (atol + rtol*|b|) — ≤ 1 means within tolerance. Also returns max abs diff. */
+export function compare(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number) {
+  if (actual.length !== expected.length) throw new Error(`length ${actual.length} != ${expected.length}`);
+  let worst = 0;
+  let maxAbs = 0;
+  let at = -1;
+  for (let i = 0; i < expected.length; i++) {
+    const d = Math.abs(actual[i] - expected[i]);
+    if (!(d <= maxAbs)) maxAbs = Number.isNaN(d) ? Infinity : Math.max(maxAbs, d);
+    const r = d / (atol + rtol * Math.abs(expected[i]));
+    if (!(r <= worst)) {
+      worst = Number.isNaN(r) ? Infinity : r;
+      at = i;
+    }
+  }
+  return { worst, maxAbs, at };
+}
