@@ -1,0 +1,64 @@
+// Where each parameter tensor lives in the model's one flat parameter buffer.
+// Tensors are named like a PyTorch state_dict and start at multiples of 64
+// floats (256 bytes, WebGPU's minimum storage-buffer offset alignment), so each
+// can be bound on its own; gradients and optimizer state share the layout.
+import type { BufferSlice } from '../gpu/arena';
+import type { ResolvedConfig } from './config';
+
+export const TENSOR_ALIGN_FLOATS = 64;
+
+export interface TensorSpec {
+  name: string;
+  shape: number[];
+  /** First float of the tensor in the flat buffer. */
+  offset: number;
+  /** Number of floats. */
+  size: number;
+  /** Weights get weight decay; biases do not. */
+  kind: 'weight' | 'bias';
+}
+
+export class ParameterLayout {
+  readonly tensors: readonly TensorSpec[];
+  /** Floats in the flat buffer, a multiple of 64 (so also of 4, for vec4 updates). */
+  readonly totalFloats: number;
+
+  constructor(specs: ReadonlyArray<Pick<TensorSpec, 'name' | 'shape' | 'kind'>>) {
+    let offset = 0;
+    this.tensors = specs.map((s) => {
+      const size = s.shape.reduce((a, b) => a * b, 1);
+      const t = { ...s, offset, size };
+      offset += Math.ceil(size / TENSOR_ALIGN_FLOATS) * TENSOR_ALIGN_FLOATS;
+      return t;
+    });
+    this.totalFloats = Math.max(offset, TENSOR_ALIGN_FLOATS);
+  }
+
+  get(name: string): TensorSpec {
+    const t = this.tensors.find((x) => x.name === name);
+    if (!t) throw new Error(`no parameter '${name}' (have: ${this.tensors.map((x) => x.name).join(', ')})`);
+    return t;
+  }
+
+  has(name: string): boolean {
+    return this.tensors.some((x) => x.name === name);
+  }
+
+  /** The tensor as a bindable slice of `buffer` (a params, grads or state buffer). */
+  slice(buffer: GPUBuffer, name: string): BufferSlice {
+    const t = this.get(name);
+    return { buffer, offset: t.offset * 4, size: t.size * 4 };
+  }
+}
+
+/** The single-layer autoencoder's tensors: encoder W [H, D], b [H]; decoder W* [D, H] (absent when tied), c [D]. */
+export function autoencoderLayout(c: Pick<ResolvedConfig, 'inputSize' | 'hiddenSize' | 'tiedWeights'>): ParameterLayout {
+  const D = c.inputSize;
+  const H = c.hiddenSize;
+  return new ParameterLayout([
+    { name: 'encoder.0.weight', shape: [H, D], kind: 'weight' },
+    { name: 'encoder.0.bias', shape: [H], kind: 'bias' },
+    ...(c.tiedWeights ? [] : [{ name: 'decoder.0.weight', shape: [D, H], kind: 'weight' as const }]),
+    { name: 'decoder.0.bias', shape: [D], kind: 'bias' },
+  ]);
+}
