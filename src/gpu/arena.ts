@@ -16,9 +16,16 @@ export function liveGpuMemory(): { buffers: number; bytes: number } {
   return { ...tally };
 }
 
-export const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-export const UNIFORM = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
-export const READBACK = GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST;
+// GPUBufferUsage flag values from the WebGPU spec, as literals so this module also
+// loads where the GPU globals do not exist (Node unit tests of the trainer's logic).
+const MAP_READ = 0x0001;
+const COPY_SRC = 0x0004;
+const COPY_DST = 0x0008;
+const UNIFORM_USAGE = 0x0040;
+const STORAGE_USAGE = 0x0080;
+export const STORAGE = STORAGE_USAGE | COPY_SRC | COPY_DST;
+export const UNIFORM = UNIFORM_USAGE | COPY_DST;
+export const READBACK = MAP_READ | COPY_DST;
 
 export class BufferArena {
   private readonly buffers = new Set<GPUBuffer>();
@@ -95,17 +102,17 @@ export function whole(buffer: GPUBuffer): BufferSlice {
 }
 
 /** Read a slice back as a Float32Array (asynchronous; for tests, metrics and saving). */
-export async function readFloats(device: GPUDevice, src: BufferSlice | GPUBuffer, count?: number): Promise<Float32Array> {
+export async function readFloats(device: GPUDevice, src: BufferSlice | GPUBuffer, count?: number): Promise<Float32Array<ArrayBuffer>> {
   const bytes = await readBytes(device, src, count === undefined ? undefined : count * 4);
   return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
 }
 
-export async function readU32(device: GPUDevice, src: BufferSlice | GPUBuffer, count?: number): Promise<Uint32Array> {
+export async function readU32(device: GPUDevice, src: BufferSlice | GPUBuffer, count?: number): Promise<Uint32Array<ArrayBuffer>> {
   const bytes = await readBytes(device, src, count === undefined ? undefined : count * 4);
   return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
 }
 
-async function readBytes(device: GPUDevice, src: BufferSlice | GPUBuffer, size?: number): Promise<Uint8Array> {
+async function readBytes(device: GPUDevice, src: BufferSlice | GPUBuffer, size?: number): Promise<Uint8Array<ArrayBuffer>> {
   const slice = 'buffer' in src ? src : whole(src);
   const n = size ?? slice.size;
   const padded = Math.ceil(n / 4) * 4;

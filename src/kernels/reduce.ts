@@ -1,0 +1,111 @@
+// Reductions (shaders/reduce.wgsl): column sums for bias gradients, and the
+// loss log, a GPU buffer of f32 with LOSS_LOG_STRIDE components per step slot.
+import familyWgsl from '../../shaders/reduce.wgsl?raw';
+import stepWgsl from '../../shaders/common/step.wgsl?raw';
+import type { KernelContext } from '../gpu/context';
+import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
+import { packUniform } from '../gpu/uniforms';
+import { requireCount, requireFloats, requireNoAliasing, workgroupGrid } from './activation';
+
+const CODE = stepWgsl + familyWgsl;
+const COL_TILE = 64; // columns per workgroup in column_sum
+
+/** Floats per step slot of the loss log. */
+export const LOSS_LOG_STRIDE = 8;
+/** Components of a loss-log slot. */
+export const LOSS_COMPONENT = { reconstruction: 0, weightDecay: 1, l1: 2, klSparsity: 3, contractive: 4, vaeKl: 5 } as const;
+
+export interface ColumnSumArgs {
+  /** [rows, cols]. */
+  input: Resource;
+  /** [cols], written (or added to when `accumulate`). */
+  output: Resource;
+  rows: number;
+  cols: number;
+  /** out[j] += Σ instead of out[j] = Σ. Default false. */
+  accumulate?: boolean;
+  label?: string;
+  /** Testing: most workgroups per grid row (default: maxComputeWorkgroupsPerDimension). */
+  gridWidth?: number;
+}
+
+/** out[j] (= or +=) Σ_{r < rows} in[r, j]: bias gradients from a [B, F] gradient. */
+export function columnSumDispatch(ctx: KernelContext, args: ColumnSumArgs): Dispatch {
+  const accumulate = args.accumulate ?? false;
+  const label = args.label ?? `column_sum${accumulate ? '(accumulate)' : ''}`;
+  requireCount(label, 'rows', args.rows);
+  requireCount(label, 'cols', args.cols);
+  if (typeof accumulate !== 'boolean') throw new Error(`${label}: accumulate must be a boolean, got ${String(accumulate)}`);
+  requireFloats(label, 'input', args.input, args.rows * args.cols);
+  requireFloats(label, 'output', args.output, args.cols);
+  requireNoAliasing(label, [['output', args.output]], [['input', args.input]]);
+  const spec: KernelSpec = {
+    name: 'column_sum',
+    code: CODE,
+    entryPoint: 'column_sum',
+    bindings: ['uniform', 'read', 'rw'],
+    constants: { ACCUMULATE: accumulate ? 1 : 0 },
+  };
+  const params = ctx.arena.uniform(
+    `${label}/params`,
+    packUniform([
+      ['u32', args.rows],
+      ['u32', args.cols],
+    ]),
+  );
+  const grid = workgroupGrid(ctx, Math.ceil(args.cols / COL_TILE), label, args.gridWidth);
+  return makeDispatch(ctx.cache, spec, [params, args.input, args.output], grid, label);
+}
+
+export interface LossLogArgs {
+  /** The values to sum, e.g. per-row losses [B]. */
+  values: Resource;
+  count: number;
+  /** The loss log (f32, LOSS_LOG_STRIDE per slot), read and written. */
+  log: Resource;
+  /** The Step uniform (loss_slot, inv_rows). */
+  step: GPUBuffer;
+  /** Which component of the slot, 0..LOSS_LOG_STRIDE-1 (see LOSS_COMPONENT). */
+  component: number;
+  /** Multiplies the sum. Default 1. */
+  scale?: number;
+  /** Also multiply by step.inv_rows (a mean over the batch's valid rows). Default false. */
+  perSample?: boolean;
+  label?: string;
+}
+
+/**
+ * log[step.loss_slot·8 + component] += scale · (perSample ? inv_rows : 1) · Σ_{i<count} values[i],
+ * one workgroup with a tree reduction. The trainer clears the slot each step.
+ */
+export function lossLogDispatch(ctx: KernelContext, args: LossLogArgs): Dispatch {
+  const scale = args.scale ?? 1;
+  const perSample = args.perSample ?? false;
+  const label = args.label ?? `loss_log(component ${args.component})`;
+  requireCount(label, 'count', args.count);
+  if (!Number.isInteger(args.component) || args.component < 0 || args.component >= LOSS_LOG_STRIDE) {
+    throw new Error(`${label}: component must be an integer in 0..${LOSS_LOG_STRIDE - 1} (see LOSS_COMPONENT), got ${args.component}`);
+  }
+  if (typeof scale !== 'number' || !Number.isFinite(scale)) throw new Error(`${label}: scale must be a finite number, got ${String(scale)}`);
+  if (typeof perSample !== 'boolean') throw new Error(`${label}: perSample must be a boolean, got ${String(perSample)}`);
+  if (!(args.step instanceof GPUBuffer)) throw new Error(`${label}: step must be the Step uniform GPUBuffer`);
+  requireFloats(label, 'values', args.values, args.count);
+  requireFloats(label, 'log', args.log, LOSS_LOG_STRIDE);
+  requireNoAliasing(label, [['log', args.log]], [['values', args.values]]);
+  const spec: KernelSpec = {
+    name: 'loss_log',
+    code: CODE,
+    entryPoint: 'loss_log',
+    bindings: ['uniform', 'uniform', 'read', 'rw'],
+    constants: { PER_SAMPLE: perSample ? 1 : 0 },
+  };
+  const params = ctx.arena.uniform(
+    `${label}/params`,
+    packUniform([
+      ['u32', args.count],
+      ['u32', args.component],
+      ['f32', scale],
+    ]),
+  );
+  return makeDispatch(ctx.cache, spec, [params, args.step, args.values, args.log], [1], label);
+}

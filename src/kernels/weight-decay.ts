@@ -1,0 +1,63 @@
+// Weight decay on one weight tensor (shaders/weight_decay.wgsl): the penalty
+// λ·Σ w² adds 2λ·w to the gradient in place, and its value goes into the loss
+// log component LOSS_COMPONENT.weightDecay of step.loss_slot. One workgroup.
+import familyWgsl from '../../shaders/weight_decay.wgsl?raw';
+import stepWgsl from '../../shaders/common/step.wgsl?raw';
+import type { KernelContext } from '../gpu/context';
+import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
+import { packUniform } from '../gpu/uniforms';
+import { requireCount, requireFloats, requireNoAliasing } from './activation';
+import { LOSS_LOG_STRIDE } from './reduce';
+
+const CODE = stepWgsl + familyWgsl;
+
+export interface WeightDecayArgs {
+  /** w [count] (read). */
+  weights: Resource;
+  /** ∂L/∂w [count], added to in place. */
+  grads: Resource;
+  count: number;
+  /** λ ≥ 0. */
+  lambda: number;
+  /** The loss log (read and written). */
+  log: Resource;
+  /** The Step uniform (loss_slot). */
+  step: GPUBuffer;
+  label?: string;
+}
+
+/** grads[i] += 2λ·w[i];  log[slot·8 + weightDecay] += λ·Σ w². */
+export function weightDecayDispatch(ctx: KernelContext, args: WeightDecayArgs): Dispatch {
+  const label = args.label ?? 'weight_decay';
+  requireCount(label, 'count', args.count);
+  if (typeof args.lambda !== 'number' || !Number.isFinite(args.lambda) || args.lambda < 0) {
+    throw new Error(`${label}: lambda must be a finite number ≥ 0, got ${String(args.lambda)}`);
+  }
+  if (!(args.step instanceof GPUBuffer)) throw new Error(`${label}: step must be the Step uniform GPUBuffer`);
+  requireFloats(label, 'weights', args.weights, args.count);
+  requireFloats(label, 'grads', args.grads, args.count);
+  requireFloats(label, 'log', args.log, LOSS_LOG_STRIDE);
+  requireNoAliasing(
+    label,
+    [
+      ['grads', args.grads],
+      ['log', args.log],
+    ],
+    [['weights', args.weights]],
+  );
+  const spec: KernelSpec = {
+    name: 'weight_decay',
+    code: CODE,
+    entryPoint: 'weight_decay',
+    bindings: ['uniform', 'uniform', 'read', 'rw', 'rw'],
+  };
+  const params = ctx.arena.uniform(
+    `${label}/params`,
+    packUniform([
+      ['u32', args.count],
+      ['f32', args.lambda],
+      ['f32', 2 * args.lambda], // rounded once from float64
+    ]),
+  );
+  return makeDispatch(ctx.cache, spec, [params, args.step, args.weights, args.grads, args.log], [1], label);
+}

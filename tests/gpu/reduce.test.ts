@@ -1,0 +1,128 @@
+// Column sums and the loss log vs the float64 references.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { packStep, runDispatches, stepValues } from '../../src/gpu';
+import { columnSumDispatch, LOSS_COMPONENT, LOSS_LOG_STRIDE, lossLogDispatch } from '../../src/kernels/reduce';
+import { columnSumRef, lossLogIncrementRef } from '../../src/reference/reduce';
+import { compare, randomArray, testGpu, type TestGpu } from './helpers';
+
+let t: TestGpu;
+beforeAll(async () => {
+  t = await testGpu();
+});
+afterAll(() => {
+  t.arena.dispose();
+  t.gpu.destroy();
+});
+
+const U = 2 ** -24; // f32 unit roundoff
+
+/** Multiples of 1/64 in [−1, 1]: every partial sum of a few thousand of them is exact in f32. */
+function dyadic(n: number, seed: number): Float32Array {
+  return Float32Array.from(randomArray(n, seed, -1, 1), (v) => Math.round(v * 64) / 64);
+}
+
+describe('columnSumDispatch', () => {
+  // [rows, cols, gridWidth?]: 1×1; odd; cols one past the 64-column tile; more
+  // rows than the 4 row lanes; 200 columns on a grid 2 wide (4 tiles → 2×2).
+  const SHAPES: [number, number, number?][] = [
+    [1, 1],
+    [3, 5],
+    [2, 65],
+    [257, 3],
+    [64, 1000],
+    [7, 200, 2],
+  ];
+  for (const [rows, cols, gridWidth] of SHAPES) {
+    for (const accumulate of [false, true]) {
+      test(`${rows}×${cols}${accumulate ? ' accumulate' : ''}${gridWidth ? ` grid width ${gridWidth}` : ''}`, async () => {
+        // Exact arithmetic: inputs are multiples of 2^-6 with |x| ≤ 1 and every partial
+        // sum stays below 2^17, so any summation order is exact in f32 (24-bit mantissa):
+        // the GPU must match the reference bit for bit.
+        const data = dyadic(rows * cols, rows * 31 + cols);
+        const initial = dyadic(cols, cols + 5).map((v) => v * 8);
+        const input = t.upload('in', data);
+        const output = t.upload('out', new Float32Array([...initial, 7, 7]));
+        await runDispatches(t.device, [columnSumDispatch(t, { input, output, rows, cols, accumulate, gridWidth })], true);
+        const got = await t.read(output, cols + 2);
+        const want = columnSumRef(data, rows, cols, accumulate ? initial : undefined);
+        const c = compare(got.subarray(0, cols), want, 0, 0);
+        console.log(`column sum ${rows}×${cols}${accumulate ? ' +=' : ''}: max |diff| ${c.maxAbs}`);
+        expect(c.maxAbs).toBe(0);
+        expect(Array.from(got.subarray(cols))).toEqual([7, 7]); // nothing written past cols
+      });
+    }
+  }
+
+  test('random data within the f32 summation bound', async () => {
+    const rows = 300;
+    const cols = 130;
+    const data = randomArray(rows * cols, 99, -1, 1);
+    const input = t.upload('in', data);
+    const output = t.upload('out', new Float32Array(cols));
+    await runDispatches(t.device, [columnSumDispatch(t, { input, output, rows, cols })], true);
+    const got = await t.read(output, cols);
+    const want = columnSumRef(data, rows, cols);
+    // Each of the 4 lanes adds ⌈rows/4⌉ values in sequence, then 2 more levels: the
+    // classical bound is (⌈rows/4⌉ + 2)·u·Σ|x|, with Σ|x| ≤ rows.
+    const atol = (Math.ceil(rows / 4) + 2) * U * rows;
+    const c = compare(got, want, 0, atol);
+    console.log(`column sum random ${rows}×${cols}: max |diff| ${c.maxAbs.toExponential(2)} (bound ${atol.toExponential(2)})`);
+    expect(c.worst).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('lossLogDispatch', () => {
+  const SLOT = 3;
+  const logInit = () => Float32Array.from({ length: 5 * LOSS_LOG_STRIDE }, (_, i) => i / 4); // recognisable, exact
+
+  for (const count of [1, 5, 257, 1000, 70001]) {
+    for (const perSample of [false, true]) {
+      test(`count ${count}${perSample ? ' per sample' : ''}`, async () => {
+        // Exact again: multiples of 2^-6, |Σ| ≤ 70001 < 2^17; scale 0.5 and inv_rows 1/4 are powers of 2.
+        const values = dyadic(count, count);
+        const validRows = 4;
+        const component = LOSS_COMPONENT.klSparsity;
+        const step = t.arena.uniform('step', new Uint8Array(packStep(stepValues({ validRows, lossSlot: SLOT }))));
+        const init = logInit();
+        const log = t.upload('log', init);
+        const valuesBuf = t.upload('values', values);
+        await runDispatches(t.device, [lossLogDispatch(t, { values: valuesBuf, count, log, step, component, scale: 0.5, perSample })], true);
+        const got = await t.read(log, init.length);
+        const want = Float64Array.from(init);
+        want[SLOT * LOSS_LOG_STRIDE + component] += lossLogIncrementRef(values, count, 0.5, perSample, validRows);
+        const c = compare(got, want, 0, 0);
+        console.log(`loss log count ${count}: got ${got[SLOT * LOSS_LOG_STRIDE + component]}, max |diff| ${c.maxAbs}`);
+        expect(c.maxAbs).toBe(0); // and every other entry of the log is untouched
+      });
+    }
+  }
+
+  test('random values, inv_rows = 1/3, two dispatches accumulate', async () => {
+    const count = 5000;
+    const values = randomArray(count, 5, 0, 2);
+    const step = t.arena.uniform('step', new Uint8Array(packStep(stepValues({ validRows: 3, lossSlot: 0 }))));
+    const log = t.upload('log', new Float32Array(LOSS_LOG_STRIDE));
+    const valuesBuf = t.upload('values', values);
+    const d = lossLogDispatch(t, { values: valuesBuf, count, log, step, component: LOSS_COMPONENT.reconstruction, perSample: true });
+    await runDispatches(t.device, [d, d], true);
+    const got = await t.read(log, LOSS_LOG_STRIDE);
+    const want = 2 * lossLogIncrementRef(values, count, 1, true, 3);
+    // Positive values: each thread adds ⌈5000/256⌉ = 20 in sequence, 8 tree levels, then
+    // ×scale, ×inv_rows (rounded) and the += (3 roundings): rtol (20 + 8 + 4)·u ≈ 1.9e-6.
+    const rtol = (Math.ceil(count / 256) + 8 + 4) * U;
+    const c = compare([got[0]], [want], rtol, 0);
+    console.log(`loss log random: got ${got[0]} want ${want} rel ${(c.maxAbs / want).toExponential(2)} (bound ${rtol.toExponential(2)})`);
+    expect(c.worst).toBeLessThanOrEqual(1);
+    expect(Array.from(got.subarray(1))).toEqual(new Array(LOSS_LOG_STRIDE - 1).fill(0));
+  });
+
+  test('argument errors name the problem', () => {
+    const b = t.upload('b', new Float32Array(8));
+    const step = t.arena.uniform('step', new Uint8Array(packStep(stepValues({ validRows: 1 }))));
+    expect(() => lossLogDispatch(t, { values: b, count: 4, log: b, step, component: 0 })).toThrow(/same GPUBuffer/);
+    const log = t.upload('log', new Float32Array(8));
+    expect(() => lossLogDispatch(t, { values: b, count: 4, log, step, component: 8 })).toThrow(/component must be an integer in 0..7/);
+    expect(() => lossLogDispatch(t, { values: b, count: 4, log, step, component: 0, scale: NaN })).toThrow(/scale must be a finite number/);
+    expect(() => columnSumDispatch(t, { input: b, output: log, rows: 3, cols: 3 })).toThrow(/input holds 8 floats .* but 9 are needed/);
+  });
+});
