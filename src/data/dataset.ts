@@ -1,0 +1,76 @@
+// A data set resident on the GPU, read by the gather kernel (shaders/gather.wgsl).
+// u8 data (pixels) is stored packed, 4 bytes per u32 word, little-endian, and
+// stands for value = byte / 255; f32 data is stored as is.
+import { STORAGE, type BufferArena } from '../gpu/arena';
+
+export interface GpuDataset {
+  readonly count: number;
+  readonly features: number;
+  readonly format: 'u8' | 'f32';
+  readonly buffer: GPUBuffer;
+  readonly labels?: Uint8Array;
+  /** The CPU copy (the array passed in, not copied): for references and analysis. */
+  readonly host: Uint8Array | Float32Array;
+}
+
+export interface DatasetSource {
+  data: Uint8Array | Float32Array;
+  features: number;
+  /** Default: data.length / features. */
+  count?: number;
+  labels?: Uint8Array;
+  label?: string;
+}
+
+export function uploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, source: DatasetSource): GpuDataset {
+  const label = source.label ?? 'dataset';
+  const { data, features } = source;
+  if (!(data instanceof Uint8Array) && !(data instanceof Float32Array)) {
+    throw new Error(`uploadDataset(${label}): data must be a Uint8Array (pixels 0..255) or a Float32Array`);
+  }
+  if (!Number.isInteger(features) || features < 1) {
+    throw new Error(`uploadDataset(${label}): features must be a positive integer, got ${features}`);
+  }
+  const count = source.count ?? data.length / features;
+  if (!Number.isInteger(count) || count < 1) {
+    throw new Error(
+      `uploadDataset(${label}): count must be a positive integer, got ${count}` +
+        (source.count === undefined ? ` (data.length ${data.length} / features ${features})` : ''),
+    );
+  }
+  if (data.length !== count * features) {
+    throw new Error(
+      `uploadDataset(${label}): data has ${data.length} values but count×features = ${count}×${features} = ${count * features}`,
+    );
+  }
+  if (data instanceof Float32Array) {
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) {
+        throw new Error(`uploadDataset(${label}): value ${data[i]} at sample ${Math.floor(i / features)}, feature ${i % features} is not finite`);
+      }
+    }
+  }
+  if (source.labels !== undefined && source.labels.length !== count) {
+    throw new Error(`uploadDataset(${label}): ${source.labels.length} labels for ${count} samples`);
+  }
+  const bytes = Math.ceil(data.byteLength / 4) * 4; // u8: packed 4 per u32 word
+  const limits = ctx.device.limits;
+  if (bytes > limits.maxStorageBufferBindingSize) {
+    throw new Error(
+      `uploadDataset(${label}): ${bytes} bytes exceed the device's maxStorageBufferBindingSize (${limits.maxStorageBufferBindingSize}); ` +
+        'use fewer samples or u8 data',
+    );
+  }
+  if (bytes > limits.maxBufferSize) {
+    throw new Error(`uploadDataset(${label}): ${bytes} bytes exceed the device's maxBufferSize (${limits.maxBufferSize})`);
+  }
+  const buffer = ctx.arena.create(label, bytes, STORAGE, data);
+  return {
+    count,
+    features,
+    format: data instanceof Uint8Array ? 'u8' : 'f32',
+    buffer,
+    labels: source.labels,
+    host: data,
+  };
+}
