@@ -1,0 +1,153 @@
+// Builders for the contractive-penalty kernels (shaders/contractive.wgsl).
+// One step of the penalty of a layer h = g(X·Wᵀ + b), W [hidden, inputs]:
+//   1. rowNormsSqDispatch:      s_j = Σ_i W_ji²
+//   2. contractiveTermsDispatch: u [rows, hidden], rowScale [hidden], rowJacSq [rows]
+//   3. the caller: dW += uᵀ·X (TN matmul, accumulate), db += column sums of u
+//      (for relu and linear u = 0 and both can be skipped)
+//   4. addScaledRowsDispatch:   dW_ji += rowScale_j · W_ji
+// Loss: λ · step.inv_rows · Σ_r rowJacSq[r]. rowJacSq[r] = ‖J_r‖²_F is also the
+// analysis metric: mean ‖J_r‖_F = mean over valid rows of sqrt(rowJacSq[r]).
+import stepWgsl from '../../shaders/common/step.wgsl?raw';
+import contractiveWgsl from '../../shaders/contractive.wgsl?raw';
+import { groups, makeDispatch, packUniform, STEP_BYTES, type Dispatch, type KernelContext, type KernelSpec, type Resource } from '../gpu';
+import { ACTIVATION_CODE, ACTIVATION_WGSL, ACTIVATIONS, isActivation, type Activation } from './activations';
+
+const CODE = ACTIVATION_WGSL + stepWgsl + contractiveWgsl;
+
+export interface RowNormsSqArgs {
+  /** [hidden, inputs] weights W (read). */
+  w: Resource;
+  /** [hidden] out: s_j = Σ_i W_ji². */
+  s: Resource;
+  hidden: number;
+  inputs: number;
+  label?: string;
+}
+
+/** Squared norms of the rows of W. Grid: one workgroup per row. */
+export function rowNormsSqDispatch(ctx: KernelContext, args: RowNormsSqArgs): Dispatch {
+  const label = args.label ?? 'row_norms_sq';
+  const { hidden, inputs } = args;
+  checkDim(label, 'hidden', hidden);
+  checkDim(label, 'inputs', inputs);
+  checkResource(ctx, label, 'w', args.w, hidden * inputs);
+  checkResource(ctx, label, 's', args.s, hidden);
+  checkDistinct(label, { w: args.w, s: args.s });
+  const params = uniform(ctx, label, 0, hidden, inputs, 0);
+  const spec: KernelSpec = { name: 'row_norms_sq', code: CODE, entryPoint: 'row_norms_sq', bindings: ['uniform', 'read', 'rw'] };
+  return makeDispatch(ctx.cache, spec, [params, args.w, args.s], [hidden], label);
+}
+
+export interface ContractiveTermsArgs {
+  /** [rows, hidden] activations h = g(a) (read). */
+  h: Resource;
+  /** [hidden] s from rowNormsSqDispatch (read). */
+  s: Resource;
+  /** [rows, hidden] out: u_rj = λ/V·s_j·2g'g'' (0 for padding rows). */
+  u: Resource;
+  /** [hidden] out: rowScale_j = λ/V·Σ_{r<V} 2g'². */
+  rowScale: Resource;
+  /** [rows] out: ‖J_r‖²_F = Σ_j g'² s_j (0 for padding rows). */
+  rowJacSq: Resource;
+  rows: number;
+  hidden: number;
+  activation: Activation;
+  /** λ ≥ 0. */
+  lambda: number;
+  step: GPUBuffer;
+  label?: string;
+}
+
+/** u, rowScale and per-row ‖J_r‖²_F. Grid: rows + ⌈hidden/64⌉ workgroups (row and column roles). */
+export function contractiveTermsDispatch(ctx: KernelContext, args: ContractiveTermsArgs): Dispatch {
+  const label = args.label ?? 'contractive_terms';
+  const { rows, hidden } = args;
+  checkDim(label, 'rows', rows);
+  checkDim(label, 'hidden', hidden);
+  if (!isActivation(args.activation)) throw new Error(`${label}: activation must be one of ${ACTIVATIONS.join(', ')}, got ${String(args.activation)}`);
+  if (!Number.isFinite(args.lambda) || args.lambda < 0) throw new Error(`${label}: lambda must be a finite number ≥ 0, got ${args.lambda}`);
+  checkStep(label, args.step);
+  checkResource(ctx, label, 'h', args.h, rows * hidden);
+  checkResource(ctx, label, 's', args.s, hidden);
+  checkResource(ctx, label, 'u', args.u, rows * hidden);
+  checkResource(ctx, label, 'rowScale', args.rowScale, hidden);
+  checkResource(ctx, label, 'rowJacSq', args.rowJacSq, rows);
+  checkDistinct(label, { h: args.h, s: args.s, u: args.u, rowScale: args.rowScale, rowJacSq: args.rowJacSq });
+  const params = uniform(ctx, label, rows, hidden, 0, args.lambda);
+  const spec: KernelSpec = {
+    name: 'contractive_terms',
+    code: CODE,
+    entryPoint: 'contractive_terms',
+    bindings: ['uniform', 'uniform', 'read', 'read', 'rw', 'rw', 'rw'],
+    constants: { ACT: ACTIVATION_CODE[args.activation] },
+  };
+  const resources = [params, args.step, args.h, args.s, args.u, args.rowScale, args.rowJacSq];
+  return makeDispatch(ctx.cache, spec, resources, [rows + groups(hidden, 64)], label);
+}
+
+export interface AddScaledRowsArgs {
+  /** [hidden, inputs] weights W (read). */
+  w: Resource;
+  /** [hidden] rowScale from contractiveTermsDispatch (read). */
+  rowScale: Resource;
+  /** [hidden, inputs] gradient dW, updated in place. */
+  dw: Resource;
+  hidden: number;
+  inputs: number;
+  label?: string;
+}
+
+/** dW_ji += rowScale_j · W_ji. Grid: [⌈inputs/64⌉, hidden]. */
+export function addScaledRowsDispatch(ctx: KernelContext, args: AddScaledRowsArgs): Dispatch {
+  const label = args.label ?? 'add_scaled_rows';
+  const { hidden, inputs } = args;
+  checkDim(label, 'hidden', hidden);
+  checkDim(label, 'inputs', inputs);
+  checkResource(ctx, label, 'w', args.w, hidden * inputs);
+  checkResource(ctx, label, 'rowScale', args.rowScale, hidden);
+  checkResource(ctx, label, 'dw', args.dw, hidden * inputs);
+  checkDistinct(label, { w: args.w, rowScale: args.rowScale, dw: args.dw });
+  const params = uniform(ctx, label, 0, hidden, inputs, 0);
+  const spec: KernelSpec = { name: 'add_scaled_rows', code: CODE, entryPoint: 'add_scaled_rows', bindings: ['uniform', 'read', 'read', 'rw'] };
+  return makeDispatch(ctx.cache, spec, [params, args.w, args.rowScale, args.dw], [groups(inputs, 64), hidden], label);
+}
+
+// ---- argument checks -------------------------------------------------------
+
+function uniform(ctx: KernelContext, label: string, rows: number, hidden: number, inputs: number, lambda: number): GPUBuffer {
+  const data = packUniform([
+    ['u32', rows],
+    ['u32', hidden],
+    ['u32', inputs],
+    ['f32', lambda],
+  ]);
+  return ctx.arena.uniform(`${label}/params`, data);
+}
+
+function checkDim(label: string, name: string, n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${label}: ${name} must be a positive integer, got ${n}`);
+}
+
+function checkStep(label: string, step: GPUBuffer): void {
+  if (!step || typeof step.size !== 'number') throw new Error(`${label}: step must be the Step uniform GPUBuffer`);
+  if (step.size < STEP_BYTES) throw new Error(`${label}: step buffer has ${step.size} bytes, the Step uniform needs ${STEP_BYTES}`);
+  if (!(step.usage & GPUBufferUsage.UNIFORM)) throw new Error(`${label}: step buffer ${step.label} lacks UNIFORM usage`);
+}
+
+function checkResource(ctx: KernelContext, label: string, name: string, r: Resource, floats: number): void {
+  const offset = 'buffer' in r ? r.offset : 0;
+  if (r.size < floats * 4) throw new Error(`${label}: ${name} has ${r.size} bytes but needs ${floats * 4} (${floats} floats)`);
+  const align = ctx.device.limits.minStorageBufferOffsetAlignment;
+  if (offset % align !== 0) throw new Error(`${label}: ${name} offset ${offset} is not a multiple of ${align} (minStorageBufferOffsetAlignment)`);
+}
+
+/** WebGPU forbids binding one buffer twice in a dispatch when either binding is writable. */
+function checkDistinct(label: string, resources: Record<string, Resource>): void {
+  const seen = new Map<GPUBuffer, string>();
+  for (const [name, r] of Object.entries(resources)) {
+    const buffer = 'buffer' in r ? r.buffer : r;
+    const other = seen.get(buffer);
+    if (other) throw new Error(`${label}: ${name} and ${other} are the same buffer; they must be distinct buffers`);
+    seen.set(buffer, name);
+  }
+}

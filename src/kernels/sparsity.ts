@@ -1,0 +1,158 @@
+// Builders for the activity-sparsity kernels (shaders/sparsity.wgsl): L1 and KL.
+// Each adds its penalty's gradient into dH = ∂L/∂h in place and writes values whose
+// scaled sum is the penalty (the caller reduces them into the loss log):
+//   L1: loss += λ · step.inv_rows · Σ_r rowAbs[r]
+//   KL: loss += β · Σ_j klUnit[j]
+import stepWgsl from '../../shaders/common/step.wgsl?raw';
+import sparsityWgsl from '../../shaders/sparsity.wgsl?raw';
+import { groups, makeDispatch, packUniform, STEP_BYTES, type Dispatch, type KernelContext, type KernelSpec, type Resource } from '../gpu';
+
+const CODE = stepWgsl + sparsityWgsl;
+
+export interface L1ActivityArgs {
+  /** [rows, hidden] activations h (read). */
+  h: Resource;
+  /** [rows, hidden] ∂L/∂h; λ/V·sign(h) is added for the valid rows. */
+  dh: Resource;
+  /** [rows] out: Σ_j |h_rj| for valid rows, 0 for padding rows. */
+  rowAbs: Resource;
+  rows: number;
+  hidden: number;
+  /** λ ≥ 0. */
+  lambda: number;
+  /** The Step uniform (valid_rows, inv_rows). */
+  step: GPUBuffer;
+  label?: string;
+}
+
+/** L1 activity penalty: dH += λ/V·sign(h) and per-row Σ|h|. Grid: one workgroup per row. */
+export function l1ActivityDispatch(ctx: KernelContext, args: L1ActivityArgs): Dispatch {
+  const label = args.label ?? 'l1_activity';
+  const { rows, hidden } = args;
+  checkDim(label, 'rows', rows);
+  checkDim(label, 'hidden', hidden);
+  checkCoef(label, 'lambda', args.lambda);
+  checkStep(label, args.step);
+  checkResource(ctx, label, 'h', args.h, rows * hidden);
+  checkResource(ctx, label, 'dh', args.dh, rows * hidden);
+  checkResource(ctx, label, 'rowAbs', args.rowAbs, rows);
+  checkDistinct(label, { h: args.h, dh: args.dh, rowAbs: args.rowAbs });
+  const params = uniform(ctx, label, rows, hidden, args.lambda, 0);
+  const spec: KernelSpec = { name: 'l1_activity', code: CODE, entryPoint: 'l1_activity', bindings: ['uniform', 'uniform', 'read', 'rw', 'rw'] };
+  return makeDispatch(ctx.cache, spec, [params, args.step, args.h, args.dh, args.rowAbs], [rows], label);
+}
+
+export interface KlColumnStatsArgs {
+  /** [rows, hidden] sigmoid activations h (read). */
+  h: Resource;
+  /** [hidden] out: ρ̂_j = mean of h over the valid rows (unclamped). */
+  rhoHat: Resource;
+  /** [hidden] out: KL(ρ ‖ clamp(ρ̂_j, ε, 1−ε)), without β. */
+  klUnit: Resource;
+  rows: number;
+  hidden: number;
+  /** Target activation ρ ∈ (0, 1). */
+  rho: number;
+  step: GPUBuffer;
+  label?: string;
+}
+
+/** KL sparsity, pass 1: column means ρ̂ and per-unit KL. Grid: one invocation per unit. */
+export function klColumnStatsDispatch(ctx: KernelContext, args: KlColumnStatsArgs): Dispatch {
+  const label = args.label ?? 'kl_column_stats';
+  const { rows, hidden } = args;
+  checkDim(label, 'rows', rows);
+  checkDim(label, 'hidden', hidden);
+  checkRho(label, args.rho);
+  checkStep(label, args.step);
+  checkResource(ctx, label, 'h', args.h, rows * hidden);
+  checkResource(ctx, label, 'rhoHat', args.rhoHat, hidden);
+  checkResource(ctx, label, 'klUnit', args.klUnit, hidden);
+  checkDistinct(label, { h: args.h, rhoHat: args.rhoHat, klUnit: args.klUnit });
+  const params = uniform(ctx, label, rows, hidden, 0, args.rho);
+  const spec: KernelSpec = { name: 'kl_column_stats', code: CODE, entryPoint: 'kl_column_stats', bindings: ['uniform', 'uniform', 'read', 'rw', 'rw'] };
+  return makeDispatch(ctx.cache, spec, [params, args.step, args.h, args.rhoHat, args.klUnit], [groups(hidden, 64)], label);
+}
+
+export interface KlGradArgs {
+  /** [hidden] ρ̂ from klColumnStatsDispatch (read). */
+  rhoHat: Resource;
+  /** [rows, hidden] ∂L/∂h; the KL gradient is added for the valid rows. */
+  dh: Resource;
+  rows: number;
+  hidden: number;
+  rho: number;
+  /** β ≥ 0. */
+  beta: number;
+  step: GPUBuffer;
+  label?: string;
+}
+
+/**
+ * KL sparsity, pass 2: dH_rj += β/V·((1−ρ)/(1−ρ̂_j) − ρ/ρ̂_j) for r < V, and 0 where
+ * ρ̂_j is outside [ε, 1−ε] (exact derivative of the clamped penalty).
+ * Grid: [⌈hidden/64⌉, rows].
+ */
+export function klGradDispatch(ctx: KernelContext, args: KlGradArgs): Dispatch {
+  const label = args.label ?? 'kl_grad';
+  const { rows, hidden } = args;
+  checkDim(label, 'rows', rows);
+  checkDim(label, 'hidden', hidden);
+  checkRho(label, args.rho);
+  checkCoef(label, 'beta', args.beta);
+  checkStep(label, args.step);
+  checkResource(ctx, label, 'rhoHat', args.rhoHat, hidden);
+  checkResource(ctx, label, 'dh', args.dh, rows * hidden);
+  checkDistinct(label, { rhoHat: args.rhoHat, dh: args.dh });
+  const params = uniform(ctx, label, rows, hidden, args.beta, args.rho);
+  const spec: KernelSpec = { name: 'kl_grad', code: CODE, entryPoint: 'kl_grad', bindings: ['uniform', 'uniform', 'read', 'rw'] };
+  return makeDispatch(ctx.cache, spec, [params, args.step, args.rhoHat, args.dh], [groups(hidden, 64), rows], label);
+}
+
+// ---- argument checks -------------------------------------------------------
+
+function uniform(ctx: KernelContext, label: string, rows: number, hidden: number, coef: number, rho: number): GPUBuffer {
+  const data = packUniform([
+    ['u32', rows],
+    ['u32', hidden],
+    ['f32', coef],
+    ['f32', rho],
+  ]);
+  return ctx.arena.uniform(`${label}/params`, data);
+}
+
+function checkDim(label: string, name: string, n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${label}: ${name} must be a positive integer, got ${n}`);
+}
+
+function checkCoef(label: string, name: string, v: number): void {
+  if (!Number.isFinite(v) || v < 0) throw new Error(`${label}: ${name} must be a finite number ≥ 0, got ${v}`);
+}
+
+function checkRho(label: string, rho: number): void {
+  if (!(rho > 0 && rho < 1)) throw new Error(`${label}: rho (target activation) must be strictly between 0 and 1, got ${rho}`);
+}
+
+function checkStep(label: string, step: GPUBuffer): void {
+  if (!step || typeof step.size !== 'number') throw new Error(`${label}: step must be the Step uniform GPUBuffer`);
+  if (step.size < STEP_BYTES) throw new Error(`${label}: step buffer has ${step.size} bytes, the Step uniform needs ${STEP_BYTES}`);
+  if (!(step.usage & GPUBufferUsage.UNIFORM)) throw new Error(`${label}: step buffer ${step.label} lacks UNIFORM usage`);
+}
+
+function checkResource(ctx: KernelContext, label: string, name: string, r: Resource, floats: number): void {
+  const offset = 'buffer' in r ? r.offset : 0;
+  if (r.size < floats * 4) throw new Error(`${label}: ${name} has ${r.size} bytes but needs ${floats * 4} (${floats} floats)`);
+  const align = ctx.device.limits.minStorageBufferOffsetAlignment;
+  if (offset % align !== 0) throw new Error(`${label}: ${name} offset ${offset} is not a multiple of ${align} (minStorageBufferOffsetAlignment)`);
+}
+
+/** WebGPU forbids binding one buffer twice in a dispatch when either binding is writable. */
+function checkDistinct(label: string, resources: Record<string, Resource>): void {
+  const seen = new Map<GPUBuffer, string>();
+  for (const [name, r] of Object.entries(resources)) {
+    const buffer = 'buffer' in r ? r.buffer : r;
+    const other = seen.get(buffer);
+    if (other) throw new Error(`${label}: ${name} and ${other} are the same buffer; they must be distinct buffers`);
+    seen.set(buffer, name);
+  }
+}
