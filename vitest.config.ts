@@ -1,7 +1,10 @@
+import './scripts/node-polyfills.mjs';
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 // @ts-expect-error plain ESM helper shared with the node scripts
 import { chromiumPath, chromiumArgs } from './scripts/browser-flags.mjs';
+// @ts-expect-error plain ESM helper shared with the node scripts
+import { rawDataFiles } from './scripts/headless.mjs';
 
 // Two projects: pure TypeScript tests run in Node; everything that touches
 // WebGPU runs in the system Chromium (SwiftShader unless WEBGPU_ADAPTER=hardware).
@@ -16,6 +19,7 @@ export default defineConfig({
         },
       },
       {
+        plugins: [rawDataFiles()],
         test: {
           name: 'gpu',
           include: ['tests/gpu/**/*.test.ts'],

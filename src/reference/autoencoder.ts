@@ -144,10 +144,14 @@ export function autoencoderStepRef(cfg: ResolvedConfig, p: Params, batch: Refere
     for (let j = 0; j < H; j++) {
       let mean = 0;
       for (let r = 0; r < V; r++) mean += h[r * H + j];
-      mean = Math.min(Math.max(mean / V, KL_RHO_EPS), 1 - KL_RHO_EPS);
+      const raw = V > 0 ? mean / V : 0;
+      mean = Math.min(Math.max(raw, KL_RHO_EPS), 1 - KL_RHO_EPS);
       const rho = sp.rho;
       kl += rho * Math.log(rho / mean) + (1 - rho) * Math.log((1 - rho) / (1 - mean));
-      const gj = (sp.beta * (-rho / mean + (1 - rho) / (1 - mean))) / V;
+      // Where the clamp is active the clamped penalty is flat in ρ̂: its gradient is 0
+      // (the exact derivative of the loss we report, as in shaders/sparsity.wgsl).
+      const clamped = raw < KL_RHO_EPS || 1 - raw < KL_RHO_EPS;
+      const gj = clamped ? 0 : (sp.beta * (-rho / mean + (1 - rho) / (1 - mean))) / V;
       for (let r = 0; r < V; r++) dh[r * H + j] += gj;
     }
     kl *= sp.beta;

@@ -1,0 +1,12 @@
+// webgpu-autoencoders: the public API.
+export { acquireGpu, WebGpuUnavailableError, type Gpu, type GpuOptions } from './gpu/device';
+export { liveGpuMemory } from './gpu/arena';
+export { Autoencoder, createAutoencoder, type CreateOptions } from './model/autoencoder';
+export { ConfigError, resolveConfig, type AutoencoderConfig, type ResolvedConfig, type InputNoise, type Sparsity, type LossKind } from './model/config';
+export { Trainer, TrainingDivergedError, type TrainerOptions, type FitOptions, type Progress, type EpochRecord, type StepLoss, type LossComponents } from './train/trainer';
+export type { OptimizerConfig } from './kernels/optimizer';
+export type { Activation } from './kernels/activations';
+export { ACTIVATIONS } from './kernels/activations';
+export type { GpuDataset, DatasetSource } from './data/dataset';
+export { parseIdx } from './data/idx';
+export { loadMnist, mnistFromIdx, type Mnist, type LabelledImages } from './data/mnist';

@@ -1,0 +1,143 @@
+// Matrix product C = g(op(A)·op(B) + bias) or C += op(A)·op(B)  (shaders/matmul.wgsl).
+//
+// Each invocation computes a 4×4 block of C. An aligned path reads A and B as vec4
+// and is chosen automatically when the vectorised dimensions are multiples of 4
+// (nn: K, N; nt: K; tn: M, N); otherwise a general path with scalar loads runs.
+import matmulWgsl from '../../shaders/matmul.wgsl?raw';
+import type { KernelContext } from '../gpu/context';
+import { makeDispatch, groups, type BindingKind, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
+import { packUniform } from '../gpu/uniforms';
+import { ACTIVATION_CODE, ACTIVATION_WGSL, isActivation, type Activation } from './activations';
+
+export type MatmulForm = 'nn' | 'nt' | 'tn';
+
+export interface MatmulArgs {
+  form: MatmulForm;
+  M: number;
+  N: number;
+  K: number;
+  /** 'nn','nt': A is [M,K]; 'tn': A is [K,M] (so the product uses Aᵀ). */
+  a: Resource;
+  /** 'nn','tn': B is [K,N]; 'nt': B is [N,K] (so the product uses Bᵀ). */
+  b: Resource;
+  /** C is [M,N], row-major. */
+  c: Resource;
+  /** Optional bias [N], added to every row of the product (fused epilogue). */
+  bias?: Resource;
+  /** Applied after the bias (fused epilogue). Default 'linear'. */
+  activation?: Activation;
+  /** C += op(A)·op(B) instead of C = … . Only with no bias and linear activation (throw otherwise). */
+  accumulate?: boolean;
+  label?: string;
+}
+
+/** 'aligned': vec4 loads of A and B; 'general': scalar loads, any sizes. */
+export type MatmulPath = 'aligned' | 'general';
+
+/** The full WGSL module: activation helpers + the matmul family. */
+export const MATMUL_CODE: string = ACTIVATION_WGSL + matmulWgsl;
+
+/** Every entry point of shaders/matmul.wgsl (for compile checks). */
+export const MATMUL_ENTRY_POINTS = ['matmul_aligned', 'matmul_aligned_bias', 'matmul_general', 'matmul_general_bias'] as const;
+
+const FORM_CODE: Record<MatmulForm, number> = { nn: 0, nt: 1, tn: 2 };
+/** Invocations per workgroup along N (x) and M (y); each covers 4×4 outputs. */
+const WG_X = 16;
+const WG_Y = 8;
+const BLOCK = 4;
+
+/** Whether the vec4 path can run: the dimensions it reads as vec4 are multiples of 4. */
+export function matmulAlignedOk(form: MatmulForm, M: number, N: number, K: number): boolean {
+  switch (form) {
+    case 'nn':
+      return K % 4 === 0 && N % 4 === 0;
+    case 'nt':
+      return K % 4 === 0;
+    case 'tn':
+      return M % 4 === 0 && N % 4 === 0;
+  }
+}
+
+function byteRange(r: Resource): { buffer: GPUBuffer; offset: number; size: number } {
+  return r instanceof GPUBuffer ? { buffer: r, offset: 0, size: r.size } : r;
+}
+
+/** Check sizes, slices and options; throw a message naming the bad argument. */
+function validate(ctx: KernelContext, args: MatmulArgs, where: string): void {
+  const { form, M, N, K } = args;
+  if (form !== 'nn' && form !== 'nt' && form !== 'tn') {
+    throw new Error(`${where}: form must be 'nn', 'nt' or 'tn', got ${String(form)}`);
+  }
+  for (const [name, v] of [['M', M], ['N', N], ['K', K]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${where}: ${name} must be a positive integer, got ${v}`);
+  }
+  const activation = args.activation ?? 'linear';
+  if (!isActivation(activation)) throw new Error(`${where}: unknown activation ${String(activation)} (allowed: linear, sigmoid, tanh, relu)`);
+  if (args.accumulate && (args.bias !== undefined || activation !== 'linear')) {
+    throw new Error(`${where}: accumulate (C += A·B) is only allowed with no bias and a linear activation`);
+  }
+  const align = ctx.device.limits.minStorageBufferOffsetAlignment;
+  const need: [string, Resource | undefined, number, string][] = [
+    ['a', args.a, M * K, form === 'tn' ? `[K,M] = [${K},${M}]` : `[M,K] = [${M},${K}]`],
+    ['b', args.b, N * K, form === 'nt' ? `[N,K] = [${N},${K}]` : `[K,N] = [${K},${N}]`],
+    ['c', args.c, M * N, `[M,N] = [${M},${N}]`],
+    ['bias', args.bias, N, `[N] = [${N}]`],
+  ];
+  for (const [name, r, floats, shape] of need) {
+    if (r === undefined) continue;
+    const { offset, size } = byteRange(r);
+    if (size < floats * 4) throw new Error(`${where}: ${name} is ${size} bytes, needs ${floats * 4} (${shape} f32)`);
+    if (offset % align !== 0) throw new Error(`${where}: ${name} slice offset ${offset} is not a multiple of ${align} bytes`);
+  }
+  const c = byteRange(args.c).buffer;
+  for (const [name, r] of [['a', args.a], ['b', args.b], ['bias', args.bias]] as const) {
+    if (r !== undefined && byteRange(r).buffer === c) {
+      throw new Error(`${where}: ${name} and c are the same buffer; WebGPU forbids binding a buffer twice when one binding is writable`);
+    }
+  }
+}
+
+/** Build the dispatch for C = g(op(A)·op(B) + bias) (or C += op(A)·op(B)); picks the fastest valid path. */
+export function matmulDispatch(ctx: KernelContext, args: MatmulArgs): Dispatch {
+  return matmulDispatchOnPath(ctx, args, matmulAlignedOk(args.form, args.M, args.N, args.K) ? 'aligned' : 'general');
+}
+
+/** Like matmulDispatch but on a chosen path (tests use it to run the general path on aligned shapes). */
+export function matmulDispatchOnPath(ctx: KernelContext, args: MatmulArgs, path: MatmulPath): Dispatch {
+  const label = args.label ?? `matmul_${args.form}`;
+  validate(ctx, args, label);
+  const { form, M, N, K } = args;
+  if (path === 'aligned' && !matmulAlignedOk(form, M, N, K)) {
+    const dims = { nn: 'K and N', nt: 'K', tn: 'M and N' }[form];
+    throw new Error(`${label}: the aligned path of '${form}' needs ${dims} to be multiples of 4 (M=${M}, N=${N}, K=${K})`);
+  }
+  if (path !== 'aligned' && path !== 'general') throw new Error(`${label}: path must be 'aligned' or 'general', got ${String(path)}`);
+
+  const hasBias = args.bias !== undefined;
+  const bindings: BindingKind[] = ['uniform', 'read', 'read', 'rw'];
+  if (hasBias) bindings.push('read');
+  const spec: KernelSpec = {
+    name: `matmul_${form}_${path}`,
+    code: MATMUL_CODE,
+    entryPoint: `matmul_${path}${hasBias ? '_bias' : ''}`,
+    bindings,
+    constants: {
+      FORM: FORM_CODE[form],
+      ACTIVATION: ACTIVATION_CODE[args.activation ?? 'linear'],
+      ACCUMULATE: args.accumulate ? 1 : 0,
+      WG_X,
+      WG_Y,
+    },
+  };
+  const sizes = ctx.arena.uniform(
+    `${label}/sizes`,
+    packUniform([
+      ['u32', M],
+      ['u32', N],
+      ['u32', K],
+    ]),
+  );
+  const resources: Resource[] = [sizes, args.a, args.b, args.c];
+  if (args.bias !== undefined) resources.push(args.bias);
+  return makeDispatch(ctx.cache, spec, resources, [groups(N, WG_X * BLOCK), groups(M, WG_Y * BLOCK)], label);
+}

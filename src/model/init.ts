@@ -1,0 +1,19 @@
+// Seeded initial weights: Glorot/Xavier uniform U(−a, a), a = √(6 / (fan_in + fan_out)),
+// drawn from the counter-based generator so a seed gives the same model anywhere.
+// Biases start at zero.
+import { rngUniform } from '../reference/rng';
+import type { ParameterLayout } from './layout';
+
+/** Generator stream of the initialisation (distinct from noise, dropout, VAE ε, shuffle). */
+export const STREAM_INIT = 64;
+
+export function initialParameters(layout: ParameterLayout, seed: number): Float32Array {
+  const flat = new Float32Array(layout.totalFloats);
+  layout.tensors.forEach((t, ti) => {
+    if (t.kind !== 'weight') return;
+    const [fanOut, fanIn] = t.shape;
+    const a = Math.sqrt(6 / (fanIn + fanOut));
+    for (let k = 0; k < t.size; k++) flat[t.offset + k] = (2 * rngUniform(seed, STREAM_INIT, ti, k) - 1) * a;
+  });
+  return flat;
+}

@@ -1,0 +1,366 @@
+// The training loop. A Trainer owns a static TrainingPlan for its batch size;
+// each step writes the 48-byte Step uniform, clears its loss-log slot and
+// records every dispatch into one command encoder: one submit per step, no
+// allocation per step. Losses accumulate in a GPU log that is read back only at
+// sync points (every `syncEvery` steps and at the end of an epoch).
+import { BufferArena, READBACK } from '../gpu/arena';
+import type { KernelContext } from '../gpu/context';
+import { encodeDispatches, type Dispatch } from '../gpu/kernel';
+import { packStep, STEP_BYTES } from '../gpu/step';
+import { readFloats } from '../gpu/arena';
+import { adamCorrections, validateOptimizer, type OptimizerConfig } from '../kernels/optimizer';
+import { LOSS_COMPONENT, LOSS_LOG_STRIDE } from '../kernels/reduce';
+import { shuffledIndices } from '../data/shuffle';
+import type { GpuDataset } from '../data/dataset';
+import { TrainingPlan } from '../model/plan';
+import type { Autoencoder } from '../model/autoencoder';
+
+export interface TrainerOptions {
+  /** Samples per step; the last batch of an epoch may be smaller. */
+  batchSize: number;
+  optimizer: OptimizerConfig;
+  /** Seed of the shuffling and of the noise/dropout draws. Default: the model's seed. */
+  seed?: number;
+  /** Shuffle the samples every epoch. Default true. */
+  shuffle?: boolean;
+  /** Steps between loss read-backs and progress events. Default 20. */
+  syncEvery?: number;
+}
+
+export type LossComponents = { [K in keyof typeof LOSS_COMPONENT]: number };
+
+export interface StepLoss {
+  step: number;
+  epoch: number;
+  rows: number;
+  total: number;
+  components: LossComponents;
+}
+
+export interface Progress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepInEpoch: number;
+  stepsPerEpoch: number;
+  /** Mean total loss per sample over the steps since the last event. */
+  loss: number;
+  samplesPerSecond: number;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  /** Mean training loss per sample (all terms) over the epoch. */
+  trainLoss: number;
+  components: LossComponents;
+  /** Mean reconstruction loss per held-out sample, when evalData is given. */
+  evalLoss?: number;
+  seconds: number;
+  samplesPerSecond: number;
+}
+
+export interface FitOptions {
+  epochs: number;
+  evalData?: GpuDataset;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  onEpoch?: (r: EpochRecord) => void;
+}
+
+export class TrainingDivergedError extends Error {
+  override name = 'TrainingDivergedError';
+}
+
+interface Cursor {
+  data: GpuDataset;
+  indices: GPUBuffer;
+  gather: Dispatch;
+  epoch: number;
+  next: number; // next row of the permutation
+}
+
+export class Trainer {
+  readonly plan: TrainingPlan;
+  readonly batchSize: number;
+  readonly optimizer: OptimizerConfig;
+  readonly seed: number;
+  private readonly arena: BufferArena;
+  private readonly ctx: KernelContext;
+  private readonly shuffle: boolean;
+  private readonly syncEvery: number;
+  private readonly logSlots = 256;
+  private readonly log: GPUBuffer;
+  private readonly staging: GPUBuffer;
+  private readonly indices = new Map<GpuDataset, GPUBuffer>();
+  private readonly stepScratch = new ArrayBuffer(STEP_BYTES);
+  private cursor?: Cursor;
+  private pending: Array<{ slot: number; step: number; epoch: number; rows: number }> = [];
+  private stepCount = 0;
+  private disposed = false;
+
+  constructor(
+    readonly model: Autoencoder,
+    options: TrainerOptions,
+  ) {
+    const B = options?.batchSize;
+    if (!Number.isInteger(B) || B < 1) throw new RangeError(`batchSize must be a positive integer (got ${B})`);
+    this.optimizer = validateOptimizer(options.optimizer);
+    const seed = options.seed ?? model.config.seed;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`seed must be an integer in [0, 2^32) (got ${seed})`);
+    const syncEvery = options.syncEvery ?? 20;
+    if (!Number.isInteger(syncEvery) || syncEvery < 1) throw new RangeError(`syncEvery must be a positive integer (got ${syncEvery})`);
+    const maxBinding = model.gpu.limits.maxStorageBufferBindingSize;
+    const widest = B * Math.max(model.config.inputSize, model.config.hiddenSize) * 4;
+    if (widest > maxBinding) {
+      throw new RangeError(`batchSize ${B} needs ${widest}-byte batch buffers, above maxStorageBufferBindingSize (${maxBinding}); use a batch of at most ${Math.floor(maxBinding / (widest / B))}`);
+    }
+    this.batchSize = B;
+    this.seed = seed;
+    this.shuffle = options.shuffle ?? true;
+    this.syncEvery = syncEvery;
+    this.arena = new BufferArena(model.gpu.device, 'trainer');
+    this.ctx = { ...model.ctx, arena: this.arena };
+    try {
+      this.log = this.arena.storage('loss log', this.logSlots * LOSS_LOG_STRIDE * 4);
+      this.staging = this.arena.create('loss log readback', this.logSlots * LOSS_LOG_STRIDE * 4, READBACK);
+      this.plan = new TrainingPlan(this.ctx, model, B, this.arena, this.optimizer, this.log);
+    } catch (e) {
+      this.arena.dispose();
+      throw e;
+    }
+  }
+
+  /** Optimizer steps taken so far. */
+  get stepCount_(): number {
+    return this.stepCount;
+  }
+
+  /** Epoch and position of the current pass over the training data. */
+  get position(): { epoch: number; row: number } {
+    return { epoch: this.cursor?.epoch ?? 0, row: this.cursor?.next ?? 0 };
+  }
+
+  private assertAlive(): void {
+    if (this.disposed) throw new Error('this Trainer was disposed');
+    this.model.assertAlive();
+  }
+
+  private cursorFor(data: GpuDataset): Cursor {
+    if (this.cursor?.data === data) return this.cursor;
+    this.model.checkDataset(data);
+    if (data.count < this.batchSize) {
+      throw new RangeError(`batchSize ${this.batchSize} is larger than the dataset (${data.count} samples); use a batch of at most ${data.count}`);
+    }
+    let indices = this.indices.get(data);
+    if (!indices) {
+      indices = this.arena.storage(`permutation ${this.model.datasetKey(data)}`, data.count * 4);
+      this.indices.set(data, indices);
+    }
+    const gather = this.plan.gather(data, indices, `train ${this.model.datasetKey(data)}`);
+    this.cursor = { data, indices, gather, epoch: 0, next: 0 };
+    this.writePermutation(this.cursor);
+    return this.cursor;
+  }
+
+  private writePermutation(c: Cursor): void {
+    const perm = this.shuffle ? shuffledIndices(c.data.count, this.seed, c.epoch) : Uint32Array.from({ length: c.data.count }, (_, i) => i);
+    this.model.gpu.device.queue.writeBuffer(c.indices, 0, perm as Uint32Array<ArrayBuffer>);
+  }
+
+  /** Encode and submit one optimizer step on the next batch of `data`. */
+  private submitStep(data: GpuDataset, dispatches: 'full' | 'gradients' = 'full'): { rows: number; epoch: number } {
+    const c = this.cursorFor(data);
+    if (c.next >= data.count) {
+      c.epoch += 1;
+      c.next = 0;
+      this.writePermutation(c);
+    }
+    const rows = Math.min(this.batchSize, data.count - c.next);
+    const step = this.stepCount + 1;
+    const { c1, c2 } = adamCorrections(this.optimizer, step);
+    const slot = (step - 1) % this.logSlots;
+    const device = this.model.gpu.device;
+    device.queue.writeBuffer(
+      this.plan.batch.step,
+      0,
+      packStep(
+        { step, seed: this.seed, batchOffset: c.next, validRows: rows, lr: this.optimizer.learningRate, adamC1: c1, adamC2: c2, lossSlot: slot, training: true },
+        this.stepScratch,
+      ),
+    );
+    const enc = device.createCommandEncoder({ label: `train step ${step}` });
+    enc.clearBuffer(this.log, slot * LOSS_LOG_STRIDE * 4, LOSS_LOG_STRIDE * 4);
+    const list = dispatches === 'full' ? [c.gather, ...this.plan.forward, ...this.plan.backward, ...this.plan.update] : [c.gather, ...this.plan.forward, ...this.plan.backward];
+    encodeDispatches(enc, list, `train step ${step}`);
+    device.queue.submit([enc.finish()]);
+    const epoch = c.epoch;
+    c.next += rows;
+    if (dispatches === 'full') {
+      this.stepCount = step;
+      this.pending.push({ slot, step, epoch, rows });
+    }
+    return { rows, epoch };
+  }
+
+  /** Wait for the GPU and read the losses of the steps since the last sync. */
+  private async sync(): Promise<StepLoss[]> {
+    const device = this.model.gpu.device;
+    if (this.pending.length === 0) {
+      await device.queue.onSubmittedWorkDone();
+      return [];
+    }
+    const enc = device.createCommandEncoder({ label: 'loss log readback' });
+    enc.copyBufferToBuffer(this.log, 0, this.staging, 0, this.log.size);
+    device.queue.submit([enc.finish()]);
+    await this.staging.mapAsync(GPUMapMode.READ);
+    const values = new Float32Array(this.staging.getMappedRange().slice(0));
+    this.staging.unmap();
+    const out = this.pending.map((p) => {
+      const base = p.slot * LOSS_LOG_STRIDE;
+      const components = Object.fromEntries(Object.entries(LOSS_COMPONENT).map(([k, i]) => [k, values[base + i]])) as LossComponents;
+      const total = Object.values(components).reduce((a, b) => a + b, 0);
+      return { step: p.step, epoch: p.epoch, rows: p.rows, total, components };
+    });
+    this.pending = [];
+    const bad = out.find((l) => !Number.isFinite(l.total));
+    if (bad) {
+      const which = Object.entries(bad.components).find(([, v]) => !Number.isFinite(v))?.[0] ?? 'total';
+      throw new TrainingDivergedError(`the ${which} loss became ${bad.total} at step ${bad.step}; lower the learning rate or check the data`);
+    }
+    return out;
+  }
+
+  /** Run `n` optimizer steps on `data` (continuing its epochs); resolves when the GPU has finished them. */
+  async steps(data: GpuDataset, n: number): Promise<StepLoss[]> {
+    this.assertAlive();
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`steps: n must be a non-negative integer (got ${n})`);
+    const losses: StepLoss[] = [];
+    for (let i = 0; i < n; i++) {
+      this.submitStep(data);
+      if (this.pending.length >= Math.min(this.syncEvery, this.logSlots)) losses.push(...(await this.sync()));
+    }
+    losses.push(...(await this.sync()));
+    return losses;
+  }
+
+  /**
+   * Forward and backward on the next batch without updating the weights; the
+   * gradients are left in plan.grads (for checks). Does not advance the step count.
+   */
+  async computeGradients(data: GpuDataset): Promise<{ rows: number }> {
+    this.assertAlive();
+    const { rows } = this.submitStep(data, 'gradients');
+    await this.model.gpu.device.queue.onSubmittedWorkDone();
+    return { rows };
+  }
+
+  /** The gradient tensors left by the last step, by parameter name. */
+  async readGradients(): Promise<Record<string, Float32Array>> {
+    const flat = await readFloats(this.model.gpu.device, this.plan.grads, this.model.layout.totalFloats);
+    const out: Record<string, Float32Array> = {};
+    for (const t of this.model.layout.tensors) out[t.name] = flat.slice(t.offset, t.offset + t.size);
+    return out;
+  }
+
+  /** Train for whole epochs, with progress events, held-out evaluation and cancellation. */
+  async fit(data: GpuDataset, options: FitOptions): Promise<EpochRecord[]> {
+    this.assertAlive();
+    const epochs = options?.epochs;
+    if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be a positive integer (got ${epochs})`);
+    if (options.evalData) this.model.checkDataset(options.evalData);
+    const c = this.cursorFor(data);
+    if (c.next > 0) c.next = data.count; // finish a partial epoch left by steps(): start afresh
+    const stepsPerEpoch = Math.ceil(data.count / this.batchSize);
+    const history: EpochRecord[] = [];
+    for (let e = 0; e < epochs; e++) {
+      const t0 = performance.now();
+      let since = t0;
+      let samplesSince = 0;
+      const losses: StepLoss[] = [];
+      const report = (batch: StepLoss[], stepInEpoch: number) => {
+        losses.push(...batch);
+        const now = performance.now();
+        const rows = batch.reduce((a, l) => a + l.rows, 0);
+        samplesSince += rows;
+        if (rows > 0 && options.onProgress) {
+          options.onProgress({
+            epoch: e + 1,
+            epochs,
+            step: this.stepCount,
+            stepInEpoch,
+            stepsPerEpoch,
+            loss: batch.reduce((a, l) => a + l.total * l.rows, 0) / rows,
+            samplesPerSecond: (samplesSince * 1000) / Math.max(now - since, 1e-3),
+          });
+        }
+        since = now;
+        samplesSince = 0;
+      };
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        if (options.signal?.aborted) {
+          await this.sync().catch(() => []);
+          throw options.signal.reason ?? new DOMException('training was aborted', 'AbortError');
+        }
+        this.submitStep(data);
+        if (this.pending.length >= this.syncEvery || s === stepsPerEpoch - 1) report(await this.sync(), s + 1);
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const rows = losses.reduce((a, l) => a + l.rows, 0);
+      const components = Object.fromEntries(
+        Object.keys(LOSS_COMPONENT).map((k) => [k, losses.reduce((a, l) => a + l.components[k as keyof LossComponents] * l.rows, 0) / rows]),
+      ) as LossComponents;
+      const record: EpochRecord = {
+        epoch: history.length + 1,
+        trainLoss: losses.reduce((a, l) => a + l.total * l.rows, 0) / rows,
+        components,
+        seconds,
+        samplesPerSecond: rows / seconds,
+      };
+      if (options.evalData) record.evalLoss = (await this.model.evaluate(options.evalData)).reconstruction;
+      history.push(record);
+      options.onEpoch?.(record);
+    }
+    return history;
+  }
+
+  /**
+   * Where a step's time goes: mean milliseconds of a full step, and of the same
+   * step's matmul dispatches alone (run `n` times each after one warm-up).
+   */
+  async profile(data: GpuDataset, n = 5): Promise<{ stepMs: number; matmulMs: number; otherMs: number }> {
+    this.assertAlive();
+    const c = this.cursorFor(data);
+    const full = [c.gather, ...this.plan.forward, ...this.plan.backward, ...this.plan.update];
+    const matmuls = full.filter((d) => d.pipeline.label.startsWith('matmul'));
+    const device = this.model.gpu.device;
+    const time = async (list: Dispatch[]) => {
+      const run = () => {
+        const enc = device.createCommandEncoder({ label: 'profile' });
+        encodeDispatches(enc, list, 'profile');
+        device.queue.submit([enc.finish()]);
+      };
+      run();
+      await device.queue.onSubmittedWorkDone();
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) run();
+      await device.queue.onSubmittedWorkDone();
+      return (performance.now() - t0) / n;
+    };
+    // Profiling re-runs the current step's batch; the weights it changes are restored.
+    const saved = await readFloats(device, this.model.params, this.model.layout.totalFloats);
+    const savedState = await Promise.all(this.plan.optimizerState.map((b) => readFloats(device, b)));
+    const stepMs = await time(full);
+    const matmulMs = await time(matmuls);
+    device.queue.writeBuffer(this.model.params, 0, saved);
+    this.plan.optimizerState.forEach((b, i) => device.queue.writeBuffer(b, 0, savedState[i]));
+    return { stepMs, matmulMs, otherMs: stepMs - matmulMs };
+  }
+
+  /** Free the trainer's buffers (gradients, optimizer state, batch tensors). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.arena.dispose();
+    this.model.forgetTrainer(this);
+  }
+}

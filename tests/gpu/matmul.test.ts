@@ -1,0 +1,246 @@
+// GPU matmul (shaders/matmul.wgsl) against the float64 reference, on every form,
+// both paths (aligned vec4 / general scalar) and every epilogue, on awkward shapes.
+import { beforeAll, describe, expect, test } from 'vitest';
+import { BufferArena, readFloats, runDispatches, type KernelContext } from '../../src/gpu';
+import { ACTIVATIONS, type Activation } from '../../src/kernels/activations';
+import {
+  MATMUL_CODE,
+  MATMUL_ENTRY_POINTS,
+  matmulAlignedOk,
+  matmulDispatch,
+  matmulDispatchOnPath,
+  type MatmulForm,
+  type MatmulPath,
+} from '../../src/kernels/matmul';
+import { matmulRef } from '../../src/reference/matmul';
+import { randomArray, testGpu, type TestGpu } from './helpers';
+
+let g: TestGpu;
+beforeAll(async () => {
+  g = await testGpu();
+});
+
+const FORMS: MatmulForm[] = ['nn', 'nt', 'tn'];
+const U = 2 ** -24; // unit roundoff of f32
+const GUARD = 7.25; // sentinel written past the end of C; the kernel must leave it alone
+const GUARD_FLOATS = 64;
+
+/** A fresh arena per case so every case frees what it made (including the dispatch's uniform). */
+function caseContext(): KernelContext & { arena: BufferArena } {
+  return { device: g.device, cache: g.cache, arena: new BufferArena(g.device, 'matmul-case') };
+}
+
+type Epilogue = { bias: boolean; activation: Activation; accumulate: boolean };
+
+/**
+ * Elementwise error bound. A float32 dot product of K terms, summed in any order,
+ * has |error| ≤ γ_K·Σ|a_k·b_k| with γ_K ≈ K·u; the bias and accumulate adds bring
+ * it to (K+2)·u·(Σ|a·b| + |bias| + |C₀|). All four activations are 1-Lipschitz,
+ * so the error passes through unamplified, plus the activation's own rounding:
+ * sigmoid/tanh outputs are ≤ 1 and WGSL's exp/tanh are accurate to a few ulp, so
+ * 1e-6 absolute covers it. Any indexing mistake gives errors of O(1).
+ */
+function bound(form: MatmulForm, M: number, N: number, K: number, a: Float32Array, b: Float32Array, bias?: Float32Array, c0?: Float32Array): Float64Array {
+  const abs = (x: Float32Array) => x.map(Math.abs);
+  const mag = matmulRef(form, M, N, K, abs(a), abs(b), bias && abs(bias), 'linear', c0 && abs(c0));
+  return mag.map((v) => (K + 2) * U * v + 1e-6);
+}
+
+interface Run {
+  form: MatmulForm;
+  M: number;
+  N: number;
+  K: number;
+  path: MatmulPath | 'auto';
+  ep: Epilogue;
+  seed: number;
+}
+
+/** Run one product on the GPU, compare with the reference; return max |diff| and worst diff/bound. */
+async function runCase(r: Run): Promise<{ maxAbs: number; worst: number }> {
+  const { form, M, N, K, ep, seed } = r;
+  const ctx = caseContext();
+  try {
+    const a = randomArray(M * K, seed);
+    const b = randomArray(N * K, seed + 1);
+    const bias = ep.bias ? randomArray(N, seed + 2) : undefined;
+    const c0 = ep.accumulate ? randomArray(M * N, seed + 3) : undefined;
+    const cInit = new Float32Array(M * N + GUARD_FLOATS).fill(GUARD);
+    if (c0) cInit.set(c0);
+    const cBuf = ctx.arena.storage('c', cInit);
+    const args = {
+      form, M, N, K,
+      a: ctx.arena.storage('a', a),
+      b: ctx.arena.storage('b', b),
+      c: cBuf,
+      bias: bias && ctx.arena.storage('bias', bias),
+      activation: ep.activation,
+      accumulate: ep.accumulate,
+    };
+    const d = r.path === 'auto' ? matmulDispatch(ctx, args) : matmulDispatchOnPath(ctx, args, r.path);
+    await runDispatches(g.device, [d], true);
+    const out = await readFloats(g.device, cBuf, M * N + GUARD_FLOATS);
+    for (let i = M * N; i < out.length; i++) expect(out[i], `guard after C at ${i}`).toBe(GUARD);
+    const ref = matmulRef(form, M, N, K, a, b, bias, ep.activation, c0);
+    const tol = bound(form, M, N, K, a, b, bias, c0);
+    let maxAbs = 0;
+    let worst = 0;
+    for (let i = 0; i < M * N; i++) {
+      const diff = Math.abs(out[i] - ref[i]);
+      const ratio = diff / tol[i];
+      if (!(diff <= maxAbs)) maxAbs = Number.isNaN(diff) ? Infinity : diff;
+      if (!(ratio <= worst)) {
+        worst = Number.isNaN(ratio) ? Infinity : ratio;
+        if (worst > 1) console.log(`  ${form} ${r.path} ${M}×${N}×${K}: C[${Math.floor(i / N)},${i % N}] = ${out[i]}, expected ${ref[i]}`);
+      }
+    }
+    return { maxAbs, worst };
+  } finally {
+    ctx.arena.dispose();
+  }
+}
+
+// [M, N, K]: 1s, odd sizes, grid tails (not multiples of the 32×32 workgroup tile),
+// several workgroups along both axes, and aligned shapes with tails in the
+// non-vectorised dimensions (13×16×12 nn, 13×17×12 nt, 12×8×7 tn).
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [1, 5, 3],
+  [7, 3, 5],
+  [13, 17, 9],
+  [33, 65, 31],
+  [4, 8, 12],
+  [64, 68, 36],
+  [300, 20, 7],
+  [13, 16, 12],
+  [13, 17, 12],
+  [12, 8, 7],
+];
+
+describe.each(FORMS)('matmul %s', (form) => {
+  test.each(SHAPES)('M=%i N=%i K=%i: every path and epilogue matches matmulRef', async (M, N, K) => {
+    const paths: MatmulPath[] = matmulAlignedOk(form, M, N, K) ? ['aligned', 'general'] : ['general'];
+    const act = ACTIVATIONS[(M + N + K) % ACTIVATIONS.length];
+    const epilogues: Epilogue[] = [
+      { bias: false, activation: 'linear', accumulate: false },
+      { bias: true, activation: act, accumulate: false },
+      { bias: false, activation: act === 'linear' ? 'tanh' : act, accumulate: false },
+      { bias: false, activation: 'linear', accumulate: true },
+    ];
+    let seed = M * 1000 + N * 10 + K;
+    for (const path of paths) {
+      for (const ep of epilogues) {
+        const { maxAbs, worst } = await runCase({ form, M, N, K, path, ep, seed: seed++ });
+        const what = `${path} bias=${ep.bias} ${ep.activation}${ep.accumulate ? ' accumulate' : ''}`;
+        console.log(`${form} ${M}×${N}×${K} ${what}: max |diff| ${maxAbs.toExponential(2)}, worst diff/bound ${worst.toFixed(4)}`);
+        expect(worst, what).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+});
+
+// The autoencoder's real shapes (B=256, D=784, H=256), on the automatically chosen (aligned) path.
+test.each([
+  ['nt', 256, 256, 784, { bias: true, activation: 'sigmoid', accumulate: false }],
+  ['tn', 784, 256, 256, { bias: false, activation: 'linear', accumulate: true }],
+  ['nn', 256, 784, 256, { bias: true, activation: 'linear', accumulate: false }],
+] as [MatmulForm, number, number, number, Epilogue][])('typical size %s %i×%i×%i', async (form, M, N, K, ep) => {
+  expect(matmulAlignedOk(form, M, N, K)).toBe(true);
+  const { maxAbs, worst } = await runCase({ form, M, N, K, path: 'auto', ep, seed: 99 });
+  console.log(`${form} ${M}×${N}×${K} (auto path): max |diff| ${maxAbs.toExponential(2)}, worst diff/bound ${worst.toFixed(4)}`);
+  expect(worst).toBeLessThanOrEqual(1);
+});
+
+// Operands as slices of one parameter-like buffer at non-zero 256-byte offsets;
+// everything outside C's slice must stay untouched.
+test.each(FORMS.flatMap((f) => [[f, 'aligned'], [f, 'general']] as [MatmulForm, MatmulPath][]))(
+  'BufferSlice operands at non-zero offsets: %s %s',
+  async (form, path) => {
+    const [M, N, K] = [12, 20, 8]; // aligned for every form
+    const ctx = caseContext();
+    try {
+      const a = randomArray(M * K, 5);
+      const b = randomArray(N * K, 6);
+      const bias = randomArray(N, 7);
+      // Layout in floats: a at 64, b at 192, bias at 448, c at 512; the rest is GUARD.
+      const offs = { a: 64, b: 192, bias: 448, c: 512 };
+      const total = offs.c + M * N + 64;
+      const init = new Float32Array(total).fill(GUARD);
+      init.set(a, offs.a);
+      init.set(b, offs.b);
+      init.set(bias, offs.bias);
+      const inputs = ctx.arena.storage('inputs', init);
+      const outBuf = ctx.arena.storage('out', new Float32Array(total).fill(GUARD));
+      const slice = (buf: GPUBuffer, at: number, n: number) => ({ buffer: buf, offset: at * 4, size: n * 4 });
+      const d = matmulDispatchOnPath(
+        ctx,
+        {
+          form, M, N, K,
+          a: slice(inputs, offs.a, M * K),
+          b: slice(inputs, offs.b, N * K),
+          bias: slice(inputs, offs.bias, N),
+          c: slice(outBuf, offs.c, M * N),
+          activation: 'relu',
+        },
+        path,
+      );
+      await runDispatches(g.device, [d], true);
+      const out = await readFloats(g.device, outBuf);
+      const ref = matmulRef(form, M, N, K, a, b, bias, 'relu');
+      const tol = bound(form, M, N, K, a, b, bias);
+      let maxAbs = 0;
+      for (let i = 0; i < total; i++) {
+        const j = i - offs.c;
+        if (j < 0 || j >= M * N) expect(out[i], `outside C at float ${i}`).toBe(GUARD);
+        else {
+          maxAbs = Math.max(maxAbs, Math.abs(out[i] - ref[j]));
+          expect(Math.abs(out[i] - ref[j]), `C[${j}]`).toBeLessThanOrEqual(tol[j]);
+        }
+      }
+      console.log(`slices ${form} ${path}: max |diff| ${maxAbs.toExponential(2)}`);
+    } finally {
+      ctx.arena.dispose();
+    }
+  },
+);
+
+test('every entry point compiles without errors', async () => {
+  const module = g.device.createShaderModule({ label: 'matmul.wgsl', code: MATMUL_CODE });
+  const info = await module.getCompilationInfo();
+  for (const m of info.messages) console.log(`${m.type} ${m.lineNum}:${m.linePos} ${m.message}`);
+  expect(info.messages.filter((m) => m.type === 'error')).toEqual([]);
+  // Pipelines substitute the override constants; build each entry point for every form.
+  for (const entryPoint of MATMUL_ENTRY_POINTS) {
+    for (const form of [0, 1, 2]) {
+      g.device.pushErrorScope('validation');
+      await g.device.createComputePipelineAsync({
+        label: `${entryPoint} form ${form}`,
+        layout: 'auto',
+        compute: { module, entryPoint, constants: { FORM: form, ACTIVATION: 1, ACCUMULATE: 0, WG_X: 8, WG_Y: 8 } },
+      });
+      const err = await g.device.popErrorScope();
+      expect(err?.message, `${entryPoint} form ${form}`).toBeUndefined();
+    }
+  }
+});
+
+test('argument validation says what is wrong', () => {
+  const ctx = caseContext();
+  try {
+    const buf = (floats: number) => ctx.arena.storage('x', floats * 4);
+    const ok = { form: 'nn' as MatmulForm, M: 4, N: 4, K: 4, a: buf(16), b: buf(16), c: buf(16) };
+    expect(() => matmulDispatch(ctx, { ...ok, M: 0 })).toThrow(/M must be a positive integer/);
+    expect(() => matmulDispatch(ctx, { ...ok, K: 2.5 })).toThrow(/K must be a positive integer/);
+    expect(() => matmulDispatch(ctx, { ...ok, form: 'tt' as MatmulForm })).toThrow(/form must be/);
+    expect(() => matmulDispatch(ctx, { ...ok, M: 5 })).toThrow(/a is 64 bytes, needs 80/);
+    expect(() => matmulDispatch(ctx, { ...ok, c: { buffer: buf(64), offset: 256, size: 32 } })).toThrow(/c is 32 bytes, needs 64/);
+    expect(() => matmulDispatch(ctx, { ...ok, bias: { buffer: buf(4), offset: 0, size: 8 } })).toThrow(/bias is 8 bytes, needs 16/);
+    expect(() => matmulDispatch(ctx, { ...ok, accumulate: true, activation: 'relu' })).toThrow(/accumulate/);
+    expect(() => matmulDispatch(ctx, { ...ok, accumulate: true, bias: buf(4) })).toThrow(/accumulate/);
+    expect(() => matmulDispatch(ctx, { ...ok, c: ok.a })).toThrow(/same buffer/);
+    expect(() => matmulDispatchOnPath(ctx, { ...ok, K: 3, a: buf(12), b: buf(12) }, 'aligned')).toThrow(/multiples of 4/);
+    expect(() => matmulDispatch(ctx, { ...ok, activation: 'gelu' as Activation })).toThrow(/unknown activation/);
+  } finally {
+    ctx.arena.dispose();
+  }
+});
