@@ -46,6 +46,7 @@ export class PipelineCache {
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly layouts = new Map<string, GPUBindGroupLayout>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private pendingChecks: Array<Promise<string | null>> = [];
 
   constructor(
     readonly device: GPUDevice,
@@ -97,11 +98,36 @@ export class PipelineCache {
     return p;
   }
 
-  /** Like pipeline(), but in debug mode waits for validation and throws naming the kernel. */
-  async pipelineChecked(spec: KernelSpec): Promise<GPUComputePipeline> {
-    if (!this.debug || this.pipelines.has(pipelineKey(spec))) return this.pipeline(spec);
-    return withErrorScope(this.device, `kernel ${spec.name} (${spec.entryPoint})`, () => this.pipeline(spec));
+  /**
+   * In debug mode, run `fn` inside validation and out-of-memory error scopes and
+   * remember any error under the name `what`; checkErrors() reports it. Scopes
+   * are popped asynchronously, so the synchronous build and step paths stay so.
+   */
+  guard<T>(what: string, fn: () => T): T {
+    if (!this.debug) return fn();
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    try {
+      return fn();
+    } finally {
+      const validation = this.device.popErrorScope();
+      const oom = this.device.popErrorScope();
+      this.pendingChecks.push(Promise.all([validation, oom]).then(([v, o]) => (v ?? o ? `${what}: ${(v ?? o)!.message}` : null)));
+    }
   }
+
+  /** Throw a GpuValidationError naming the first guarded operation that failed since the last check. */
+  async checkErrors(): Promise<void> {
+    if (this.pendingChecks.length === 0) return;
+    const results = (await Promise.all(this.pendingChecks.splice(0))).filter((r): r is string => r !== null);
+    if (results.length > 0) {
+      throw new GpuValidationError(`WebGPU error in ${results[0]}${results.length > 1 ? ` (and ${results.length - 1} more)` : ''}`);
+    }
+  }
+}
+
+export class GpuValidationError extends Error {
+  override name = 'GpuValidationError';
 }
 
 function pipelineKey(spec: KernelSpec): string {
@@ -139,13 +165,15 @@ export function makeDispatch(
       throw new Error(`${label}: workgroup count ${wg.join('×')} is outside 1..${maxWg} (maxComputeWorkgroupsPerDimension)`);
     }
   }
-  const pipeline = cache.pipeline(spec);
-  const bindGroup = cache.device.createBindGroup({
-    label,
-    layout: cache.layout(spec.bindings),
-    entries: resources.map((r, binding) => ({ binding, resource: toBinding(r) })),
+  return cache.guard(`kernel ${spec.name} (dispatch '${label}')`, () => {
+    const pipeline = cache.pipeline(spec);
+    const bindGroup = cache.device.createBindGroup({
+      label,
+      layout: cache.layout(spec.bindings),
+      entries: resources.map((r, binding) => ({ binding, resource: toBinding(r) })),
+    });
+    return { label, pipeline, bindGroup, workgroups: wg };
   });
-  return { label, pipeline, bindGroup, workgroups: wg };
 }
 
 /** Record dispatches into one compute pass, in order. */

@@ -141,19 +141,22 @@ export class Autoencoder {
     for (let row = start; row < start + count; row += plan.rows) {
       const rows = Math.min(plan.rows, start + count - row);
       device.queue.writeBuffer(plan.batch.step, 0, packStep(stepValues({ batchOffset: row, validRows: rows, lossSlot: slot, training: false }), scratch));
-      const enc = device.createCommandEncoder({ label: 'inference' });
-      enc.clearBuffer(this.inferencePlan().log, slot * LOSS_LOG_STRIDE * 4, LOSS_LOG_STRIDE * 4);
-      encodeDispatches(enc, [gather, ...plan.forward, ...extra], 'inference');
-      afterBatch(enc, plan, row - start, rows, slot);
-      device.queue.submit([enc.finish()]);
+      this.ctx.cache.guard(`inference batch at row ${row}`, () => {
+        const enc = device.createCommandEncoder({ label: 'inference' });
+        enc.clearBuffer(this.inferencePlan().log, slot * LOSS_LOG_STRIDE * 4, LOSS_LOG_STRIDE * 4);
+        encodeDispatches(enc, [gather, ...plan.forward, ...extra], 'inference');
+        afterBatch(enc, plan, row - start, rows, slot);
+        device.queue.submit([enc.finish()]);
+      });
       slot += 1;
       if (slot === logSlots) {
         await flush();
         slot = 0;
       }
     }
-    await flush();
     await device.queue.onSubmittedWorkDone();
+    await this.ctx.cache.checkErrors();
+    await flush();
   }
 
   /** Mean reconstruction loss per sample over a dataset (clean inputs). */

@@ -188,11 +188,13 @@ export class Trainer {
         this.stepScratch,
       ),
     );
-    const enc = device.createCommandEncoder({ label: `train step ${step}` });
-    enc.clearBuffer(this.log, slot * LOSS_LOG_STRIDE * 4, LOSS_LOG_STRIDE * 4);
     const list = dispatches === 'full' ? [c.gather, ...this.plan.forward, ...this.plan.backward, ...this.plan.update] : [c.gather, ...this.plan.forward, ...this.plan.backward];
-    encodeDispatches(enc, list, `train step ${step}`);
-    device.queue.submit([enc.finish()]);
+    this.ctx.cache.guard(`train step ${step}`, () => {
+      const enc = device.createCommandEncoder({ label: `train step ${step}` });
+      enc.clearBuffer(this.log, slot * LOSS_LOG_STRIDE * 4, LOSS_LOG_STRIDE * 4);
+      encodeDispatches(enc, list, `train step ${step}`);
+      device.queue.submit([enc.finish()]);
+    });
     const epoch = c.epoch;
     c.next += rows;
     if (dispatches === 'full') {
@@ -205,6 +207,7 @@ export class Trainer {
   /** Wait for the GPU and read the losses of the steps since the last sync. */
   private async sync(): Promise<StepLoss[]> {
     const device = this.model.gpu.device;
+    await this.ctx.cache.checkErrors();
     if (this.pending.length === 0) {
       await device.queue.onSubmittedWorkDone();
       return [];
@@ -251,6 +254,7 @@ export class Trainer {
     this.assertAlive();
     const { rows } = this.submitStep(data, 'gradients');
     await this.model.gpu.device.queue.onSubmittedWorkDone();
+    await this.ctx.cache.checkErrors();
     return { rows };
   }
 
