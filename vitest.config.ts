@@ -20,6 +20,9 @@ export default defineConfig({
       },
       {
         plugins: [rawDataFiles()],
+        // Pre-bundle TensorFlow.js (used by the autodiff cross-check) so Vite does not
+        // discover it mid-run and reload the test page.
+        optimizeDeps: { include: ['@tensorflow/tfjs'] },
         test: {
           name: 'gpu',
           include: ['tests/gpu/**/*.test.ts'],

@@ -10,3 +10,6 @@ export { ACTIVATIONS } from './kernels/activations';
 export type { GpuDataset, DatasetSource } from './data/dataset';
 export { parseIdx } from './data/idx';
 export { loadMnist, mnistFromIdx, type Mnist, type LabelledImages } from './data/mnist';
+export { activationStatistics, type ActivationStatistics } from './analysis/statistics';
+export { filters, tileGrid, interleaveRows, type RgbaImage, type GridOptions } from './analysis/images';
+export type { TrainerState } from './train/trainer';

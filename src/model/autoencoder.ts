@@ -13,6 +13,7 @@ import { initialParameters } from './init';
 import { StepPlan } from './plan';
 import { Trainer, type TrainerOptions } from '../train/trainer';
 import { LOSS_LOG_STRIDE } from '../kernels/reduce';
+import { contractiveTermsDispatch, rowNormsSqDispatch } from '../kernels/contractive';
 
 export interface CreateOptions extends GpuOptions {
   /** An acquired Gpu to share between models. */
@@ -203,6 +204,45 @@ export class Autoencoder {
     }
   }
 
+  /**
+   * How strongly the encoder contracts: the mean over samples of ‖J_x(h)‖_F and of
+   * ‖J_x(h)‖²_F, J = ∂h/∂x = diag(g'(a))·W, computed exactly on the GPU
+   * (‖J‖²_F = Σ_j g'(a_j)² Σ_i W_ji²), with clean inputs.
+   */
+  async contraction(data: GpuDataset): Promise<{ meanJacobianNorm: number; meanJacobianNormSq: number }> {
+    const jac = this.jacobianPlan();
+    const perRow = await this.collect(data, 0, data.count, 1, () => jac.rowJacSq, jac.dispatches);
+    let norm = 0;
+    let sq = 0;
+    for (const v of perRow) {
+      norm += Math.sqrt(Math.max(v, 0));
+      sq += v;
+    }
+    return { meanJacobianNorm: norm / data.count, meanJacobianNormSq: sq / data.count };
+  }
+
+  private jacobian?: { rowJacSq: GPUBuffer; dispatches: Dispatch[] };
+  private jacobianPlan(): { rowJacSq: GPUBuffer; dispatches: Dispatch[] } {
+    if (!this.jacobian) {
+      const { plan } = this.inferencePlan();
+      const H = this.config.hiddenSize;
+      const B = plan.rows;
+      const s = this.arena.storage('jacobian: s = Σ_i W_ji²', H * 4);
+      const u = this.arena.storage('jacobian: u (unused)', B * H * 4);
+      const rowScale = this.arena.storage('jacobian: row scale (unused)', H * 4);
+      const rowJacSq = this.arena.storage('jacobian: ‖J_r‖²_F', B * 4);
+      const w = this.layout.slice(this.params, 'encoder.0.weight');
+      this.jacobian = {
+        rowJacSq,
+        dispatches: [
+          rowNormsSqDispatch(this.ctx, { w, s, hidden: H, inputs: this.config.inputSize }),
+          contractiveTermsDispatch(this.ctx, { h: plan.batch.hidden, s, u, rowScale, rowJacSq, rows: B, hidden: H, activation: this.config.encoderActivation, lambda: 1, step: plan.batch.step }),
+        ],
+      };
+    }
+    return this.jacobian;
+  }
+
   /** Every parameter tensor, by its state_dict name. */
   async getParameters(): Promise<Record<string, Float32Array>> {
     this.assertAlive();
@@ -246,6 +286,8 @@ export class Autoencoder {
     for (const t of [...this.trainers]) t.dispose();
     this.arena.dispose();
     this.identity.clear();
+    this.inference = undefined;
+    this.jacobian = undefined;
     this.disposed = true;
     if (this.ownsGpu) this.gpu.destroy();
   }

@@ -67,6 +67,20 @@ export interface FitOptions {
   onEpoch?: (r: EpochRecord) => void;
 }
 
+/** Everything needed to resume training exactly: optimizer state and counters. */
+export interface TrainerState {
+  optimizer: OptimizerConfig;
+  /** Optimizer steps taken. */
+  step: number;
+  /** Epoch and next row of the permutation of the dataset being trained on. */
+  epoch: number;
+  row: number;
+  seed: number;
+  shuffle: boolean;
+  /** Optimizer state buffers (momentum: [v]; Adam: [m, v]), each layout.totalFloats long. */
+  state: Float32Array[];
+}
+
 export class TrainingDivergedError extends Error {
   override name = 'TrainingDivergedError';
 }
@@ -94,6 +108,7 @@ export class Trainer {
   private readonly indices = new Map<GpuDataset, GPUBuffer>();
   private readonly stepScratch = new ArrayBuffer(STEP_BYTES);
   private cursor?: Cursor;
+  private resumeAt?: { epoch: number; row: number };
   private pending: Array<{ slot: number; step: number; epoch: number; rows: number }> = [];
   private stepCount = 0;
   private disposed = false;
@@ -157,7 +172,10 @@ export class Trainer {
       this.indices.set(data, indices);
     }
     const gather = this.plan.gather(data, indices, `train ${this.model.datasetKey(data)}`);
-    this.cursor = { data, indices, gather, epoch: 0, next: 0 };
+    const at = this.resumeAt ?? { epoch: 0, row: 0 };
+    if (at.row > data.count) throw new RangeError(`the saved position (row ${at.row}) is beyond this dataset's ${data.count} samples`);
+    this.resumeAt = undefined;
+    this.cursor = { data, indices, gather, epoch: at.epoch, next: at.row };
     this.writePermutation(this.cursor);
     return this.cursor;
   }
@@ -218,12 +236,7 @@ export class Trainer {
     await this.staging.mapAsync(GPUMapMode.READ);
     const values = new Float32Array(this.staging.getMappedRange().slice(0));
     this.staging.unmap();
-    const out = this.pending.map((p) => {
-      const base = p.slot * LOSS_LOG_STRIDE;
-      const components = Object.fromEntries(Object.entries(LOSS_COMPONENT).map(([k, i]) => [k, values[base + i]])) as LossComponents;
-      const total = Object.values(components).reduce((a, b) => a + b, 0);
-      return { step: p.step, epoch: p.epoch, rows: p.rows, total, components };
-    });
+    const out = this.pending.map((p) => this.stepLoss(values, p.slot * LOSS_LOG_STRIDE, p.step, p.epoch, p.rows));
     this.pending = [];
     const bad = out.find((l) => !Number.isFinite(l.total));
     if (bad) {
@@ -250,12 +263,20 @@ export class Trainer {
    * Forward and backward on the next batch without updating the weights; the
    * gradients are left in plan.grads (for checks). Does not advance the step count.
    */
-  async computeGradients(data: GpuDataset): Promise<{ rows: number }> {
+  async computeGradients(data: GpuDataset): Promise<{ rows: number; loss: StepLoss }> {
     this.assertAlive();
-    const { rows } = this.submitStep(data, 'gradients');
-    await this.model.gpu.device.queue.onSubmittedWorkDone();
+    const { rows, epoch } = this.submitStep(data, 'gradients');
+    const step = this.stepCount + 1;
+    const slot = (step - 1) % this.logSlots;
+    const values = await readFloats(this.model.gpu.device, { buffer: this.log, offset: slot * LOSS_LOG_STRIDE * 4, size: LOSS_LOG_STRIDE * 4 });
     await this.ctx.cache.checkErrors();
-    return { rows };
+    return { rows, loss: this.stepLoss(values, 0, step, epoch, rows) };
+  }
+
+  private stepLoss(values: Float32Array, base: number, step: number, epoch: number, rows: number): StepLoss {
+    const components = Object.fromEntries(Object.entries(LOSS_COMPONENT).map(([k, i]) => [k, values[base + i]])) as LossComponents;
+    const total = Object.values(components).reduce((a, b) => a + b, 0);
+    return { step, epoch, rows, total, components };
   }
 
   /** The gradient tensors left by the last step, by parameter name. */
@@ -358,6 +379,42 @@ export class Trainer {
     device.queue.writeBuffer(this.model.params, 0, saved);
     this.plan.optimizerState.forEach((b, i) => device.queue.writeBuffer(b, 0, savedState[i]));
     return { stepMs, matmulMs, otherMs: stepMs - matmulMs };
+  }
+
+  /** The optimizer state and counters, for saving and resuming (waits for the GPU). */
+  async exportState(): Promise<TrainerState> {
+    this.assertAlive();
+    await this.sync();
+    const device = this.model.gpu.device;
+    const state = await Promise.all(this.plan.optimizerState.map((b) => readFloats(device, b, this.model.layout.totalFloats)));
+    const { epoch, row } = this.resumeAt ?? this.position;
+    return { optimizer: this.optimizer, step: this.stepCount, epoch, row, seed: this.seed, shuffle: this.shuffle, state };
+  }
+
+  /**
+   * Restore state from exportState() (of a trainer with the same optimizer, seed
+   * and shuffling); the next step continues exactly where that trainer stopped,
+   * on the dataset passed to the next steps() or fit().
+   */
+  importState(s: TrainerState): void {
+    this.assertAlive();
+    const P = this.model.layout.totalFloats;
+    if (s.optimizer?.type !== this.optimizer.type) throw new RangeError(`saved optimizer is '${s.optimizer?.type}', this trainer's is '${this.optimizer.type}'`);
+    if (s.state.length !== this.plan.optimizerState.length) throw new RangeError(`saved optimizer has ${s.state.length} state tensors, '${this.optimizer.type}' needs ${this.plan.optimizerState.length}`);
+    s.state.forEach((a, i) => {
+      if (a.length !== P) throw new RangeError(`saved optimizer state ${i} has ${a.length} values, this model needs ${P}`);
+    });
+    for (const [k, v] of [['step', s.step], ['epoch', s.epoch], ['row', s.row]] as const) {
+      if (!Number.isInteger(v) || v < 0) throw new RangeError(`saved ${k} must be a non-negative integer (got ${v})`);
+    }
+    if (s.seed !== this.seed || s.shuffle !== this.shuffle) {
+      throw new RangeError(`saved run used seed ${s.seed}, shuffle ${s.shuffle}; this trainer has seed ${this.seed}, shuffle ${this.shuffle}`);
+    }
+    const device = this.model.gpu.device;
+    s.state.forEach((a, i) => device.queue.writeBuffer(this.plan.optimizerState[i], 0, a as Float32Array<ArrayBuffer>));
+    this.stepCount = s.step;
+    this.cursor = undefined;
+    this.resumeAt = { epoch: s.epoch, row: s.row };
   }
 
   /** Free the trainer's buffers (gradients, optimizer state, batch tensors). */
