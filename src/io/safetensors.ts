@@ -24,8 +24,8 @@ export class SafetensorsError extends Error {
 
 /** Bytes per element and the safetensors sort rank (its Dtype enum order: wider alignment sorts later). */
 const DTYPES: Record<SafetensorsDtype, { bytes: number; rank: number; array: typeof Float32Array | typeof Uint32Array | typeof Float64Array }> = {
-  U32: { bytes: 4, rank: 10, array: Uint32Array },
   F32: { bytes: 4, rank: 11, array: Float32Array },
+  U32: { bytes: 4, rank: 10, array: Uint32Array },
   F64: { bytes: 8, rank: 12, array: Float64Array },
 };
 
