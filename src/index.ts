@@ -13,3 +13,5 @@ export { loadMnist, mnistFromIdx, type Mnist, type LabelledImages } from './data
 export { activationStatistics, type ActivationStatistics } from './analysis/statistics';
 export { filters, tileGrid, interleaveRows, type RgbaImage, type GridOptions } from './analysis/images';
 export type { TrainerState } from './train/trainer';
+export { saveModel, loadModel, readModelFile, resumeTrainer, ModelFileError, MODEL_FORMAT, type ModelFile, type SavedTrainingState } from './io/model-file';
+export { encodeSafetensors, decodeSafetensors, SafetensorsError, type SafetensorsTensor, type SafetensorsDtype } from './io/safetensors';

@@ -40,8 +40,15 @@ export class Autoencoder {
 
   static async create(config: AutoencoderConfig, options: CreateOptions = {}): Promise<Autoencoder> {
     const resolved = resolveConfig(config); // validate before touching the GPU
+    const rows = options.inferenceBatchSize ?? 256;
+    if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`inferenceBatchSize must be a positive integer (got ${rows})`);
     const gpu = options.gpu ?? (await acquireGpu(options));
-    return new Autoencoder(resolved, gpu, !options.gpu, options.inferenceBatchSize ?? 256);
+    try {
+      return new Autoencoder(resolved, gpu, !options.gpu, rows);
+    } catch (e) {
+      if (!options.gpu) gpu.destroy(); // nothing of a failed model stays on the GPU
+      throw e;
+    }
   }
 
   private constructor(config: ResolvedConfig, gpu: Gpu, ownsGpu: boolean, inferenceRows: number) {

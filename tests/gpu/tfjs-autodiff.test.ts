@@ -69,7 +69,7 @@ function tfLoss(c: ResolvedConfig, p: Record<string, tf.Tensor>, x: tf.Tensor, x
   return terms;
 }
 
-const CASES: Array<[string, AutoencoderConfig]> = [
+const CASES: Array<[string, Partial<AutoencoderConfig>]> = [
   ['plain, sigmoid/bce', {}],
   ['tied, weight decay, tanh/mse', { tiedWeights: true, weightDecay: 0.03, encoderActivation: 'tanh', loss: 'mse' }],
   ['masking', { noise: { type: 'masking', rate: 0.3 } }],

@@ -1,0 +1,283 @@
+// End-to-end tests of the demo page (demo/), run by scripts/e2e.mjs against a
+// production build served by `vite preview`, in headless Chromium (WebGPU on
+// SwiftShader). Small settings keep each run to seconds: 32 hidden units, 2000
+// training digits, batches of 50.
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright';
+
+export interface E2eContext {
+  /** URL of the built demo page. */
+  url: string;
+  /** A shared browser with WebGPU, or one without it. */
+  browser(webgpu: boolean): Promise<Browser>;
+  /** Where screenshots go (test-results/e2e). */
+  screenshotDir: string;
+}
+
+export interface E2eTest {
+  name: string;
+  run(ctx: E2eContext): Promise<void>;
+}
+
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+const SMALL = { hiddenSize: 32, trainSamples: 2000, evalSamples: 200, batchSize: 50, epochs: 4 };
+
+interface DemoDebug {
+  state: string;
+  progressEvents: number;
+  pictureEvents: number;
+  trainLoss: number[];
+  evalLoss: number[];
+}
+
+/** Open the demo; collects console errors, uncaught errors and failed requests. */
+async function open(
+  ctx: E2eContext,
+  opts: { webgpu?: boolean; viewport?: { width: number; height: number }; scale?: number; init?: () => void } = {},
+) {
+  const browser = await ctx.browser(opts.webgpu ?? true);
+  const page = await browser.newPage({ viewport: opts.viewport ?? DESKTOP, deviceScaleFactor: opts.scale ?? 1 });
+  if (opts.init) await page.addInitScript(opts.init);
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console.error: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) errors.push(`HTTP ${r.status()} ${r.url()}`);
+  });
+  await page.goto(ctx.url, { waitUntil: 'load' });
+  return { page, errors };
+}
+
+const debug = (page: Page): Promise<DemoDebug> => page.evaluate(() => (window as unknown as { __demo: DemoDebug }).__demo);
+
+async function waitForState(page: Page, states: string[], timeout = 60_000): Promise<string> {
+  await page.waitForFunction((s) => s.includes((window as unknown as { __demo: DemoDebug }).__demo.state), states, { timeout });
+  return (await debug(page)).state;
+}
+
+async function setField(page: Page, id: string, value: string | number): Promise<void> {
+  const el = page.locator(`#${id}`);
+  if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(String(value));
+  else await el.fill(String(value));
+}
+
+async function choosePreset(page: Page, preset: string, overrides: Record<string, string | number> = SMALL): Promise<void> {
+  await page.locator('#preset').selectOption(preset);
+  for (const [id, v] of Object.entries(overrides)) await setField(page, id, v);
+}
+
+/**
+ * How much a canvas shows: the standard deviation of its grey levels and, when
+ * `color` is given, how many pixels are within 40 of that colour (per channel).
+ */
+async function canvasInk(page: Page, id: string, color?: [number, number, number]): Promise<{ std: number; colored: number; width: number }> {
+  return page.evaluate(
+    ([id, color]) => {
+      const c = document.getElementById(id as string) as HTMLCanvasElement;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let sum = 0;
+      let sq = 0;
+      let colored = 0;
+      const n = d.length / 4;
+      for (let k = 0; k < d.length; k += 4) {
+        // Transparent pixels (the plots' background) count as white.
+        const a = d[k + 3] / 255;
+        const rgb = [0, 1, 2].map((i) => d[k + i] * a + 255 * (1 - a));
+        const grey = (rgb[0] + rgb[1] + rgb[2]) / 3;
+        sum += grey;
+        sq += grey * grey;
+        const col = color as number[] | null;
+        if (col && rgb.every((v, i) => Math.abs(v - col[i]) < 40)) colored++;
+      }
+      const mean = sum / n;
+      return { std: Math.sqrt(Math.max(0, sq / n - mean * mean)), colored, width: c.width };
+    },
+    [id, color ?? null] as const,
+  );
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Train a preset with small settings and check loss, pictures and errors. */
+async function trainPreset(
+  ctx: E2eContext,
+  preset: string,
+  opts: { viewport?: { width: number; height: number }; scale?: number; screenshot: string; noisy?: boolean; pauseResume?: boolean },
+): Promise<void> {
+  const { page, errors } = await open(ctx, { viewport: opts.viewport, scale: opts.scale });
+  try {
+    await waitForState(page, ['ready']);
+    await choosePreset(page, preset);
+    assert.equal(await page.locator('#start').isEnabled(), true, 'Start is enabled with valid settings');
+    await page.locator('#start').click();
+    await page.waitForFunction(
+      () => {
+        const d = (window as unknown as { __demo: DemoDebug }).__demo;
+        return (d.progressEvents >= 6 && d.evalLoss.length >= 2 && d.pictureEvents >= 2) || d.state === 'done' || d.state === 'failed';
+      },
+      undefined,
+      { timeout: 90_000 },
+    );
+    let d = await debug(page);
+    assert.notEqual(d.state, 'failed', `training failed: ${await page.locator('#status').textContent()}`);
+    if (opts.pauseResume) {
+      await page.locator('#pause').click();
+      await waitForState(page, ['paused', 'done']);
+      if ((await debug(page)).state === 'paused') {
+        const before = (await debug(page)).progressEvents;
+        await page.waitForTimeout(700);
+        assert.equal((await debug(page)).progressEvents, before, 'no progress while paused');
+        assert.equal(await page.locator('#pause').textContent(), 'Resume');
+        assert.equal(await page.locator('#hiddenSize').isDisabled(), true, 'the form is locked during a run');
+        await page.locator('#pause').click();
+        await page.waitForFunction((n) => (window as unknown as { __demo: DemoDebug }).__demo.progressEvents > n, before, { timeout: 30_000 });
+      }
+    }
+    d = await debug(page);
+    const k = Math.min(3, Math.floor(d.trainLoss.length / 2));
+    const early = mean(d.trainLoss.slice(0, k));
+    const late = mean(d.trainLoss.slice(-k));
+    console.log(
+      `  ${preset}: ${d.progressEvents} progress events; training loss ${early.toFixed(2)} → ${late.toFixed(2)}; ` +
+        `held-out ${d.evalLoss[0].toFixed(2)} → ${d.evalLoss[d.evalLoss.length - 1].toFixed(2)}`,
+    );
+    assert.ok(late < 0.9 * early, `training loss falls by 10%+ (${early} → ${late})`);
+    assert.ok(d.evalLoss[d.evalLoss.length - 1] < d.evalLoss[0], `held-out loss falls (${d.evalLoss.join(', ')})`);
+
+    // Pictures: every canvas shows something; the loss plot has its two curves.
+    const plot = await canvasInk(page, 'loss-plot', [37, 99, 235]);
+    const heldOut = await canvasInk(page, 'loss-plot', [220, 38, 38]);
+    assert.ok(plot.colored > 50, `the loss plot shows the training curve (${plot.colored} blue pixels)`);
+    assert.ok(heldOut.colored > 10, `the loss plot shows held-out points (${heldOut.colored} red pixels)`);
+    const canvases = ['digits-original', 'digits-reconstructed', 'filters', 'act-hist', ...(opts.noisy ? ['digits-corrupted'] : [])];
+    for (const id of canvases) {
+      const ink = await canvasInk(page, id);
+      assert.ok(ink.std > 5, `#${id} is not blank (grey std ${ink.std.toFixed(1)})`);
+    }
+    assert.equal(await page.locator('#digits-corrupted').isVisible(), !!opts.noisy, 'the corrupted row shows exactly for denoising');
+    const speed = await page.locator('#stat-speed').textContent();
+    assert.match(speed ?? '', /^[\d,]+$/, `samples/s is shown (${speed})`);
+    assert.match((await page.locator('#act-stats').textContent()) ?? '', /near zero/);
+    await page.screenshot({ path: `${ctx.screenshotDir}/${opts.screenshot}.png`, fullPage: true });
+    if (opts.viewport === PHONE) await page.screenshot({ path: `${ctx.screenshotDir}/${opts.screenshot}-viewport.png` });
+
+    if ((await debug(page)).state !== 'done') {
+      await page.locator('#stop').click();
+      assert.equal(await waitForState(page, ['stopped', 'done']), (await debug(page)).state);
+    }
+    assert.equal(await page.locator('#start').isEnabled(), true, 'Start is enabled again after a run');
+    assert.deepEqual(errors, [], 'no console errors, uncaught errors or failed requests');
+  } finally {
+    await page.close();
+  }
+}
+
+export const tests: E2eTest[] = [
+  {
+    name: 'plain: trains, pause/resume/stop, 1280×800',
+    run: (ctx) => trainPreset(ctx, 'plain', { screenshot: 'desktop-plain', pauseResume: true }),
+  },
+  {
+    name: 'denoising (masking): trains and shows corrupted digits',
+    run: (ctx) => trainPreset(ctx, 'denoising-masking', { screenshot: 'desktop-denoising-masking', noisy: true }),
+  },
+  {
+    name: 'contractive: trains',
+    run: (ctx) => trainPreset(ctx, 'contractive', { screenshot: 'desktop-contractive' }),
+  },
+  {
+    name: 'sparse KL: trains, 390×844 phone',
+    run: (ctx) => trainPreset(ctx, 'sparse-kl', { viewport: PHONE, scale: 2, screenshot: 'phone-sparse-kl' }),
+  },
+  {
+    name: 'validation messages appear next to their fields and block Start',
+    async run(ctx) {
+      const { page, errors } = await open(ctx);
+      try {
+        await waitForState(page, ['ready']);
+        await choosePreset(page, 'sparse-kl', {});
+        await setField(page, 'encoderActivation', 'relu');
+        await setField(page, 'noiseType', 'masking');
+        await setField(page, 'noiseLevel', 1.5);
+        await setField(page, 'learningRate', 0);
+        await setField(page, 'batchSize', 70000);
+        const msg = async (id: string) => (await page.locator(`#${id}-msg`).textContent()) ?? '';
+        // The library's own messages (resolveConfig, validateOptimizer), under the field they name.
+        assert.match(await msg('encoderActivation'), /encoderActivation must be 'sigmoid' when sparsity.type is 'kl'/);
+        assert.match(await msg('noiseLevel'), /noise.rate must be a number in \[0, 1\) \(got 1.5\)/);
+        assert.match(await msg('learningRate'), /learningRate must be a finite number > 0/);
+        assert.match(await msg('batchSize'), /batchSize must be at most trainSamples/);
+        assert.equal(await msg('hiddenSize'), '');
+        assert.equal(await page.locator('#start').isDisabled(), true, 'Start is disabled while settings are invalid');
+        await page.screenshot({ path: `${ctx.screenshotDir}/desktop-validation.png` });
+        await setField(page, 'encoderActivation', 'sigmoid');
+        await setField(page, 'noiseLevel', 0.5);
+        await setField(page, 'learningRate', 0.001);
+        await setField(page, 'batchSize', 100);
+        assert.equal(await msg('encoderActivation'), '');
+        assert.equal(await page.locator('#start').isEnabled(), true, 'Start is enabled once the settings are fixed');
+        assert.deepEqual(errors, []);
+      } finally {
+        await page.close();
+      }
+    },
+  },
+  {
+    name: 'a lost device stops training with a message, and Reconnect recovers',
+    async run(ctx) {
+      const { page, errors } = await open(ctx);
+      try {
+        await waitForState(page, ['ready']);
+        await choosePreset(page, 'plain', { ...SMALL, epochs: 20 });
+        await page.locator('#start').click();
+        await page.waitForFunction(() => (window as unknown as { __demo: DemoDebug }).__demo.progressEvents >= 2, undefined, { timeout: 60_000 });
+        await page.evaluate(() => (window as unknown as { __demo: { loseDevice(): void } }).__demo.loseDevice());
+        await waitForState(page, ['lost']);
+        await page.locator('#banner').waitFor({ state: 'visible' });
+        assert.match((await page.locator('#banner').textContent()) ?? '', /The GPU device was lost/);
+        assert.equal(await page.locator('#start').isDisabled(), true, 'Start is disabled without a device');
+        await page.screenshot({ path: `${ctx.screenshotDir}/desktop-device-lost.png` });
+        await page.locator('#banner-action').click();
+        await waitForState(page, ['ready', 'failed', 'stopped']);
+        await page.waitForFunction(() => !(document.getElementById('start') as HTMLButtonElement).disabled, undefined, { timeout: 30_000 });
+        assert.equal(await page.locator('#banner').isVisible(), false, 'the banner goes once the GPU is back');
+        assert.deepEqual(errors, []);
+      } finally {
+        await page.close();
+      }
+    },
+  },
+  {
+    name: 'without WebGPU the page explains what is missing',
+    async run(ctx) {
+      // Desktop: a Chromium without the WebGPU flags (no adapter, or no navigator.gpu).
+      // Phone: navigator.gpu deleted before the page runs (a browser without WebGPU at all).
+      for (const [viewport, removeApi] of [
+        [DESKTOP, false],
+        [PHONE, true],
+      ] as const) {
+        const { page, errors } = await open(ctx, {
+          webgpu: false,
+          viewport,
+          init: removeApi ? () => void delete (Navigator.prototype as { gpu?: unknown }).gpu : undefined,
+        });
+        try {
+          if (removeApi) assert.equal(await page.evaluate(() => 'gpu' in navigator), false, 'navigator.gpu was removed');
+          await waitForState(page, ['no-webgpu'], 20_000);
+          const banner = page.locator('#banner');
+          assert.equal(await banner.isVisible(), true);
+          assert.match((await banner.textContent()) ?? '', /This demo needs WebGPU/);
+          assert.equal(await page.locator('#start').isDisabled(), true);
+          assert.equal(await page.locator('#hiddenSize').isVisible(), true, 'the settings are still there to look at');
+          await page.screenshot({ path: `${ctx.screenshotDir}/${viewport === PHONE ? 'phone' : 'desktop'}-no-webgpu.png` });
+          assert.deepEqual(errors, []);
+        } finally {
+          await page.close();
+        }
+      }
+    },
+  },
+];
