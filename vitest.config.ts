@@ -10,6 +10,8 @@ import { rawDataFiles } from './scripts/headless.mjs';
 // WebGPU runs in the system Chromium (SwiftShader unless WEBGPU_ADAPTER=hardware).
 export default defineConfig({
   test: {
+    // The JSON report lets .ci/run print a plain 'N passed, N failed' closing line.
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     projects: [
       {
         test: {
