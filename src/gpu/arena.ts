@@ -92,7 +92,7 @@ export class BufferArena {
   }
 
   private assertAlive(): void {
-    if (this.disposed) throw new Error(`${this.label}: used after dispose()`);
+    if (this.disposed) throw new Error(`${this.label} was disposed: its buffers are gone; create a new one`);
   }
 }
 

@@ -77,7 +77,7 @@ describe('runtime', () => {
     arena.dispose();
     arena.dispose();
     expect(liveGpuMemory()).toEqual(before);
-    expect(() => arena.storage('late', 4)).toThrow(/after dispose/);
+    expect(() => arena.storage('late', 4)).toThrow(/was disposed/);
   });
 
   test("a host app's device is adopted and never destroyed by the library", async () => {
