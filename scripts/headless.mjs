@@ -102,6 +102,7 @@ export async function withHeadlessPage(pagePath, fn, opts = {}) {
   try {
     server = await createServer({
       root: REPO_ROOT,
+      configFile: false, // headless jobs are independent of the demo's vite.config.ts
       logLevel: 'warn',
       clearScreen: false,
       // Our own cache so a concurrent Vitest run's optimizer is not disturbed.

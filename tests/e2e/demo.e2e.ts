@@ -226,6 +226,42 @@ export const tests: E2eTest[] = [
     },
   },
   {
+    name: 'Save writes a model file; Load restores its config and weights',
+    async run(ctx) {
+      const { page, errors } = await open(ctx);
+      try {
+        await waitForState(page, ['ready']);
+        assert.equal(await page.locator('#save').isDisabled(), true, 'nothing to save before a run');
+        await choosePreset(page, 'denoising-masking', { ...SMALL, hiddenSize: 24, epochs: 1 });
+        await page.locator('#start').click();
+        await waitForState(page, ['done'], 60_000);
+        const trained = (await debug(page)).evalLoss.at(-1)!;
+        const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#save').click()]);
+        assert.match(download.suggestedFilename(), /^autoencoder-denoising-masking-h24\.safetensors$/);
+        const path = await download.path();
+
+        // A fresh page: load the file, check the form, train on from its weights.
+        await page.reload();
+        await waitForState(page, ['ready']);
+        await page.locator('#load-file').setInputFiles(path);
+        await page.waitForFunction(() => /Loaded/.test(document.getElementById('status')!.textContent ?? ''));
+        assert.equal(await page.locator('#hiddenSize').inputValue(), '24');
+        assert.equal(await page.locator('#noiseType').inputValue(), 'masking');
+        for (const [id, v] of Object.entries({ trainSamples: 2000, evalSamples: 200, batchSize: 50, epochs: 1 })) await setField(page, id, v);
+        await page.locator('#start').click();
+        await page.waitForFunction(() => (window as unknown as { __demo: DemoDebug }).__demo.evalLoss.length >= 1, undefined, { timeout: 60_000 });
+        const first = (await debug(page)).evalLoss[0];
+        console.log(`  held-out loss: saved model ${trained.toFixed(4)}, loaded model before training ${first.toFixed(4)}`);
+        // Same weights, held-out digits and kernels: the same float32 sums in the same order.
+        assert.ok(Math.abs(first - trained) <= 1e-4 * trained, `the loaded model has the saved weights (${trained} vs ${first})`);
+        await waitForState(page, ['done'], 60_000);
+        assert.deepEqual(errors, []);
+      } finally {
+        await page.close();
+      }
+    },
+  },
+  {
     name: 'a lost device stops training with a message, and Reconnect recovers',
     async run(ctx) {
       const { page, errors } = await open(ctx);

