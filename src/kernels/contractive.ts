@@ -9,8 +9,9 @@
 // analysis metric: mean ‖J_r‖_F = mean over valid rows of sqrt(rowJacSq[r]).
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import contractiveWgsl from '../../shaders/contractive.wgsl?raw';
-import { groups, makeDispatch, packUniform, STEP_BYTES, type Dispatch, type KernelContext, type KernelSpec, type Resource } from '../gpu';
+import { groups, makeDispatch, packUniform, type Dispatch, type KernelContext, type KernelSpec, type Resource } from '../gpu';
 import { ACTIVATION_CODE, ACTIVATION_WGSL, ACTIVATIONS, isActivation, type Activation } from './activations';
+import { checkDim, checkDistinct, checkResource, checkStep } from './checks';
 
 const CODE = ACTIVATION_WGSL + stepWgsl + contractiveWgsl;
 
@@ -122,32 +123,4 @@ function uniform(ctx: KernelContext, label: string, rows: number, hidden: number
     ['f32', lambda],
   ]);
   return ctx.arena.uniform(`${label}/params`, data);
-}
-
-function checkDim(label: string, name: string, n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${label}: ${name} must be a positive integer, got ${n}`);
-}
-
-function checkStep(label: string, step: GPUBuffer): void {
-  if (!step || typeof step.size !== 'number') throw new Error(`${label}: step must be the Step uniform GPUBuffer`);
-  if (step.size < STEP_BYTES) throw new Error(`${label}: step buffer has ${step.size} bytes, the Step uniform needs ${STEP_BYTES}`);
-  if (!(step.usage & GPUBufferUsage.UNIFORM)) throw new Error(`${label}: step buffer ${step.label} lacks UNIFORM usage`);
-}
-
-function checkResource(ctx: KernelContext, label: string, name: string, r: Resource, floats: number): void {
-  const offset = 'buffer' in r ? r.offset : 0;
-  if (r.size < floats * 4) throw new Error(`${label}: ${name} has ${r.size} bytes but needs ${floats * 4} (${floats} floats)`);
-  const align = ctx.device.limits.minStorageBufferOffsetAlignment;
-  if (offset % align !== 0) throw new Error(`${label}: ${name} offset ${offset} is not a multiple of ${align} (minStorageBufferOffsetAlignment)`);
-}
-
-/** WebGPU forbids binding one buffer twice in a dispatch when either binding is writable. */
-function checkDistinct(label: string, resources: Record<string, Resource>): void {
-  const seen = new Map<GPUBuffer, string>();
-  for (const [name, r] of Object.entries(resources)) {
-    const buffer = 'buffer' in r ? r.buffer : r;
-    const other = seen.get(buffer);
-    if (other) throw new Error(`${label}: ${name} and ${other} are the same buffer; they must be distinct buffers`);
-    seen.set(buffer, name);
-  }
 }

@@ -5,7 +5,8 @@
 //   KL: loss += β · Σ_j klUnit[j]
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import sparsityWgsl from '../../shaders/sparsity.wgsl?raw';
-import { groups, makeDispatch, packUniform, STEP_BYTES, type Dispatch, type KernelContext, type KernelSpec, type Resource } from '../gpu';
+import { groups, makeDispatch, packUniform, type Dispatch, type KernelContext, type KernelSpec, type Resource } from '../gpu';
+import { checkDim, checkDistinct, checkResource, checkStep } from './checks';
 
 const CODE = stepWgsl + sparsityWgsl;
 
@@ -121,9 +122,6 @@ function uniform(ctx: KernelContext, label: string, rows: number, hidden: number
   return ctx.arena.uniform(`${label}/params`, data);
 }
 
-function checkDim(label: string, name: string, n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${label}: ${name} must be a positive integer, got ${n}`);
-}
 
 function checkCoef(label: string, name: string, v: number): void {
   if (!Number.isFinite(v) || v < 0) throw new Error(`${label}: ${name} must be a finite number ≥ 0, got ${v}`);
@@ -131,28 +129,4 @@ function checkCoef(label: string, name: string, v: number): void {
 
 function checkRho(label: string, rho: number): void {
   if (!(rho > 0 && rho < 1)) throw new Error(`${label}: rho (target activation) must be strictly between 0 and 1, got ${rho}`);
-}
-
-function checkStep(label: string, step: GPUBuffer): void {
-  if (!step || typeof step.size !== 'number') throw new Error(`${label}: step must be the Step uniform GPUBuffer`);
-  if (step.size < STEP_BYTES) throw new Error(`${label}: step buffer has ${step.size} bytes, the Step uniform needs ${STEP_BYTES}`);
-  if (!(step.usage & GPUBufferUsage.UNIFORM)) throw new Error(`${label}: step buffer ${step.label} lacks UNIFORM usage`);
-}
-
-function checkResource(ctx: KernelContext, label: string, name: string, r: Resource, floats: number): void {
-  const offset = 'buffer' in r ? r.offset : 0;
-  if (r.size < floats * 4) throw new Error(`${label}: ${name} has ${r.size} bytes but needs ${floats * 4} (${floats} floats)`);
-  const align = ctx.device.limits.minStorageBufferOffsetAlignment;
-  if (offset % align !== 0) throw new Error(`${label}: ${name} offset ${offset} is not a multiple of ${align} (minStorageBufferOffsetAlignment)`);
-}
-
-/** WebGPU forbids binding one buffer twice in a dispatch when either binding is writable. */
-function checkDistinct(label: string, resources: Record<string, Resource>): void {
-  const seen = new Map<GPUBuffer, string>();
-  for (const [name, r] of Object.entries(resources)) {
-    const buffer = 'buffer' in r ? r.buffer : r;
-    const other = seen.get(buffer);
-    if (other) throw new Error(`${label}: ${name} and ${other} are the same buffer; they must be distinct buffers`);
-    seen.set(buffer, name);
-  }
 }
