@@ -75,9 +75,7 @@ export class Autoencoder {
     if (source.features !== this.config.inputSize) {
       throw new RangeError(`dataset has ${source.features} features per sample but the model's inputSize is ${this.config.inputSize}`);
     }
-    const data = uploadDataset(this.ctx, source);
-    this.datasetIds.set(data, this.datasetIds.has(data) ? this.datasetIds.get(data)! : nextDatasetId++);
-    return data;
+    return uploadDataset(this.ctx, source);
   }
 
   /** A small id for cache keys. */

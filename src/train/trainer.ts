@@ -89,6 +89,9 @@ interface Cursor {
   data: GpuDataset;
   indices: GPUBuffer;
   gather: Dispatch;
+  /** The step's dispatches in order, built once: with and without the optimizer update. */
+  full: Dispatch[];
+  gradients: Dispatch[];
   epoch: number;
   next: number; // next row of the permutation
 }
@@ -175,7 +178,8 @@ export class Trainer {
     const at = this.resumeAt ?? { epoch: 0, row: 0 };
     if (at.row > data.count) throw new RangeError(`the saved position (row ${at.row}) is beyond this dataset's ${data.count} samples`);
     this.resumeAt = undefined;
-    this.cursor = { data, indices, gather, epoch: at.epoch, next: at.row };
+    const gradients = [gather, ...this.plan.forward, ...this.plan.backward];
+    this.cursor = { data, indices, gather, full: [...gradients, ...this.plan.update], gradients, epoch: at.epoch, next: at.row };
     this.writePermutation(this.cursor);
     return this.cursor;
   }
@@ -206,7 +210,7 @@ export class Trainer {
         this.stepScratch,
       ),
     );
-    const list = dispatches === 'full' ? [c.gather, ...this.plan.forward, ...this.plan.backward, ...this.plan.update] : [c.gather, ...this.plan.forward, ...this.plan.backward];
+    const list = dispatches === 'full' ? c.full : c.gradients;
     this.ctx.cache.guard(`train step ${step}`, () => {
       const enc = device.createCommandEncoder({ label: `train step ${step}` });
       enc.clearBuffer(this.log, slot * LOSS_LOG_STRIDE * 4, LOSS_LOG_STRIDE * 4);
@@ -355,7 +359,7 @@ export class Trainer {
   async profile(data: GpuDataset, n = 5): Promise<{ stepMs: number; matmulMs: number; otherMs: number }> {
     this.assertAlive();
     const c = this.cursorFor(data);
-    const full = [c.gather, ...this.plan.forward, ...this.plan.backward, ...this.plan.update];
+    const full = c.full;
     const matmuls = full.filter((d) => d.pipeline.label.startsWith('matmul'));
     const device = this.model.gpu.device;
     const time = async (list: Dispatch[]) => {
