@@ -3,7 +3,7 @@
 // the CPU in float64, standing in for the caller's matmul and column sums) against
 // the directly computed reference gradient.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { packStep, runDispatches, stepValues } from '../../src/gpu';
+import { runDispatches } from '../../src/gpu';
 import { ACTIVATIONS } from '../../src/kernels/activations';
 import { addScaledRowsDispatch, contractiveTermsDispatch, rowNormsSqDispatch } from '../../src/kernels/contractive';
 import { addScaledRowsRef, contractiveRef, contractiveTermsRef, rowNormsSqRef } from '../../src/reference/contractive';
@@ -27,10 +27,6 @@ beforeAll(async () => {
   t = await testGpu();
 });
 
-function stepBuffer(V: number): GPUBuffer {
-  return t.arena.uniform(`step V=${V}`, new Uint8Array(packStep(stepValues({ validRows: V }))));
-}
-
 describe('contractive kernels', () => {
   const lambda = Math.fround(0.6);
   for (const act of ACTIVATIONS) {
@@ -53,7 +49,7 @@ describe('contractive kernels', () => {
         const dwBuf = t.upload('dW', dW0);
         const dispatches = [
           rowNormsSqDispatch(t, { w: wBuf, s: sBuf, hidden: H, inputs: D }),
-          contractiveTermsDispatch(t, { h: hBuf, s: sBuf, u: uBuf, rowScale: rowScaleBuf, rowJacSq: rowJacBuf, rows: B, hidden: H, activation: act, lambda, step: stepBuffer(V) }),
+          contractiveTermsDispatch(t, { h: hBuf, s: sBuf, u: uBuf, rowScale: rowScaleBuf, rowJacSq: rowJacBuf, rows: B, hidden: H, activation: act, lambda, step: t.step({ validRows: V }) }),
           addScaledRowsDispatch(t, { w: wBuf, rowScale: rowScaleBuf, dw: dwBuf, hidden: H, inputs: D }),
         ];
         await runDispatches(t.device, dispatches, true);
@@ -140,7 +136,7 @@ describe('argument checks', () => {
   test('say what was wrong', () => {
     const buf = t.upload('small', new Float32Array(4));
     const other = t.upload('other', new Float32Array(4));
-    const step = stepBuffer(1);
+    const step = t.step({ validRows: 1 });
     const notUniform = t.upload('not a uniform', new Float32Array(12));
     expect(() => rowNormsSqDispatch(t, { w: buf, s: other, hidden: 2, inputs: 3 })).toThrow(/w has 16 bytes but needs 24/);
     expect(() => addScaledRowsDispatch(t, { w: buf, rowScale: other, dw: buf, hidden: 1, inputs: 1 })).toThrow(/dw and w are the same buffer/);

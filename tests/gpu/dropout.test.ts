@@ -1,6 +1,6 @@
 // Inverted dropout (forward and in-place backward) against src/reference/dropout.ts.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { packStep, runDispatches, STEP_BYTES, stepValues, UNIFORM } from '../../src/gpu';
+import { runDispatches } from '../../src/gpu';
 import { dropoutBackwardDispatch, dropoutForwardDispatch } from '../../src/kernels/dropout';
 import { dropoutBackwardRef, dropoutForwardRef } from '../../src/reference/dropout';
 import { compare, randomArray, testGpu, type TestGpu } from './helpers';
@@ -36,10 +36,10 @@ async function run(c: Case) {
   const input = t.upload('h', h);
   const output = t.upload('out', new Float32Array(n).fill(999));
   const grad = t.upload('grad', g);
-  const step = t.arena.create('step', STEP_BYTES, UNIFORM);
+  const step = t.step({ validRows: 0 });
   const seed = c.seed ?? 31;
   const stepNo = c.step ?? 9;
-  t.device.queue.writeBuffer(step, 0, packStep(stepValues({ validRows: c.rows, seed, step: stepNo, training: c.training })));
+  t.writeStep(step, { validRows: c.rows, seed, step: stepNo, training: c.training });
   const shape = { step, rows: c.rows, units: c.units, rate: c.rate, layer: c.layer };
   await runDispatches(t.device, [dropoutForwardDispatch(t, { ...shape, input, output }), dropoutBackwardDispatch(t, { ...shape, grad })], true);
   const out = await t.read(output, n);
@@ -90,7 +90,7 @@ describe('dropout against the reference', () => {
   });
 
   test('argument checks', () => {
-    const step = t.arena.create('step', STEP_BYTES, UNIFORM);
+    const step = t.step({ validRows: 0 });
     const buf = t.arena.storage('x', 4 * 12);
     const base = { step, rows: 3, units: 4, rate: 0.5, layer: 0, grad: buf };
     expect(() => dropoutBackwardDispatch(t, { ...base, rate: 1 })).toThrow(/rate must be in \[0, 1\), got 1/);

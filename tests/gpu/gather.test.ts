@@ -1,7 +1,7 @@
 // The batch gather + input corruption kernel against src/reference/noise.ts,
 // and the GPU dataset it reads.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { packStep, readU32, runDispatches, STEP_BYTES, stepValues, UNIFORM, type BufferArena } from '../../src/gpu';
+import { readU32, runDispatches, STEP_BYTES, UNIFORM } from '../../src/gpu';
 import { uploadDataset } from '../../src/data/dataset';
 import { shuffledIndices } from '../../src/data/shuffle';
 import { gatherDispatch, type InputNoise } from '../../src/kernels/gather';
@@ -45,11 +45,8 @@ function makeData(c: Case): Uint8Array | Float32Array {
   return randomArray(n, 4, 0.05, 0.95);
 }
 
-function stepBuffer(arena: BufferArena, c: Case): GPUBuffer {
-  const buf = arena.create('step', STEP_BYTES, UNIFORM);
-  const v = stepValues({ validRows: c.validRows, batchOffset: c.batchOffset, seed: c.seed ?? 77, step: c.step ?? 5, training: c.training });
-  t.device.queue.writeBuffer(buf, 0, packStep(v));
-  return buf;
+function stepBuffer(c: Case): GPUBuffer {
+  return t.step({ validRows: c.validRows, batchOffset: c.batchOffset, seed: c.seed ?? 77, step: c.step ?? 5, training: c.training });
 }
 
 async function runCase(c: Case) {
@@ -62,7 +59,7 @@ async function runCase(c: Case) {
   const noisy = c.noise.type === 'none' ? undefined : t.upload('noisy', garbage);
   const centerHost = c.center ? randomArray(c.features, 9, 0, 0.5) : undefined;
   const center = centerHost ? t.upload('center', centerHost) : undefined;
-  const step = stepBuffer(t.arena, c);
+  const step = stepBuffer(c);
   const d = gatherDispatch(t, { dataset: ds, indices, step, batchSize: c.batch, clean, noisy, noise: c.noise, center });
   await runDispatches(t.device, [d], true);
   const gClean = await t.read(clean, c.batch * c.features);

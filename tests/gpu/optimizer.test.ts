@@ -1,6 +1,6 @@
 // Optimizer kernels over 3 steps vs the float64 references (PyTorch semantics).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { packStep, runDispatches, stepValues, type BufferSlice } from '../../src/gpu';
+import { runDispatches, type BufferSlice } from '../../src/gpu';
 import { adamCorrections, optimizerDispatch, optimizerStateBuffers, type OptimizerConfig } from '../../src/kernels/optimizer';
 import { optimizerStepRef } from '../../src/reference/optimizer';
 import { compare, randomArray, testGpu, type TestGpu } from './helpers';
@@ -47,7 +47,7 @@ for (const config of CONFIGS) {
         const paramsBuf = t.upload('params', p0);
         const gradsBuf = t.upload('grads', new Float32Array(count));
         const stateBufs = Array.from({ length: nState }, (_, i) => t.upload(`state${i}`, new Float32Array(count)));
-        const stepBuf = t.arena.uniform('step', new Uint8Array(packStep(stepValues({ validRows: 1 }))));
+        const stepBuf = t.step({ validRows: 1 });
         const d = optimizerDispatch(t, { config, params: paramsBuf, grads: gradsBuf, state: stateBufs, count, step: stepBuf, gridWidth });
 
         const refP = Float64Array.from(p0);
@@ -58,7 +58,7 @@ for (const config of CONFIGS) {
           if (count > 4) g[5] = 1e-6; // comparable to ε after the square root
           t.device.queue.writeBuffer(gradsBuf, 0, g);
           const { c1, c2 } = adamCorrections(config, s);
-          t.device.queue.writeBuffer(stepBuf, 0, packStep(stepValues({ validRows: 1, step: s, lr: config.learningRate, adamC1: c1, adamC2: c2 })));
+          t.writeStep(stepBuf, { validRows: 1, step: s, lr: config.learningRate, adamC1: c1, adamC2: c2 });
           await runDispatches(t.device, [d], true);
           optimizerStepRef(config, s, refP, g, refState);
         }
@@ -89,7 +89,7 @@ test('updates a slice of a larger buffer and nothing else', async () => {
   const m = t.upload('m', new Float32Array(12));
   const v = t.upload('v', new Float32Array(12));
   const { c1, c2 } = adamCorrections(config, 1);
-  const step = t.arena.uniform('step', new Uint8Array(packStep(stepValues({ validRows: 1, lr: 0.1, adamC1: c1, adamC2: c2 }))));
+  const step = t.step({ validRows: 1, lr: 0.1, adamC1: c1, adamC2: c2 });
   await runDispatches(t.device, [optimizerDispatch(t, { config, params, grads, state: [m, v], count: 12, step })], true);
   const got = await t.read(buf, 128);
   for (let i = 0; i < 128; i++) {
@@ -102,7 +102,7 @@ test('updates a slice of a larger buffer and nothing else', async () => {
 test('argument errors name the problem', () => {
   const b = t.upload('b', new Float32Array(8));
   const g = t.upload('g', new Float32Array(8));
-  const step = t.arena.uniform('step', new Uint8Array(packStep(stepValues({ validRows: 1 }))));
+  const step = t.step({ validRows: 1 });
   const adam: OptimizerConfig = { type: 'adam', learningRate: 1e-3 };
   expect(() => optimizerDispatch(t, { config: adam, params: b, grads: g, state: [], count: 8, step })).toThrow(/'adam' needs 2 state buffer\(s\), got 0/);
   expect(() => optimizerDispatch(t, { config: { type: 'sgd', learningRate: 1 }, params: b, grads: g, state: [], count: 6, step })).toThrow(/multiple of 4/);

@@ -1,6 +1,6 @@
 // Column sums and the loss log vs the float64 references.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { packStep, runDispatches, stepValues } from '../../src/gpu';
+import { runDispatches } from '../../src/gpu';
 import { columnSumDispatch, LOSS_COMPONENT, LOSS_LOG_STRIDE, lossLogDispatch } from '../../src/kernels/reduce';
 import { columnSumRef, lossLogIncrementRef } from '../../src/reference/reduce';
 import { compare, randomArray, testGpu, type TestGpu } from './helpers';
@@ -82,7 +82,7 @@ describe('lossLogDispatch', () => {
         const values = dyadic(count, count);
         const validRows = 4;
         const component = LOSS_COMPONENT.klSparsity;
-        const step = t.arena.uniform('step', new Uint8Array(packStep(stepValues({ validRows, lossSlot: SLOT }))));
+        const step = t.step({ validRows, lossSlot: SLOT });
         const init = logInit();
         const log = t.upload('log', init);
         const valuesBuf = t.upload('values', values);
@@ -100,7 +100,7 @@ describe('lossLogDispatch', () => {
   test('random values, inv_rows = 1/3, two dispatches accumulate', async () => {
     const count = 5000;
     const values = randomArray(count, 5, 0, 2);
-    const step = t.arena.uniform('step', new Uint8Array(packStep(stepValues({ validRows: 3, lossSlot: 0 }))));
+    const step = t.step({ validRows: 3, lossSlot: 0 });
     const log = t.upload('log', new Float32Array(LOSS_LOG_STRIDE));
     const valuesBuf = t.upload('values', values);
     const d = lossLogDispatch(t, { values: valuesBuf, count, log, step, component: LOSS_COMPONENT.reconstruction, perSample: true });
@@ -118,7 +118,7 @@ describe('lossLogDispatch', () => {
 
   test('argument errors name the problem', () => {
     const b = t.upload('b', new Float32Array(8));
-    const step = t.arena.uniform('step', new Uint8Array(packStep(stepValues({ validRows: 1 }))));
+    const step = t.step({ validRows: 1 });
     expect(() => lossLogDispatch(t, { values: b, count: 4, log: b, step, component: 0 })).toThrow(/same GPUBuffer/);
     const log = t.upload('log', new Float32Array(8));
     expect(() => lossLogDispatch(t, { values: b, count: 4, log, step, component: 8 })).toThrow(/component must be an integer in 0..7/);

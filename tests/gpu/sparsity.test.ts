@@ -2,7 +2,7 @@
 // Padding rows of h are NaN, so any read of them shows up; padding rows of dH must
 // come back bit-identical.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { packStep, runDispatches, stepValues } from '../../src/gpu';
+import { runDispatches } from '../../src/gpu';
 import { klColumnStatsDispatch, klGradDispatch, l1ActivityDispatch } from '../../src/kernels/sparsity';
 import { KL_EPS, klSparsityRef, l1Ref } from '../../src/reference/sparsity';
 import { compare, randomArray, testGpu, type TestGpu } from './helpers';
@@ -24,10 +24,6 @@ beforeAll(async () => {
   t = await testGpu();
 });
 
-function stepBuffer(V: number): GPUBuffer {
-  return t.arena.uniform(`step V=${V}`, new Uint8Array(packStep(stepValues({ validRows: V }))));
-}
-
 function nanPadding(h: Float32Array, V: number, H: number): Float32Array {
   h.fill(NaN, V * H);
   return h;
@@ -43,7 +39,7 @@ describe('l1Activity', () => {
       const hBuf = t.upload('h', h);
       const dhBuf = t.upload('dh', dh0);
       const rowAbs = t.upload('rowAbs', new Float32Array(B).fill(777));
-      const d = l1ActivityDispatch(t, { h: hBuf, dh: dhBuf, rowAbs, rows: B, hidden: H, lambda, step: stepBuffer(V) });
+      const d = l1ActivityDispatch(t, { h: hBuf, dh: dhBuf, rowAbs, rows: B, hidden: H, lambda, step: t.step({ validRows: V }) });
       await runDispatches(t.device, [d], true);
       const dh = await t.read(dhBuf, B * H);
       const perRow = await t.read(rowAbs, B);
@@ -82,7 +78,7 @@ describe('klSparsity', () => {
       const dhBuf = t.upload('dh', dh0);
       const rhoHatBuf = t.upload('rhoHat', new Float32Array(H).fill(777));
       const klBuf = t.upload('klUnit', new Float32Array(H).fill(777));
-      const step = stepBuffer(V);
+      const step = t.step({ validRows: V });
       const stats = klColumnStatsDispatch(t, { h: hBuf, rhoHat: rhoHatBuf, klUnit: klBuf, rows: B, hidden: H, rho, step });
       const grad = klGradDispatch(t, { rhoHat: rhoHatBuf, dh: dhBuf, rows: B, hidden: H, rho, beta, step });
       await runDispatches(t.device, [stats, grad], true);
@@ -141,7 +137,7 @@ describe('klSparsity', () => {
 describe('argument checks', () => {
   test('say what was wrong', () => {
     const buf = t.upload('small', new Float32Array(4));
-    const step = stepBuffer(1);
+    const step = t.step({ validRows: 1 });
     expect(() => l1ActivityDispatch(t, { h: buf, dh: buf, rowAbs: buf, rows: 2, hidden: 2, lambda: 1, step })).toThrow(/dh and h are the same buffer/);
     expect(() => l1ActivityDispatch(t, { h: buf, dh: buf, rowAbs: buf, rows: 3, hidden: 2, lambda: 1, step })).toThrow(/h has 16 bytes but needs 24/);
     expect(() => klGradDispatch(t, { rhoHat: buf, dh: buf, rows: 1, hidden: 1, rho: 1, beta: 1, step })).toThrow(/rho .* strictly between 0 and 1/);

@@ -1,6 +1,6 @@
 // Weight decay on the GPU vs the float64 reference: grads += 2λw and the penalty λΣw² in the loss log.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { packStep, runDispatches, stepValues } from '../../src/gpu';
+import { runDispatches } from '../../src/gpu';
 import { LOSS_COMPONENT, LOSS_LOG_STRIDE } from '../../src/kernels/reduce';
 import { weightDecayDispatch } from '../../src/kernels/weight-decay';
 import { weightDecayRef } from '../../src/reference/optimizer';
@@ -28,7 +28,7 @@ for (const count of [1, 5, 257, 784 * 64, 70001]) {
       const grads = t.upload('g', new Float32Array([...g0, 7]));
       const logInit = Float32Array.from({ length: 4 * LOSS_LOG_STRIDE }, (_, i) => i / 8);
       const log = t.upload('log', logInit);
-      const step = t.arena.uniform('step', new Uint8Array(packStep(stepValues({ validRows: 3, lossSlot: SLOT }))));
+      const step = t.step({ validRows: 3, lossSlot: SLOT });
       await runDispatches(t.device, [weightDecayDispatch(t, { weights, grads, count, lambda, log, step })], true);
 
       const refG = Float64Array.from(g0);
@@ -60,7 +60,7 @@ test('argument errors name the problem', () => {
   const b = t.upload('b', new Float32Array(8));
   const g = t.upload('g', new Float32Array(8));
   const log = t.upload('log', new Float32Array(8));
-  const step = t.arena.uniform('step', new Uint8Array(packStep(stepValues({ validRows: 1 }))));
+  const step = t.step({ validRows: 1 });
   expect(() => weightDecayDispatch(t, { weights: b, grads: g, count: 8, lambda: -1, log, step })).toThrow(/lambda must be a finite number ≥ 0/);
   expect(() => weightDecayDispatch(t, { weights: b, grads: b, count: 8, lambda: 1, log, step })).toThrow(/same GPUBuffer/);
   expect(() => weightDecayDispatch(t, { weights: b, grads: g, count: 9, lambda: 1, log, step })).toThrow(/weights holds 8 floats/);
