@@ -85,10 +85,21 @@ export function optimizerStateBuffers(config: OptimizerConfig): number {
  * computed in float64 (for step.adam_c1 / adam_c2). 1, 1 for the other optimizers.
  */
 export function adamCorrections(config: OptimizerConfig, step: number): { c1: number; c2: number } {
-  if (!Number.isInteger(step) || step < 1) throw new Error(`adamCorrections: step must be an integer ≥ 1 (1-based), got ${step}`);
+  return adamCorrector(config)(step);
+}
+
+/**
+ * adamCorrections with the config validated once, for the training loop: the
+ * returned function does only the two powers per step.
+ */
+export function adamCorrector(config: OptimizerConfig): (step: number) => { c1: number; c2: number } {
   const c = validateOptimizer(config);
-  if (c.type !== 'adam') return { c1: 1, c2: 1 };
-  return { c1: 1 / (1 - c.beta1! ** step), c2: 1 / (1 - c.beta2! ** step) };
+  const b1 = c.type === 'adam' ? c.beta1! : 0;
+  const b2 = c.type === 'adam' ? c.beta2! : 0;
+  return (step) => {
+    if (!Number.isInteger(step) || step < 1) throw new Error(`adamCorrections: step must be an integer ≥ 1 (1-based), got ${step}`);
+    return c.type === 'adam' ? { c1: 1 / (1 - b1 ** step), c2: 1 / (1 - b2 ** step) } : { c1: 1, c2: 1 };
+  };
 }
 
 export interface OptimizerArgs {

@@ -8,7 +8,7 @@ import type { KernelContext } from '../gpu/context';
 import { encodeDispatches, type Dispatch } from '../gpu/kernel';
 import { packStep, STEP_BYTES } from '../gpu/step';
 import { readFloats } from '../gpu/arena';
-import { adamCorrections, validateOptimizer, type OptimizerConfig } from '../kernels/optimizer';
+import { adamCorrector, validateOptimizer, type OptimizerConfig } from '../kernels/optimizer';
 import { LOSS_COMPONENT, LOSS_LOG_STRIDE } from '../kernels/reduce';
 import { shuffledIndices } from '../data/shuffle';
 import type { GpuDataset } from '../data/dataset';
@@ -101,6 +101,7 @@ export class Trainer {
   readonly batchSize: number;
   readonly optimizer: OptimizerConfig;
   readonly seed: number;
+  private readonly corrections: (step: number) => { c1: number; c2: number };
   private readonly arena: BufferArena;
   private readonly ctx: KernelContext;
   private readonly shuffle: boolean;
@@ -123,6 +124,7 @@ export class Trainer {
     const B = options?.batchSize;
     if (!Number.isInteger(B) || B < 1) throw new RangeError(`batchSize must be a positive integer (got ${B})`);
     this.optimizer = validateOptimizer(options.optimizer);
+    this.corrections = adamCorrector(this.optimizer);
     const seed = options.seed ?? model.config.seed;
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`seed must be an integer in [0, 2^32) (got ${seed})`);
     const syncEvery = options.syncEvery ?? 20;
@@ -149,7 +151,7 @@ export class Trainer {
   }
 
   /** Optimizer steps taken so far. */
-  get stepCount_(): number {
+  get stepsTaken(): number {
     return this.stepCount;
   }
 
@@ -199,7 +201,7 @@ export class Trainer {
     }
     const rows = Math.min(this.batchSize, data.count - c.next);
     const step = this.stepCount + 1;
-    const { c1, c2 } = adamCorrections(this.optimizer, step);
+    const { c1, c2 } = this.corrections(step);
     const slot = (step - 1) % this.logSlots;
     const device = this.model.gpu.device;
     device.queue.writeBuffer(
