@@ -8,7 +8,7 @@ import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
-import { requireActivation, requireCount, requireFloats, requireNoAliasing, workgroupGrid } from './activation';
+import { requireActivation, requireCount, requireFloats, requireNoAliasing, workgroupGrid } from './checks';
 import { ACTIVATION_CODE, ACTIVATION_WGSL, type Activation } from './activations';
 
 const CODE = ACTIVATION_WGSL + stepWgsl + familyWgsl;

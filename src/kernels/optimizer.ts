@@ -9,7 +9,7 @@ import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
-import { requireCount, requireFloats, requireNoAliasing, workgroupGrid } from './activation';
+import { requireCount, requireFloats, requireNoAliasing, workgroupGrid } from './checks';
 
 const CODE = stepWgsl + familyWgsl;
 const WG = 64; // vec4s per workgroup

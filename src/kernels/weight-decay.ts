@@ -6,7 +6,7 @@ import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
-import { requireCount, requireFloats, requireNoAliasing } from './activation';
+import { requireCount, requireFloats, requireNoAliasing } from './checks';
 import { LOSS_LOG_STRIDE } from './reduce';
 
 const CODE = stepWgsl + familyWgsl;
