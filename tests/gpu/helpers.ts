@@ -1,5 +1,6 @@
 // Shared set-up for GPU tests: one debug device per test file, a kernel context,
 // and upload / read helpers.
+import { randomValues } from '../random';
 import { acquireGpu, BufferArena, packStep, PipelineCache, readFloats, stepValues, type Gpu, type KernelContext, type StepValues } from '../../src/gpu';
 
 type StepInput = Partial<StepValues> & { validRows: number };
@@ -30,19 +31,9 @@ export async function testGpu(): Promise<TestGpu> {
   };
 }
 
-/** Deterministic pseudo-random floats in [lo, hi) for test inputs (mulberry32). */
+/** Deterministic pseudo-random floats in [lo, hi) for test inputs (mulberry32, rounded once to f32). */
 export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const r = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    out[i] = lo + (hi - lo) * r;
-  }
-  return out;
+  return Float32Array.from(randomValues(n, seed, lo, hi));
 }
 
 /** Largest |a-b| / (atol + rtol*|b|) — ≤ 1 means within tolerance. Also returns max abs diff. */

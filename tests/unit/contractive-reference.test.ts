@@ -4,19 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { ACTIVATIONS } from '../../src/kernels/activations';
 import { addScaledRowsRef, contractiveRef, contractiveTermsRef, rowNormsSqRef } from '../../src/reference/contractive';
-
-function random(n: number, seed: number, lo: number, hi: number): Float64Array {
-  let s = seed >>> 0;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + ((hi - lo) * ((t ^ (t >>> 14)) >>> 0)) / 4294967296;
-  }
-  return out;
-}
+import { randomValues as random } from '../random';
 
 const B = 4, V = 3, D = 3, H = 2, LAMBDA = 0.7;
 const x = random(B * D, 11, -1, 1);

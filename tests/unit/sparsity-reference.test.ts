@@ -2,19 +2,7 @@
 // against central finite differences of the penalty (every entry of h, padding included).
 import { describe, expect, test } from 'vitest';
 import { KL_EPS, klSparsityRef, l1Ref } from '../../src/reference/sparsity';
-
-function random(n: number, seed: number, lo: number, hi: number): Float64Array {
-  let s = seed >>> 0;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + ((hi - lo) * ((t ^ (t >>> 14)) >>> 0)) / 4294967296;
-  }
-  return out;
-}
+import { randomValues as random } from '../random';
 
 /** Largest |central difference − analytic| over every entry of h. */
 function fdMaxError(h: Float64Array, grad: Float64Array, penalty: (h: Float64Array) => number, delta: number): number {
