@@ -11,6 +11,8 @@ export interface GpuDataset {
   readonly labels?: Uint8Array;
   /** The CPU copy (the array passed in, not copied): for references and analysis. */
   readonly host: Uint8Array | Float32Array;
+  /** The arena that owns `buffer`: the buffer is gone once it is disposed. */
+  readonly owner: BufferArena;
 }
 
 export interface DatasetSource {
@@ -72,5 +74,6 @@ export function uploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, so
     buffer,
     labels: source.labels,
     host: data,
+    owner: ctx.arena,
   };
 }

@@ -274,7 +274,12 @@ export class Autoencoder {
     if (data.features !== this.config.inputSize) {
       throw new RangeError(`dataset has ${data.features} features per sample but the model's inputSize is ${this.config.inputSize}`);
     }
-    if (data.buffer.size === 0 || (data.buffer as { destroyed?: boolean }).destroyed) throw new Error('dataset buffer was freed');
+    if (data.owner.isDisposed) {
+      throw new Error('this dataset was freed when the model that uploaded it was disposed; upload it again with model.uploadDataset()');
+    }
+    if (data.owner.device !== this.gpu.device) {
+      throw new Error("this dataset lives on another GPUDevice than the model's; upload it with this model's uploadDataset()");
+    }
   }
 
   get isDisposed(): boolean {

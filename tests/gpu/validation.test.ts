@@ -48,6 +48,19 @@ test('calls after dispose() are refused', async () => {
   expect(() => model.createTrainer({ batchSize: 1, optimizer: { type: 'sgd', learningRate: 1 } })).toThrow(/disposed/);
 });
 
+test("a dataset freed with its model, or on another device, is refused by name", async () => {
+  const first = await createAutoencoder({ inputSize: 6, hiddenSize: 3 }, { gpu: t.gpu });
+  const second = await createAutoencoder({ inputSize: 6, hiddenSize: 3 }, { gpu: t.gpu });
+  const shared = first.uploadDataset({ data: new Uint8Array(12), features: 6 });
+  expect((await second.evaluate(shared)).reconstruction).toBeGreaterThan(0); // same device: fine
+  first.dispose();
+  await expect(second.evaluate(shared)).rejects.toThrow(/freed when the model that uploaded it was disposed/);
+  const elsewhere = await createAutoencoder({ inputSize: 6, hiddenSize: 3 }); // its own device
+  await expect(elsewhere.evaluate(second.uploadDataset({ data: new Uint8Array(12), features: 6 }))).rejects.toThrow(/another GPUDevice/);
+  elsewhere.dispose();
+  second.dispose();
+});
+
 test('a layer beyond maxStorageBufferBindingSize is refused up front with the limit named', async () => {
   const before = liveGpuMemory();
   const limit = t.device.limits.maxStorageBufferBindingSize;
