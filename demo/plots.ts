@@ -58,6 +58,20 @@ function logTicks(lo: number, hi: number): number[] {
 }
 
 /** Short, readable numbers for axes and stats: 3 significant digits, no trailing zeros. */
+/** Horizontal grid lines at `ticks` across [left, left + width], labelled to their left. */
+function drawYGrid(g: CanvasRenderingContext2D, ticks: number[], ty: (v: number) => number, left: number, width: number, label: (v: number) => string): void {
+  for (const v of ticks) {
+    const y = Math.round(ty(v)) + 0.5;
+    g.strokeStyle = GRID;
+    g.beginPath();
+    g.moveTo(left, y);
+    g.lineTo(left + width, y);
+    g.stroke();
+    g.fillStyle = AXIS;
+    g.fillText(label(v), left - 6, y);
+  }
+}
+
 export function formatNumber(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
@@ -151,16 +165,7 @@ export class LinePlot {
     g.lineWidth = 1;
     g.textAlign = 'right';
     g.textBaseline = 'middle';
-    for (const v of this.logY ? logTicks(lo, hi) : niceTicks(lo, hi)) {
-      const y = Math.round(ty(v)) + 0.5;
-      g.strokeStyle = GRID;
-      g.beginPath();
-      g.moveTo(m.l, y);
-      g.lineTo(m.l + pw, y);
-      g.stroke();
-      g.fillStyle = AXIS;
-      g.fillText(formatNumber(v), m.l - 6, y);
-    }
+    drawYGrid(g, this.logY ? logTicks(lo, hi) : niceTicks(lo, hi), ty, m.l, pw, formatNumber);
     g.textAlign = 'center';
     g.textBaseline = 'top';
     const xt = niceTicks(0, this.xMax, Math.max(2, Math.floor(pw / 70)));
@@ -247,16 +252,7 @@ export class Histogram {
     const ty = (c: number) => m.t + ph - (c / top) * ph;
     g.textAlign = 'right';
     g.textBaseline = 'middle';
-    for (const v of niceTicks(0, top, 4).filter((v) => Number.isInteger(v))) {
-      const y = Math.round(ty(v)) + 0.5;
-      g.strokeStyle = GRID;
-      g.beginPath();
-      g.moveTo(m.l, y);
-      g.lineTo(m.l + pw, y);
-      g.stroke();
-      g.fillStyle = AXIS;
-      g.fillText(String(v), m.l - 6, y);
-    }
+    drawYGrid(g, niceTicks(0, top, 4).filter((v) => Number.isInteger(v)), ty, m.l, pw, String);
     const bw = pw / d.counts.length;
     g.fillStyle = '#0d9488';
     d.counts.forEach((c, i) => {
