@@ -1,6 +1,7 @@
 // The autoencoder's configuration: what a user may ask for, its defaults, and
 // validation that says what was wrong and what is allowed.
 import { ACTIVATIONS, isActivation, type Activation } from '../kernels/activations';
+import { MAX_DROPOUT_LAYER } from '../reference/rng';
 
 export type LossKind = 'bce' | 'mse';
 
@@ -16,10 +17,22 @@ export type Sparsity = { type: 'none' } | { type: 'l1'; lambda: number } | { typ
 export interface AutoencoderConfig {
   /** Number of input features (784 for MNIST). */
   inputSize: number;
-  /** Number of hidden units (the code size). */
-  hiddenSize: number;
-  /** g in h = g(W x + b). Default 'sigmoid'. */
+  /** Number of hidden units (the code size) of a one-layer encoder. Give this or `hiddenSizes`. */
+  hiddenSize?: number;
+  /**
+   * Widths of the encoder's layers, input side first; the last is the code size
+   * (for a VAE: the latent size, produced by the μ and log σ² heads). The decoder
+   * mirrors them: [500, 250, 30] gives D–500–250–30–250–500–D.
+   */
+  hiddenSizes?: number[];
+  /** g in h = g(W x + b), for every encoder layer (not the VAE heads, which are linear). Default 'sigmoid'. */
   encoderActivation?: Activation;
+  /**
+   * One activation per encoder layer instead (for a VAE: per layer before the
+   * heads). A decoder layer uses the activation of the encoder layer whose width
+   * it produces; the output layer uses decoderActivation.
+   */
+  encoderActivations?: Activation[];
   /** f in x̂ = f(W* h + c). Default 'sigmoid'. */
   decoderActivation?: Activation;
   /** 'bce' (cross-entropy from logits; needs a sigmoid decoder) or 'mse' (Σ (x̂−x)²). Default: 'bce' with a sigmoid decoder, else 'mse'. */
@@ -36,15 +49,31 @@ export interface AutoencoderConfig {
   dropout?: number;
   /** Activity sparsity penalty on the hidden units. Default none. */
   sparsity?: Sparsity;
-  /** λ of the contractive penalty λ·mean ‖∂h/∂x‖²_F. Default 0. */
+  /** λ of the contractive penalty λ·mean ‖∂h/∂x‖²_F (one-layer encoders). Default 0. */
   contractive?: number;
+  /**
+   * A variational autoencoder: true, or { beta, warmupSteps }. The KL term is
+   * weighted by β·min(1, step / warmupSteps). Default false.
+   */
+  variational?: boolean | { beta?: number; warmupSteps?: number };
+}
+
+/** The VAE's KL weight β and its linear warm-up over the first `warmupSteps` steps (0: none). */
+export interface Variational {
+  beta: number;
+  warmupSteps: number;
 }
 
 /** A config with every default filled in. */
 export interface ResolvedConfig {
   inputSize: number;
+  /** The code (or latent) size: the last of hiddenSizes. */
   hiddenSize: number;
+  hiddenSizes: number[];
+  /** The last of encoderActivations ('linear' for a VAE without hidden layers). */
   encoderActivation: Activation;
+  /** One per encoder layer (a VAE: per layer before the heads). */
+  encoderActivations: Activation[];
   decoderActivation: Activation;
   loss: LossKind;
   tiedWeights: boolean;
@@ -54,6 +83,7 @@ export interface ResolvedConfig {
   dropout: number;
   sparsity: Sparsity;
   contractive: number;
+  variational: Variational | false;
 }
 
 export class ConfigError extends Error {
@@ -63,7 +93,9 @@ export class ConfigError extends Error {
 const KNOWN_KEYS = [
   'inputSize',
   'hiddenSize',
+  'hiddenSizes',
   'encoderActivation',
+  'encoderActivations',
   'decoderActivation',
   'loss',
   'tiedWeights',
@@ -73,6 +105,7 @@ const KNOWN_KEYS = [
   'dropout',
   'sparsity',
   'contractive',
+  'variational',
 ];
 
 function fail(field: string, got: unknown, allowed: string): never {
@@ -153,8 +186,10 @@ export function resolveConfig(config: AutoencoderConfig): ResolvedConfig {
     if (!KNOWN_KEYS.includes(k)) throw new ConfigError(`unknown config field '${k}' (allowed: ${KNOWN_KEYS.join(', ')})`);
   }
   const inputSize = positiveInt('inputSize', config.inputSize);
-  const hiddenSize = positiveInt('hiddenSize', config.hiddenSize);
-  const encoderActivation = activation('encoderActivation', config.encoderActivation, 'sigmoid');
+  const variational = vae(config.variational);
+  const hiddenSizes = layerSizes(config);
+  const encoderActivations = layerActivations(config, variational ? hiddenSizes.length - 1 : hiddenSizes.length);
+  const encoderActivation = encoderActivations[encoderActivations.length - 1] ?? 'linear';
   const decoderActivation = activation('decoderActivation', config.decoderActivation, 'sigmoid');
   const loss = config.loss ?? (decoderActivation === 'sigmoid' ? 'bce' : 'mse');
   if (loss !== 'bce' && loss !== 'mse') fail('loss', loss, "'bce' or 'mse'");
@@ -164,10 +199,12 @@ export function resolveConfig(config: AutoencoderConfig): ResolvedConfig {
   if (config.tiedWeights !== undefined && typeof config.tiedWeights !== 'boolean') fail('tiedWeights', config.tiedWeights, 'true or false');
   const seed = config.seed ?? 1;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) fail('seed', seed, 'an integer in [0, 2^32)');
-  return {
+  const resolved: ResolvedConfig = {
     inputSize,
-    hiddenSize,
+    hiddenSize: hiddenSizes[hiddenSizes.length - 1],
+    hiddenSizes,
     encoderActivation,
+    encoderActivations,
     decoderActivation,
     loss,
     tiedWeights: config.tiedWeights ?? false,
@@ -177,5 +214,66 @@ export function resolveConfig(config: AutoencoderConfig): ResolvedConfig {
     dropout: rate('dropout', config.dropout, 0),
     sparsity: sparsity(config.sparsity, encoderActivation),
     contractive: nonNegative('contractive', config.contractive, 0),
+    variational,
   };
+  checkCombinations(resolved);
+  return resolved;
+}
+
+/** At most this many encoder layers (dropout gives each its own random stream). */
+export const MAX_LAYERS = MAX_DROPOUT_LAYER + 1;
+
+function layerSizes(config: AutoencoderConfig): number[] {
+  if (config.hiddenSizes === undefined) {
+    return [positiveInt('hiddenSize', config.hiddenSize)];
+  }
+  const sizes = config.hiddenSizes;
+  if (!Array.isArray(sizes) || sizes.length < 1 || sizes.length > MAX_LAYERS) {
+    fail('hiddenSizes', sizes, `an array of 1 to ${MAX_LAYERS} positive integers, e.g. [500, 250, 30]`);
+  }
+  sizes.forEach((n, i) => positiveInt(`hiddenSizes[${i}]`, n));
+  if (config.hiddenSize !== undefined && config.hiddenSize !== sizes[sizes.length - 1]) {
+    fail('hiddenSize', config.hiddenSize, `the last of hiddenSizes (${sizes[sizes.length - 1]}) when both are given`);
+  }
+  return [...sizes];
+}
+
+/** `count` activations: encoderActivations if given, else encoderActivation (default 'sigmoid') for every layer. */
+function layerActivations(config: AutoencoderConfig, count: number): Activation[] {
+  const list = config.encoderActivations;
+  if (list === undefined) return Array.from({ length: count }, () => activation('encoderActivation', config.encoderActivation, 'sigmoid'));
+  if (!Array.isArray(list) || list.length !== count) {
+    fail('encoderActivations', list, `an array of ${count} activation${count === 1 ? '' : 's'} (one per encoder layer${config.variational ? ' before the VAE heads' : ''})`);
+  }
+  const acts = list.map((a, i) => activation(`encoderActivations[${i}]`, a, 'sigmoid'));
+  if (config.encoderActivation !== undefined && acts.length > 0 && config.encoderActivation !== acts[acts.length - 1]) {
+    fail('encoderActivation', config.encoderActivation, `the last of encoderActivations ('${acts[acts.length - 1]}') when both are given`);
+  }
+  return acts;
+}
+
+function vae(v: unknown): Variational | false {
+  if (v === undefined || v === false) return false;
+  if (v === true) return { beta: 1, warmupSteps: 0 };
+  if (typeof v !== 'object' || v === null) fail('variational', v, 'true, false or an object like { beta: 1, warmupSteps: 0 }');
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (k !== 'beta' && k !== 'warmupSteps') throw new ConfigError(`unknown field 'variational.${k}' (allowed: beta, warmupSteps)`);
+  }
+  const warmupSteps = o.warmupSteps ?? 0;
+  if (typeof warmupSteps !== 'number' || !Number.isInteger(warmupSteps) || warmupSteps < 0) fail('variational.warmupSteps', warmupSteps, 'an integer ≥ 0');
+  return { beta: nonNegative('variational.beta', o.beta, 1), warmupSteps };
+}
+
+/** Variants that do not combine, named with the reason. */
+function checkCombinations(c: ResolvedConfig): void {
+  const layers = c.hiddenSizes.length;
+  if (c.contractive > 0 && (layers > 1 || c.variational)) {
+    fail('contractive', c.contractive, '0 for a multi-layer or variational encoder (the penalty is built for one layer; train a contractive layer with pretrainStacked, and measure any encoder with contraction())');
+  }
+  if (c.variational) {
+    if (c.tiedWeights) fail('tiedWeights', c.tiedWeights, 'false for a variational autoencoder (the μ and log σ² heads have no mirror)');
+    if (c.dropout > 0) fail('dropout', c.dropout, '0 for a variational autoencoder (its latent is already noisy)');
+    if (c.sparsity.type !== 'none') fail('sparsity.type', c.sparsity.type, "'none' for a variational autoencoder (the KL term already shapes the code)");
+  }
 }

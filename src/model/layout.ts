@@ -4,6 +4,7 @@
 // can be bound on its own; gradients and optimizer state share the layout.
 import type { BufferSlice } from '../gpu/arena';
 import type { ResolvedConfig } from './config';
+import { architecture, ownedLayers } from './architecture';
 
 export const TENSOR_ALIGN_FLOATS = 64;
 
@@ -51,14 +52,17 @@ export class ParameterLayout {
   }
 }
 
-/** The single-layer autoencoder's tensors: encoder W [H, D], b [H]; decoder W* [D, H] (absent when tied), c [D]. */
-export function autoencoderLayout(c: Pick<ResolvedConfig, 'inputSize' | 'hiddenSize' | 'tiedWeights'>): ParameterLayout {
-  const D = c.inputSize;
-  const H = c.hiddenSize;
-  return new ParameterLayout([
-    { name: 'encoder.0.weight', shape: [H, D], kind: 'weight' },
-    { name: 'encoder.0.bias', shape: [H], kind: 'bias' },
-    ...(c.tiedWeights ? [] : [{ name: 'decoder.0.weight', shape: [D, H], kind: 'weight' as const }]),
-    { name: 'decoder.0.bias', shape: [D], kind: 'bias' },
-  ]);
+/**
+ * The model's tensors in state_dict order: per layer weight [out, in] then bias
+ * [out] — encoder.0 … encoder.{L−1} (a VAE: up to L−2, then mu and logvar),
+ * then decoder.0 … decoder.{L−1}. A tied decoder layer stores only its bias.
+ */
+export function autoencoderLayout(c: ResolvedConfig): ParameterLayout {
+  const arch = architecture(c);
+  const specs: Array<Pick<TensorSpec, 'name' | 'shape' | 'kind'>> = [];
+  for (const layer of ownedLayers(arch)) {
+    if (!layer.transposed) specs.push({ name: layer.weight, shape: [layer.outputs, layer.inputs], kind: 'weight' });
+    specs.push({ name: layer.bias, shape: [layer.outputs], kind: 'bias' });
+  }
+  return new ParameterLayout(specs);
 }

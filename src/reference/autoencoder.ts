@@ -1,12 +1,19 @@
-// The whole single-layer autoencoder in float64: loss and the gradient of every
-// parameter for one batch, with every regulariser. It is the oracle for the GPU
-// training step and is itself checked against finite differences.
+// The whole autoencoder in float64 — any depth, tied or not, every regulariser,
+// and the VAE: loss and the gradient of every parameter for one batch. It is
+// the oracle for the GPU training step and is itself checked against finite
+// differences (tests/unit/autoencoder-reference.test.ts).
 //
-//   a = x̃·Wᵀ + b,  h = g(a),  h̃ = h ⊙ m/(1−p)  (dropout),  z = h̃·W*ᵀ + c,  x̂ = f(z)
-//   L = (1/V) Σ_r ℓ(x_r, z_r) + λ_wd Σ W² + sparsity(h) + λ_c (1/V) Σ_r ‖∂h_r/∂x̃_r‖²_F
-// with V the number of valid rows (the rest of the batch is padding).
+// Layers come from src/model/architecture.ts. With V valid rows (the rest of the
+// batch is padding) and input x̃ (corrupted, for a denoising model):
+//   encoder l:  h_l = g_l(h_{l−1}·W_lᵀ + b_l),  h̃_l = h_l ⊙ m_l/(1−p)   (dropout)
+//   VAE heads:  μ, s = log σ² from the last hidden layer, z = μ + exp(½s) ⊙ ε
+//   decoder k:  y_k = a_k(y_{k−1}·W*_kᵀ + c_k), the last pre-activation being the logits
+//   L = (1/V) Σ_r ℓ(x_r, logits_r) + λ_wd Σ W² + sparsity(h_L) + λ_c (1/V) Σ_r ‖∂h_r/∂x̃_r‖²_F
+//       + β_t (1/V) Σ_r KL_r,   KL_r = −½ Σ_j (1 + s_rj − μ_rj² − exp s_rj)
 import { activate, activationGradFromOutput, activationSecondFromOutput } from './activations';
 import type { ResolvedConfig } from '../model/config';
+import { architecture, type DenseLayer } from '../model/architecture';
+import { autoencoderLayout } from '../model/layout';
 
 export type Params = Record<string, Float64Array>;
 
@@ -16,6 +23,9 @@ export interface LossParts {
   l1: number;
   klSparsity: number;
   contractive: number;
+  /** The VAE's mean KL per sample, unweighted (reconstruction + vaeKl is the negative ELBO). */
+  vaeKl: number;
+  /** The objective: every term, the VAE's KL weighted by β_t. */
   total: number;
 }
 
@@ -26,63 +36,128 @@ export interface ReferenceBatch {
   input: ArrayLike<number>;
   rows: number;
   validRows: number;
-  /** Dropout keep-mask m ∈ {0,1} [B·H]; omitted means keep everything. */
+  /** Dropout keep-mask m ∈ {0,1} of encoder layer 0 [B·n₁]; omitted means keep everything. */
   keepMask?: ArrayLike<number>;
+  /** Keep-masks of every encoder layer (overrides keepMask). */
+  keepMasks?: ArrayLike<number>[];
+  /** The VAE's ε [B·Z]. */
+  eps?: ArrayLike<number>;
+  /** Optimizer step (1-based), for the VAE's β warm-up. Default 1. */
+  step?: number;
 }
 
 /** ε of the KL-sparsity clamp: ρ̂ is kept in [ε, 1−ε] so the logs stay finite. */
 export const KL_RHO_EPS = 1e-6;
 
-export function decoderWeight(cfg: ResolvedConfig, p: Params): { get: (i: number, j: number) => number } {
-  const D = cfg.inputSize;
-  const H = cfg.hiddenSize;
-  if (cfg.tiedWeights) {
-    const W = p['encoder.0.weight'];
-    return { get: (i, j) => W[j * D + i] };
-  }
-  const W2 = p['decoder.0.weight'];
-  return { get: (i, j) => W2[i * H + j] };
+/** W(o, i) of a layer: its own [out, in] tensor, or its tied mirror's [in, out]. */
+function weightOf(layer: DenseLayer, p: Params): (o: number, i: number) => number {
+  const W = p[layer.weight];
+  return layer.transposed ? (o, i) => W[i * layer.outputs + o] : (o, i) => W[o * layer.inputs + i];
 }
 
-/** Loss parts and gradients for one batch. */
+/** pre = in·Wᵀ + b for B rows. */
+function dense(layer: DenseLayer, p: Params, input: ArrayLike<number>, B: number): Float64Array {
+  const { inputs: n, outputs: m } = layer;
+  const W = weightOf(layer, p);
+  const b = p[layer.bias];
+  const out = new Float64Array(B * m);
+  for (let r = 0; r < B; r++) {
+    for (let o = 0; o < m; o++) {
+      let s = b[o];
+      for (let i = 0; i < n; i++) s += input[r * n + i] * W(o, i);
+      out[r * m + o] = s;
+    }
+  }
+  return out;
+}
+
+/** Adds dW += dPreᵀ·in, db += Σ_r dPre into grads; returns dIn = dPre·W (when wanted). */
+function denseBackward(layer: DenseLayer, p: Params, grads: Params, input: ArrayLike<number>, dPre: Float64Array, B: number, wantInput: boolean): Float64Array | undefined {
+  const { inputs: n, outputs: m } = layer;
+  const dW = grads[layer.weight];
+  const db = grads[layer.bias];
+  for (let o = 0; o < m; o++) {
+    for (let r = 0; r < B; r++) {
+      const d = dPre[r * m + o];
+      if (d === 0) continue;
+      db[o] += d;
+      for (let i = 0; i < n; i++) {
+        if (layer.transposed) dW[i * m + o] += d * input[r * n + i];
+        else dW[o * n + i] += d * input[r * n + i];
+      }
+    }
+  }
+  if (!wantInput) return undefined;
+  const W = weightOf(layer, p);
+  const dIn = new Float64Array(B * n);
+  for (let r = 0; r < B; r++) {
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let o = 0; o < m; o++) s += dPre[r * m + o] * W(o, i);
+      dIn[r * n + i] = s;
+    }
+  }
+  return dIn;
+}
+
+/** Loss parts and gradients for one batch. `h` is the code (μ for a VAE), `z` the output logits. */
 export function autoencoderStepRef(cfg: ResolvedConfig, p: Params, batch: ReferenceBatch): { loss: LossParts; grads: Params; h: Float64Array; z: Float64Array } {
+  const arch = architecture(cfg);
   const D = cfg.inputSize;
-  const H = cfg.hiddenSize;
   const B = batch.rows;
   const V = batch.validRows;
-  const g = cfg.encoderActivation;
   const f = cfg.decoderActivation;
-  const W = p['encoder.0.weight'];
-  const b = p['encoder.0.bias'];
-  const c = p['decoder.0.bias'];
-  const W2 = decoderWeight(cfg, p);
   const keep = cfg.dropout > 0 ? 1 / (1 - cfg.dropout) : 1;
   const x = batch.clean;
-  const xin = batch.input;
+  const grads: Params = {};
+  for (const t of autoencoderLayout(cfg).tensors) grads[t.name] = new Float64Array(t.size);
+  const maskOf = (l: number, k: number) => {
+    if (cfg.dropout === 0) return 1;
+    const m = batch.keepMasks?.[l] ?? (l === 0 ? batch.keepMask : undefined);
+    return m ? m[k] : 1;
+  };
 
-  // Forward.
-  const h = new Float64Array(B * H);
-  const hd = new Float64Array(B * H);
-  for (let r = 0; r < B; r++) {
-    for (let j = 0; j < H; j++) {
-      let a = b[j];
-      for (let i = 0; i < D; i++) a += xin[r * D + i] * W[j * D + i];
-      h[r * H + j] = activate(a, g);
-      const m = cfg.dropout > 0 ? (batch.keepMask ? batch.keepMask[r * H + j] : 1) : 1;
-      hd[r * H + j] = h[r * H + j] * m * keep;
-    }
-  }
-  const z = new Float64Array(B * D);
-  for (let r = 0; r < B; r++) {
-    for (let i = 0; i < D; i++) {
-      let s = c[i];
-      for (let j = 0; j < H; j++) s += hd[r * H + j] * W2.get(i, j);
-      z[r * D + i] = s;
-    }
+  // Encoder: hs[l] = h_l (before dropout), ins[l] = the input of layer l.
+  const ins: ArrayLike<number>[] = [];
+  const hs: Float64Array[] = [];
+  let current: ArrayLike<number> = batch.input;
+  arch.encoder.forEach((layer, l) => {
+    ins.push(current);
+    const h = dense(layer, p, current, B).map((a) => activate(a, layer.activation));
+    hs.push(h);
+    const hd = cfg.dropout > 0 ? h.map((v, k) => v * maskOf(l, k) * keep) : h;
+    current = hd;
+  });
+
+  // VAE heads and the reparameterisation.
+  let mu: Float64Array | undefined;
+  let logvar: Float64Array | undefined;
+  let headInput: ArrayLike<number> | undefined;
+  const Z = arch.codeSize;
+  if (arch.heads) {
+    if (!batch.eps || batch.eps.length < B * Z) throw new Error(`autoencoderStepRef: a VAE needs eps with ${B * Z} values`);
+    headInput = current;
+    mu = dense(arch.heads.mu, p, current, B);
+    logvar = dense(arch.heads.logvar, p, current, B);
+    const eps = batch.eps;
+    const lv = logvar;
+    current = mu.map((m, k) => m + Math.exp(0.5 * lv[k]) * eps[k]);
   }
 
-  // Reconstruction loss and dL/dz.
-  const dz = new Float64Array(B * D);
+  // Decoder: ys[k] = output of decoder layer k (the last: logits, before f).
+  const decIns: ArrayLike<number>[] = [];
+  const ys: Float64Array[] = [];
+  arch.decoder.forEach((layer, k) => {
+    decIns.push(current);
+    const pre = dense(layer, p, current, B);
+    const y = k === arch.decoder.length - 1 ? pre : pre.map((a) => activate(a, layer.activation));
+    ys.push(y);
+    current = y;
+  });
+  const z = ys[ys.length - 1];
+
+  // Reconstruction loss and dL/dlogits.
+  let dOut: Float64Array = new Float64Array(B * D);
   let recon = 0;
   for (let r = 0; r < V; r++) {
     for (let i = 0; i < D; i++) {
@@ -90,44 +165,95 @@ export function autoencoderStepRef(cfg: ResolvedConfig, p: Params, batch: Refere
       const xi = x[r * D + i];
       if (cfg.loss === 'bce') {
         recon += Math.max(zi, 0) - xi * zi + Math.log1p(Math.exp(-Math.abs(zi)));
-        dz[r * D + i] = (activate(zi, 'sigmoid') - xi) / V;
+        dOut[r * D + i] = (activate(zi, 'sigmoid') - xi) / V;
       } else {
         const y = activate(zi, f);
         recon += (y - xi) ** 2;
-        dz[r * D + i] = (2 * (y - xi) * activationGradFromOutput(y, f)) / V;
+        dOut[r * D + i] = (2 * (y - xi) * activationGradFromOutput(y, f)) / V;
       }
     }
   }
   recon /= V;
 
-  // Decoder gradients.
-  const grads: Params = {};
-  const dW = new Float64Array(H * D);
-  const db = new Float64Array(H);
-  const dc = new Float64Array(D);
-  const dW2 = cfg.tiedWeights ? dW : new Float64Array(D * H);
-  for (let i = 0; i < D; i++) {
-    for (let j = 0; j < H; j++) {
-      let s = 0;
-      for (let r = 0; r < B; r++) s += dz[r * D + i] * hd[r * H + j];
-      if (cfg.tiedWeights) dW[j * D + i] += s;
-      else dW2[i * H + j] = s;
+  // Decoder backward, last layer first; dOut becomes dL/d(decoder input).
+  for (let k = arch.decoder.length - 1; k >= 0; k--) {
+    const layer = arch.decoder[k];
+    if (k < arch.decoder.length - 1) {
+      const y = ys[k];
+      dOut = dOut.map((d, q) => d * activationGradFromOutput(y[q], layer.activation));
     }
-    for (let r = 0; r < B; r++) dc[i] += dz[r * D + i];
+    dOut = denseBackward(layer, p, grads, decIns[k], dOut, B, true)!;
   }
 
-  // Back through the decoder matmul and dropout to dL/dh.
-  const dh = new Float64Array(B * H);
-  for (let r = 0; r < B; r++) {
-    for (let j = 0; j < H; j++) {
-      let s = 0;
-      for (let i = 0; i < D; i++) s += dz[r * D + i] * W2.get(i, j);
-      const m = cfg.dropout > 0 ? (batch.keepMask ? batch.keepMask[r * H + j] : 1) : 1;
-      dh[r * H + j] = s * m * keep;
+  // Through the VAE: KL term and reparameterisation into the heads.
+  let vaeKl = 0;
+  let klTerm = 0;
+  if (arch.heads && mu && logvar && headInput) {
+    const v = cfg.variational as { beta: number; warmupSteps: number };
+    const step = batch.step ?? 1;
+    const beta = v.warmupSteps === 0 ? v.beta : v.beta * Math.min(1, step / v.warmupSteps);
+    const eps = batch.eps!;
+    const dmu = new Float64Array(B * Z);
+    const dlv = new Float64Array(B * Z);
+    for (let r = 0; r < V; r++) {
+      for (let j = 0; j < Z; j++) {
+        const q = r * Z + j;
+        const s = logvar[q];
+        vaeKl += -0.5 * (1 + s - mu[q] * mu[q] - Math.exp(s));
+        dmu[q] = dOut[q] + (beta / V) * mu[q];
+        dlv[q] = dOut[q] * eps[q] * 0.5 * Math.exp(0.5 * s) + (beta / V) * 0.5 * (Math.exp(s) - 1);
+      }
     }
+    vaeKl /= V;
+    klTerm = beta * vaeKl;
+    const fromMu = denseBackward(arch.heads.mu, p, grads, headInput, dmu, B, true)!;
+    const fromLv = denseBackward(arch.heads.logvar, p, grads, headInput, dlv, B, true)!;
+    dOut = fromMu.map((d, q) => d + fromLv[q]);
   }
 
-  // Activity sparsity on h.
+  // Encoder backward, code layer first. dOut is dL/dh̃ of the layer's output.
+  let l1 = 0;
+  let kl = 0;
+  let contractive = 0;
+  const Lenc = arch.encoder.length;
+  for (let l = Lenc - 1; l >= 0; l--) {
+    const layer = arch.encoder[l];
+    const H = layer.outputs;
+    const h = hs[l];
+    const dh = cfg.dropout > 0 ? dOut.map((d, k) => d * maskOf(l, k) * keep) : dOut;
+    if (l === Lenc - 1 && !arch.heads) {
+      const sp = sparsityOnCode(cfg, h, dh, B, V, H);
+      l1 = sp.l1;
+      kl = sp.kl;
+    }
+    const da = dh.map((d, k) => d * activationGradFromOutput(h[k], layer.activation));
+    const dIn = denseBackward(layer, p, grads, ins[l], da, B, l > 0);
+    if (l === 0 && cfg.contractive > 0) contractive = contractiveTerm(cfg, p, grads, ins[0], h, B, V);
+    if (dIn) dOut = dIn;
+  }
+
+  // Weight decay on every weight tensor.
+  let wd = 0;
+  if (cfg.weightDecay > 0) {
+    const lam = cfg.weightDecay;
+    for (const t of autoencoderLayout(cfg).tensors) {
+      if (t.kind !== 'weight') continue;
+      const W = p[t.name];
+      const dW = grads[t.name];
+      for (let k = 0; k < W.length; k++) {
+        wd += W[k] * W[k];
+        dW[k] += 2 * lam * W[k];
+      }
+    }
+    wd *= lam;
+  }
+
+  const loss = { reconstruction: recon, weightDecay: wd, l1, klSparsity: kl, contractive, vaeKl, total: recon + wd + l1 + kl + contractive + klTerm };
+  return { loss, grads, h: mu ?? hs[Lenc - 1], z };
+}
+
+/** Activity sparsity on the code h: adds its gradient into dh and returns the penalty values. */
+function sparsityOnCode(cfg: ResolvedConfig, h: Float64Array, dh: Float64Array, B: number, V: number, H: number): { l1: number; kl: number } {
   let l1 = 0;
   let kl = 0;
   const sp = cfg.sparsity;
@@ -156,61 +282,72 @@ export function autoencoderStepRef(cfg: ResolvedConfig, p: Params, batch: Refere
     }
     kl *= sp.beta;
   }
+  void B;
+  return { l1, kl };
+}
 
-  // Through g, then the encoder matmul.
-  const da = new Float64Array(B * H);
-  for (let k = 0; k < B * H; k++) da[k] = dh[k] * activationGradFromOutput(h[k], g);
-  for (let j = 0; j < H; j++) {
-    for (let r = 0; r < B; r++) {
-      const d = da[r * H + j];
-      if (d === 0) continue;
-      db[j] += d;
-      for (let i = 0; i < D; i++) dW[j * D + i] += d * xin[r * D + i];
-    }
-  }
-
-  // Contractive penalty: ‖J_r‖²_F = Σ_j g'(a_rj)² s_j, s_j = Σ_i W_ji².
-  let contractive = 0;
+/**
+ * The one-layer contractive penalty λ/V Σ_r ‖J_r‖²_F, ‖J_r‖²_F = Σ_j g'(a_rj)² s_j,
+ * s_j = Σ_i W_ji²; its gradient is added into encoder.0's grads.
+ */
+function contractiveTerm(cfg: ResolvedConfig, p: Params, grads: Params, xin: ArrayLike<number>, h: Float64Array, B: number, V: number): number {
+  const D = cfg.inputSize;
+  const H = cfg.hiddenSize;
+  const g = cfg.encoderActivation;
+  const W = p['encoder.0.weight'];
+  const dW = grads['encoder.0.weight'];
+  const db = grads['encoder.0.bias'];
   const lc = cfg.contractive;
-  if (lc > 0) {
-    const s = new Float64Array(H);
-    for (let j = 0; j < H; j++) for (let i = 0; i < D; i++) s[j] += W[j * D + i] ** 2;
-    for (let r = 0; r < V; r++) {
-      for (let j = 0; j < H; j++) {
-        const y = h[r * H + j];
-        const g1 = activationGradFromOutput(y, g);
-        const g2 = activationSecondFromOutput(y, g);
-        contractive += g1 * g1 * s[j];
-        const u = (lc / V) * s[j] * 2 * g1 * g2; // ∂/∂a_rj of the penalty
-        db[j] += u;
-        for (let i = 0; i < D; i++) dW[j * D + i] += u * xin[r * D + i] + (lc / V) * 2 * g1 * g1 * W[j * D + i];
-      }
+  const s = new Float64Array(H);
+  for (let j = 0; j < H; j++) for (let i = 0; i < D; i++) s[j] += W[j * D + i] ** 2;
+  let total = 0;
+  for (let r = 0; r < V; r++) {
+    for (let j = 0; j < H; j++) {
+      const y = h[r * H + j];
+      const g1 = activationGradFromOutput(y, g);
+      const g2 = activationSecondFromOutput(y, g);
+      total += g1 * g1 * s[j];
+      const u = (lc / V) * s[j] * 2 * g1 * g2; // ∂/∂a_rj of the penalty
+      db[j] += u;
+      for (let i = 0; i < D; i++) dW[j * D + i] += u * xin[r * D + i] + (lc / V) * 2 * g1 * g1 * W[j * D + i];
     }
-    contractive *= lc / V;
   }
+  void B;
+  return (total * lc) / V;
+}
 
-  // Weight decay on weights.
-  let wd = 0;
-  if (cfg.weightDecay > 0) {
-    const lam = cfg.weightDecay;
-    for (let k = 0; k < W.length; k++) {
-      wd += W[k] * W[k];
-      dW[k] += 2 * lam * W[k];
-    }
-    if (!cfg.tiedWeights) {
-      const W2a = p['decoder.0.weight'];
-      for (let k = 0; k < W2a.length; k++) {
-        wd += W2a[k] * W2a[k];
-        dW2[k] += 2 * lam * W2a[k];
+/**
+ * Exact ‖∂h/∂x‖²_F per sample for the whole encoder (to the code, or to μ for a
+ * VAE): J = D_L W_L ⋯ D_1 W_1 with D_l = diag(g_l'(a_l)), multiplied out per row.
+ */
+export function jacobianNormSqRef(cfg: ResolvedConfig, p: Params, input: ArrayLike<number>, rows: number): Float64Array {
+  const arch = architecture(cfg);
+  const layers = [...arch.encoder, ...(arch.heads ? [arch.heads.mu] : [])];
+  const out = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const D = cfg.inputSize;
+    let J: Float64Array = new Float64Array(D * D) as Float64Array; // identity [D, D]
+    for (let i = 0; i < D; i++) J[i * D + i] = 1;
+    let cols = D;
+    let act: ArrayLike<number> = Array.from({ length: D }, (_, i) => input[r * D + i]);
+    for (const layer of layers) {
+      const W = weightOf(layer, p);
+      const pre = dense(layer, p, act, 1);
+      const h = pre.map((a) => activate(a, layer.activation));
+      const next = new Float64Array(layer.outputs * D);
+      for (let o = 0; o < layer.outputs; o++) {
+        const d = activationGradFromOutput(h[o], layer.activation);
+        for (let c = 0; c < D; c++) {
+          let s = 0;
+          for (let i = 0; i < cols; i++) s += W(o, i) * J[i * D + c];
+          next[o * D + c] = d * s;
+        }
       }
+      J = next;
+      cols = layer.outputs;
+      act = h;
     }
-    wd *= lam;
+    out[r] = J.reduce((a, v) => a + v * v, 0);
   }
-
-  grads['encoder.0.weight'] = dW;
-  grads['encoder.0.bias'] = db;
-  if (!cfg.tiedWeights) grads['decoder.0.weight'] = dW2;
-  grads['decoder.0.bias'] = dc;
-  const loss = { reconstruction: recon, weightDecay: wd, l1, klSparsity: kl, contractive, total: recon + wd + l1 + kl + contractive };
-  return { loss, grads, h, z };
+  return out;
 }

@@ -1,0 +1,109 @@
+// Builders for the VAE kernels (shaders/vae.wgsl): z = μ + exp(½ log σ²)·ε with ε
+// from the counter-based generator, the per-row KL(N(μ, σ²) ‖ N(0, I)), and the
+// gradients through both into the μ and log σ² heads.
+import stepWgsl from '../../shaders/common/step.wgsl?raw';
+import rngWgsl from '../../shaders/common/rng.wgsl?raw';
+import vaeWgsl from '../../shaders/vae.wgsl?raw';
+import { groups, makeDispatch, packUniform, type Dispatch, type KernelContext, type KernelSpec, type Resource } from '../gpu';
+import { checkDim, checkDistinct, checkResource, checkStep } from './checks';
+
+const CODE = stepWgsl + rngWgsl + vaeWgsl;
+const WG = 64;
+
+interface VaeShape {
+  rows: number;
+  /** Latent size Z. */
+  latent: number;
+  /** The Step uniform: seed, step and batch_offset key ε; valid_rows, inv_rows. */
+  step: GPUBuffer;
+  label?: string;
+}
+
+export interface VaeSampleArgs extends VaeShape {
+  mu: Resource; // [rows, Z]
+  logvar: Resource; // [rows, Z]
+  z: Resource; // [rows, Z] out
+}
+
+export interface VaeKlRowsArgs extends VaeShape {
+  mu: Resource;
+  logvar: Resource;
+  /** [rows] out: KL_r, 0 for padding rows. */
+  rowKl: Resource;
+}
+
+export interface VaeBackwardArgs extends VaeShape {
+  mu: Resource;
+  logvar: Resource;
+  /** [rows, Z] ∂L/∂z from the decoder. */
+  dz: Resource;
+  dmu: Resource; // [rows, Z] out
+  dlogvar: Resource; // [rows, Z] out
+  /** KL weight β ≥ 0. */
+  beta: number;
+  /** Steps of linear warm-up of β (0: none). */
+  warmupSteps: number;
+}
+
+function params(ctx: KernelContext, label: string, a: VaeShape, beta = 0, warmup = 0): GPUBuffer {
+  checkDim(label, 'rows', a.rows);
+  checkDim(label, 'latent', a.latent);
+  checkStep(label, a.step);
+  if (!Number.isFinite(beta) || beta < 0) throw new Error(`${label}: beta must be a finite number ≥ 0, got ${beta}`);
+  if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`${label}: warmupSteps must be an integer ≥ 0, got ${warmup}`);
+  return ctx.arena.uniform(
+    `${label}/params`,
+    packUniform([
+      ['u32', a.rows],
+      ['u32', a.latent],
+      ['f32', beta],
+      ['u32', warmup],
+    ]),
+  );
+}
+
+function spec(entryPoint: string, bindings: KernelSpec['bindings']): KernelSpec {
+  return { name: entryPoint, code: CODE, entryPoint, bindings, constants: { WG } };
+}
+
+/** z = μ + exp(½ log σ²) ⊙ ε. Grid (⌈Z/64⌉, rows). */
+export function vaeSampleDispatch(ctx: KernelContext, a: VaeSampleArgs): Dispatch {
+  const label = a.label ?? 'vae_sample';
+  const p = params(ctx, label, a);
+  const n = a.rows * a.latent;
+  for (const [name, r] of Object.entries({ mu: a.mu, logvar: a.logvar, z: a.z })) checkResource(ctx, label, name, r, n);
+  checkDistinct(label, { mu: a.mu, logvar: a.logvar, z: a.z });
+  return makeDispatch(ctx.cache, spec('vae_sample', ['uniform', 'uniform', 'read', 'read', 'rw']), [a.step, p, a.mu, a.logvar, a.z], [groups(a.latent, WG), a.rows], label);
+}
+
+/** KL_r = −½ Σ_j (1 + log σ² − μ² − σ²) per valid row. Grid ⌈rows/64⌉. */
+export function vaeKlRowsDispatch(ctx: KernelContext, a: VaeKlRowsArgs): Dispatch {
+  const label = a.label ?? 'vae_kl_rows';
+  const p = params(ctx, label, a);
+  checkResource(ctx, label, 'mu', a.mu, a.rows * a.latent);
+  checkResource(ctx, label, 'logvar', a.logvar, a.rows * a.latent);
+  checkResource(ctx, label, 'rowKl', a.rowKl, a.rows);
+  checkDistinct(label, { mu: a.mu, logvar: a.logvar, rowKl: a.rowKl });
+  return makeDispatch(ctx.cache, spec('vae_kl_rows', ['uniform', 'uniform', 'read', 'read', 'rw']), [a.step, p, a.mu, a.logvar, a.rowKl], [groups(a.rows, WG)], label);
+}
+
+/** ∂L/∂μ and ∂L/∂log σ² from dz and the β-weighted KL. Grid (⌈Z/64⌉, rows). */
+export function vaeBackwardDispatch(ctx: KernelContext, a: VaeBackwardArgs): Dispatch {
+  const label = a.label ?? 'vae_backward';
+  const p = params(ctx, label, a, a.beta, a.warmupSteps);
+  const n = a.rows * a.latent;
+  for (const [name, r] of Object.entries({ mu: a.mu, logvar: a.logvar, dz: a.dz, dmu: a.dmu, dlogvar: a.dlogvar })) checkResource(ctx, label, name, r, n);
+  checkDistinct(label, { mu: a.mu, logvar: a.logvar, dz: a.dz, dmu: a.dmu, dlogvar: a.dlogvar });
+  return makeDispatch(
+    ctx.cache,
+    spec('vae_backward', ['uniform', 'uniform', 'read', 'read', 'read', 'rw', 'rw']),
+    [a.step, p, a.mu, a.logvar, a.dz, a.dmu, a.dlogvar],
+    [groups(a.latent, WG), a.rows],
+    label,
+  );
+}
+
+/** β_t = β · min(1, step / warmupSteps), the KL weight at optimizer step `step` (as the shader computes it). */
+export function klWeight(v: { beta: number; warmupSteps: number }, step: number): number {
+  return v.warmupSteps === 0 ? v.beta : v.beta * Math.min(1, step / v.warmupSteps);
+}

@@ -1,0 +1,71 @@
+// The layers of a model, derived from its config: what the plan, the float64
+// reference, the parameter layout and the model file all iterate over.
+//
+// Sizes n₀ = inputSize, n₁ … n_L = hiddenSizes. The encoder maps n₀ → … → n_L;
+// the decoder mirrors it, n_L → … → n₀. Decoder layer k produces the width of
+// encoder layer L−1−k's input and uses that encoder layer's input-side
+// activation (g of the layer that produced that width), except the last, whose
+// activation f (decoderActivation) is fused into the loss.
+//
+// A VAE's last encoder step is two linear heads, μ and log σ² (n_{L−1} → n_L),
+// instead of a layer; z = μ + σ ⊙ ε feeds the decoder.
+import type { Activation } from '../kernels/activations';
+import type { ResolvedConfig } from './config';
+
+export interface DenseLayer {
+  /** state_dict prefix: 'encoder.0', 'mu', 'decoder.1', … */
+  name: string;
+  inputs: number;
+  outputs: number;
+  activation: Activation;
+  /** Name of the weight tensor; with tied weights a decoder layer uses its mirror's. */
+  weight: string;
+  /** The weight is stored [inputs, outputs] (a tied decoder reading its encoder's W), not [outputs, inputs]. */
+  transposed: boolean;
+  bias: string;
+}
+
+export interface Architecture {
+  /** Encoder layers in order (a VAE: the hidden layers before the heads). */
+  encoder: DenseLayer[];
+  /** A VAE's μ and log σ² heads. */
+  heads?: { mu: DenseLayer; logvar: DenseLayer };
+  /** Decoder layers in order; the last one's activation is the output activation f. */
+  decoder: DenseLayer[];
+  /** Width of the code h (or of the latent z). */
+  codeSize: number;
+  /** Every layer width from the input to the code, n₀ … n_L. */
+  widths: number[];
+}
+
+function dense(name: string, inputs: number, outputs: number, activation: Activation): DenseLayer {
+  return { name, inputs, outputs, activation, weight: `${name}.weight`, transposed: false, bias: `${name}.bias` };
+}
+
+export function architecture(c: ResolvedConfig): Architecture {
+  const widths = [c.inputSize, ...c.hiddenSizes];
+  const L = c.hiddenSizes.length;
+  const vae = c.variational !== false;
+  const encoderLayers = vae ? L - 1 : L;
+  const encoder = Array.from({ length: encoderLayers }, (_, l) => dense(`encoder.${l}`, widths[l], widths[l + 1], c.encoderActivations[l]));
+  const heads = vae
+    ? { mu: dense('mu', widths[L - 1], widths[L], 'linear'), logvar: dense('logvar', widths[L - 1], widths[L], 'linear') }
+    : undefined;
+  const decoder = Array.from({ length: L }, (_, k) => {
+    const inputs = widths[L - k];
+    const outputs = widths[L - k - 1];
+    const activation = k === L - 1 ? c.decoderActivation : c.encoderActivations[L - k - 2];
+    const layer = dense(`decoder.${k}`, inputs, outputs, activation);
+    if (c.tiedWeights) {
+      layer.weight = encoder[L - 1 - k].weight; // W* = Wᵀ of the mirrored encoder layer
+      layer.transposed = true;
+    }
+    return layer;
+  });
+  return { encoder, heads, decoder, codeSize: widths[L], widths };
+}
+
+/** Every layer that owns a weight tensor, in state_dict order. */
+export function ownedLayers(a: Architecture): DenseLayer[] {
+  return [...a.encoder, ...(a.heads ? [a.heads.mu, a.heads.logvar] : []), ...a.decoder];
+}
