@@ -13,6 +13,10 @@ export interface GpuDataset {
   readonly host: Uint8Array | Float32Array;
   /** The arena that owns `buffer`: the buffer is gone once it is disposed. */
   readonly owner: BufferArena;
+  /** The per-feature mean subtracted from every sample as it is read, when centred. */
+  readonly mean?: Float32Array;
+  /** `mean` on the GPU, read by the gather kernel. */
+  readonly center?: GPUBuffer;
 }
 
 export interface DatasetSource {
@@ -22,6 +26,20 @@ export interface DatasetSource {
   count?: number;
   labels?: Uint8Array;
   label?: string;
+  /**
+   * Centre the samples: true subtracts the data set's own per-feature mean, an
+   * array subtracts that (e.g. the training set's mean from a test set).
+   * Values are then value − mean (u8 values being byte/255). Default false.
+   */
+  center?: boolean | ArrayLike<number>;
+}
+
+/** Per-feature mean of the samples (u8 as byte/255), in float64 then rounded to f32. */
+export function featureMean(data: Uint8Array | Float32Array, features: number, count: number): Float32Array {
+  const sum = new Float64Array(features);
+  for (let r = 0; r < count; r++) for (let i = 0; i < features; i++) sum[i] += data[r * features + i];
+  const scale = data instanceof Uint8Array ? 1 / (255 * count) : 1 / count;
+  return Float32Array.from(sum, (v) => v * scale);
 }
 
 export function uploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, source: DatasetSource): GpuDataset {
@@ -66,8 +84,23 @@ export function uploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, so
   if (bytes > limits.maxBufferSize) {
     throw new Error(`uploadDataset(${label}): ${bytes} bytes exceed the device's maxBufferSize (${limits.maxBufferSize})`);
   }
+  let mean: Float32Array | undefined;
+  if (source.center !== undefined && source.center !== false) {
+    if (source.center === true) mean = featureMean(data, features, count);
+    else {
+      const m = source.center;
+      if (typeof m !== 'object' || m === null || typeof m.length !== 'number' || m.length !== features) {
+        throw new Error(`uploadDataset(${label}): center must be true, false or ${features} numbers (one per feature)`);
+      }
+      mean = Float32Array.from(m);
+      if (!mean.every(Number.isFinite)) throw new Error(`uploadDataset(${label}): center values must be finite`);
+    }
+  }
   const buffer = ctx.arena.create(label, bytes, STORAGE, data);
+  const center = mean ? ctx.arena.storage(`${label} mean`, mean) : undefined;
   return {
+    mean,
+    center,
     count,
     features,
     format: data instanceof Uint8Array ? 'u8' : 'f32',

@@ -9,6 +9,7 @@ import { packStep, stepValues } from '../gpu/step';
 import { uploadDataset, type DatasetSource, type GpuDataset } from '../data/dataset';
 import { resolveConfig, type AutoencoderConfig, type ResolvedConfig } from './config';
 import { autoencoderLayout, type ParameterLayout } from './layout';
+import { architecture, type Architecture } from './architecture';
 import { initialParameters } from './init';
 import { StepPlan } from './plan';
 import { Trainer, type TrainerOptions } from '../train/trainer';
@@ -25,6 +26,8 @@ export interface CreateOptions extends GpuOptions {
 export class Autoencoder {
   readonly config: ResolvedConfig;
   readonly layout: ParameterLayout;
+  /** The layers (encoder, VAE heads, decoder) derived from the config. */
+  readonly arch: Architecture;
   readonly gpu: Gpu;
   readonly params: GPUBuffer;
   readonly ctx: KernelContext;
@@ -57,8 +60,9 @@ export class Autoencoder {
     this.ownsGpu = ownsGpu;
     this.inferenceRows = inferenceRows;
     this.layout = autoencoderLayout(config);
+    this.arch = architecture(config);
     const maxBinding = gpu.limits.maxStorageBufferBindingSize;
-    const biggest = Math.max(...this.layout.tensors.map((t) => t.size * 4), inferenceRows * config.inputSize * 4);
+    const biggest = Math.max(...this.layout.tensors.map((t) => t.size * 4), inferenceRows * Math.max(...this.arch.widths) * 4);
     if (biggest > maxBinding) {
       throw new RangeError(
         `a tensor of this model needs ${biggest} bytes, above this device's maxStorageBufferBindingSize (${maxBinding}); use smaller layers`,

@@ -29,6 +29,9 @@ import type { GpuDataset } from '../data/dataset';
 import type { ResolvedConfig } from './config';
 import type { ParameterLayout } from './layout';
 import { regulariserDispatches, type RegulariserBuffers } from './regularisers';
+import { architecture, type Architecture, type DenseLayer } from './architecture';
+import { vaeBackwardDispatch, vaeKlRowsDispatch, vaeSampleDispatch } from '../kernels/vae';
+import type { Activation } from '../kernels/activations';
 
 /** What the plan needs from the model. */
 export interface PlanModel {
@@ -37,26 +40,57 @@ export interface PlanModel {
   readonly params: GPUBuffer;
 }
 
+/** Buffers of one encoder or decoder layer for a batch. */
+export interface LayerBuffers {
+  /** The layer's output (after its activation) [B, outputs]. */
+  out: GPUBuffer;
+  /** The output after dropout (encoder layers, when dropout is on). */
+  dropped?: GPUBuffer;
+  /** ∂L/∂output, then (in place) ∂L/∂pre-activation [B, outputs]. */
+  grad: GPUBuffer;
+}
+
+/** The VAE's latent tensors [B, Z] (rowKl [B]). */
+export interface VaeBuffers {
+  mu: GPUBuffer;
+  logvar: GPUBuffer;
+  z: GPUBuffer;
+  dz: GPUBuffer;
+  dmu: GPUBuffer;
+  dlogvar: GPUBuffer;
+  rowKl: GPUBuffer;
+}
+
 /** The activations and scratch tensors of one batch. */
 export interface BatchBuffers {
   step: GPUBuffer;
   clean: GPUBuffer; // x  [B, D]
   noisy?: GPUBuffer; // x̃  [B, D], when the model corrupts its input
-  hidden: GPUBuffer; // h  [B, H]
-  dropped?: GPUBuffer; // h̃  [B, H], with dropout
-  logits: GPUBuffer; // z  [B, D]
+  /** One per encoder layer (a VAE: the layers before the heads). */
+  encoder: LayerBuffers[];
+  /** One per decoder layer but the last (whose output is the logits). */
+  decoder: LayerBuffers[];
+  vae?: VaeBuffers;
+  hidden: GPUBuffer; // the code h [B, Z] (μ for a VAE)
+  dropped?: GPUBuffer; // the code after dropout
+  logits: GPUBuffer; // z [B, D]
   output: GPUBuffer; // x̂ = f(z) [B, D], for reconstructions
   dLogits: GPUBuffer; // dz [B, D]
-  dHidden: GPUBuffer; // dh, then da [B, H]
+  dHidden: GPUBuffer; // ∂L/∂code (∂L/∂z for a VAE)
   rowLoss: GPUBuffer; // [B]
 }
 
 export class StepPlan {
   readonly batch: BatchBuffers;
   readonly rows: number;
-  private readonly ctx: KernelContext;
+  readonly arch: Architecture;
+  protected readonly ctx: KernelContext;
   private readonly gathers = new Map<string, Dispatch>();
-  /** Encoder, dropout, decoder and loss: everything after the gather up to dz. */
+  /** The encoder, up to the code (and, for a VAE, z and the per-row KL). */
+  readonly encoderPass: Dispatch[];
+  /** The decoder from `decoderInput` to the logits. */
+  readonly decoderPass: Dispatch[];
+  /** Encoder, decoder and loss: everything after the gather up to dL/dlogits. */
   readonly forward: Dispatch[];
 
   constructor(
@@ -67,22 +101,41 @@ export class StepPlan {
   ) {
     this.ctx = ctx;
     this.rows = rows;
-    const { inputSize: D, hiddenSize: H } = model.config;
     const c = model.config;
+    const D = c.inputSize;
     const B = rows;
+    this.arch = architecture(c);
+    const layer = (name: string, width: number, dropout: boolean): LayerBuffers => ({
+      out: arena.storage(`${name} out`, B * width * 4),
+      dropped: dropout ? arena.storage(`${name} dropout`, B * width * 4) : undefined,
+      grad: arena.storage(`${name} grad`, B * width * 4),
+    });
+    const encoder = this.arch.encoder.map((l) => layer(l.name, l.outputs, c.dropout > 0));
+    const decoder = this.arch.decoder.slice(0, -1).map((l) => layer(l.name, l.outputs, false));
+    const Z = this.arch.codeSize;
+    const latent = (name: string) => arena.storage(name, B * Z * 4);
+    const vae = this.arch.heads
+      ? { mu: latent('μ'), logvar: latent('log σ²'), z: latent('z = μ + σ ε'), dz: latent('dz'), dmu: latent('dμ'), dlogvar: latent('d log σ²'), rowKl: arena.storage('KL per row', B * 4) }
+      : undefined;
+    const code = encoder[encoder.length - 1];
     this.batch = {
       step: arena.create('step', STEP_BYTES, UNIFORM),
       clean: arena.storage('x', B * D * 4),
       noisy: c.noise.type !== 'none' ? arena.storage('x_noisy', B * D * 4) : undefined,
-      hidden: arena.storage('h', B * H * 4),
-      dropped: c.dropout > 0 ? arena.storage('h_dropout', B * H * 4) : undefined,
-      logits: arena.storage('z', B * D * 4),
+      encoder,
+      decoder,
+      vae,
+      hidden: vae ? vae.mu : code.out,
+      dropped: vae ? undefined : code.dropped,
+      logits: arena.storage('logits', B * D * 4),
       output: arena.storage('x_hat', B * D * 4),
-      dLogits: arena.storage('dz', B * D * 4),
-      dHidden: arena.storage('dh', B * H * 4),
+      dLogits: arena.storage('dlogits', B * D * 4),
+      dHidden: vae ? vae.dz : code.grad,
       rowLoss: arena.storage('row_loss', B * 4),
     };
-    this.forward = this.buildForward();
+    this.encoderPass = this.buildEncoder();
+    this.decoderPass = this.buildDecoder();
+    this.forward = [...this.encoderPass, ...this.decoderPass, this.lossPass()];
   }
 
   /** The encoder's input: x̃ when the input is corrupted, else x. */
@@ -90,9 +143,21 @@ export class StepPlan {
     return this.batch.noisy ?? this.batch.clean;
   }
 
-  /** The decoder's input: h̃ with dropout, else h. */
+  /** The decoder's input: z for a VAE, else the code (after dropout). */
   get code(): GPUBuffer {
-    return this.batch.dropped ?? this.batch.hidden;
+    return this.batch.vae?.z ?? this.batch.dropped ?? this.batch.hidden;
+  }
+
+  /** Input of encoder layer l (x̃ for l = 0, else the previous layer's output after dropout). */
+  protected encoderInput(l: number): GPUBuffer {
+    if (l === 0) return this.input;
+    const prev = this.batch.encoder[l - 1];
+    return prev.dropped ?? prev.out;
+  }
+
+  /** Input of decoder layer k. */
+  protected decoderInput(k: number): GPUBuffer {
+    return k === 0 ? this.code : this.batch.decoder[k - 1].out;
   }
 
   protected w(name: string): Resource {
@@ -112,6 +177,7 @@ export class StepPlan {
         clean: this.batch.clean,
         noisy: this.batch.noisy,
         noise: c.noise,
+        center: data.center,
         label: `gather ${key}`,
       });
       this.gathers.set(key, d);
@@ -119,49 +185,69 @@ export class StepPlan {
     return d;
   }
 
-  private buildForward(): Dispatch[] {
+  /** out = act(in·Wᵀ + b) for a layer (W read transposed for a tied decoder layer). */
+  private dense(layer: DenseLayer, input: GPUBuffer, out: GPUBuffer, activation: Activation, label: string): Dispatch {
+    return matmulDispatch(this.ctx, {
+      form: layer.transposed ? 'nn' : 'nt',
+      M: this.rows,
+      N: layer.outputs,
+      K: layer.inputs,
+      a: input,
+      b: this.w(layer.weight),
+      c: out,
+      bias: this.w(layer.bias),
+      activation,
+      label,
+    });
+  }
+
+  private buildEncoder(): Dispatch[] {
     const c = this.model.config;
-    const { inputSize: D, hiddenSize: H } = c;
-    const B = this.rows;
     const b = this.batch;
-    const ctx = this.ctx;
     const out: Dispatch[] = [];
-    out.push(
-      matmulDispatch(ctx, {
-        form: 'nt',
-        M: B,
-        N: H,
-        K: D,
-        a: this.input,
-        b: this.w('encoder.0.weight'),
-        c: b.hidden,
-        bias: this.w('encoder.0.bias'),
-        activation: c.encoderActivation,
-        label: 'encoder: h = g(x·Wᵀ + b)',
-      }),
-    );
-    if (b.dropped) {
-      out.push(dropoutForwardDispatch(ctx, { input: b.hidden, output: b.dropped, step: b.step, rows: B, units: H, rate: c.dropout, layer: 0 }));
+    this.arch.encoder.forEach((layer, l) => {
+      const buf = b.encoder[l];
+      out.push(this.dense(layer, this.encoderInput(l), buf.out, layer.activation, `${layer.name}: h = g(h_in·Wᵀ + b)`));
+      if (buf.dropped) {
+        out.push(dropoutForwardDispatch(this.ctx, { input: buf.out, output: buf.dropped, step: b.step, rows: this.rows, units: layer.outputs, rate: c.dropout, layer: l, label: `${layer.name} dropout` }));
+      }
+    });
+    const heads = this.arch.heads;
+    const vae = b.vae;
+    if (heads && vae) {
+      const hin = this.encoderInput(this.arch.encoder.length);
+      const Z = this.arch.codeSize;
+      out.push(this.dense(heads.mu, hin, vae.mu, 'linear', 'μ = h·W_μᵀ + b_μ'));
+      out.push(this.dense(heads.logvar, hin, vae.logvar, 'linear', 'log σ² = h·W_sᵀ + b_s'));
+      out.push(vaeSampleDispatch(this.ctx, { mu: vae.mu, logvar: vae.logvar, z: vae.z, rows: this.rows, latent: Z, step: b.step, label: 'z = μ + σ ε' }));
+      out.push(vaeKlRowsDispatch(this.ctx, { mu: vae.mu, logvar: vae.logvar, rowKl: vae.rowKl, rows: this.rows, latent: Z, step: b.step, label: 'KL per row' }));
     }
-    out.push(
-      c.tiedWeights
-        ? matmulDispatch(ctx, { form: 'nn', M: B, N: D, K: H, a: this.code, b: this.w('encoder.0.weight'), c: b.logits, bias: this.w('decoder.0.bias'), label: 'decoder (tied): z = h·W + c' })
-        : matmulDispatch(ctx, { form: 'nt', M: B, N: D, K: H, a: this.code, b: this.w('decoder.0.weight'), c: b.logits, bias: this.w('decoder.0.bias'), label: 'decoder: z = h·W*ᵀ + c' }),
-    );
-    out.push(
-      lossDispatch(ctx, {
-        logits: b.logits,
-        target: b.clean,
-        grad: b.dLogits,
-        rowLoss: b.rowLoss,
-        step: b.step,
-        rows: B,
-        features: D,
-        loss: c.loss,
-        outputActivation: c.decoderActivation,
-      }),
-    );
     return out;
+  }
+
+  private buildDecoder(): Dispatch[] {
+    const last = this.arch.decoder.length - 1;
+    return this.arch.decoder.map((layer, k) =>
+      k === last
+        ? this.dense(layer, this.decoderInput(k), this.batch.logits, 'linear', `${layer.name}: logits = y·W*ᵀ + c`)
+        : this.dense(layer, this.decoderInput(k), this.batch.decoder[k].out, layer.activation, `${layer.name}: y = a(y_in·W*ᵀ + c)`),
+    );
+  }
+
+  private lossPass(): Dispatch {
+    const c = this.model.config;
+    const b = this.batch;
+    return lossDispatch(this.ctx, {
+      logits: b.logits,
+      target: b.clean,
+      grad: b.dLogits,
+      rowLoss: b.rowLoss,
+      step: b.step,
+      rows: this.rows,
+      features: c.inputSize,
+      loss: c.loss,
+      outputActivation: c.decoderActivation,
+    });
   }
 
   /** x̂ = f(z), for reconstructions (not part of a training step). */
@@ -188,6 +274,13 @@ export class StepPlan {
       label: 'log reconstruction loss',
     });
   }
+
+  /** Adds a VAE batch's mean KL (unweighted) into `log`; none for other models. */
+  logVaeKl(log: GPUBuffer): Dispatch[] {
+    const vae = this.batch.vae;
+    if (!vae) return [];
+    return [lossLogDispatch(this.ctx, { values: vae.rowKl, count: this.rows, log, step: this.batch.step, component: LOSS_COMPONENT.vaeKl, perSample: true, label: 'log VAE KL' })];
+  }
 }
 
 /** A step plan plus gradients, regularisers and the optimizer: one training step. */
@@ -210,20 +303,23 @@ export class TrainingPlan extends StepPlan {
     const P = model.layout.totalFloats;
     this.grads = arena.storage('grads', P * 4);
     this.optimizerState = Array.from({ length: optimizerStateBuffers(optimizer) }, (_, i) => arena.storage(`optimizer_state_${i}`, P * 4));
-    const reg = regulariserDispatches(ctx, arena, {
-      config: model.config,
-      rows,
-      step: this.batch.step,
-      log,
-      input: this.input,
-      hidden: this.batch.hidden,
-      dHidden: this.batch.dHidden,
-      weight: this.w('encoder.0.weight'),
-      dWeight: this.g('encoder.0.weight'),
-      dBias: this.g('encoder.0.bias'),
-    });
+    const codeLayer = this.arch.encoder[this.arch.encoder.length - 1];
+    const reg = this.arch.heads
+      ? { onHidden: [], onEncoderGrads: [], buffers: {} }
+      : regulariserDispatches(ctx, arena, {
+          config: model.config,
+          rows,
+          step: this.batch.step,
+          log,
+          input: this.input,
+          hidden: this.batch.hidden,
+          dHidden: this.batch.dHidden,
+          weight: this.w(codeLayer.weight),
+          dWeight: this.g(codeLayer.weight),
+          dBias: this.g(codeLayer.bias),
+        });
     this.regularisers = reg.buffers;
-    this.backward = this.buildBackward(ctx, reg.onHidden, reg.onEncoderGrads);
+    this.backward = this.buildBackward(reg.onHidden, reg.onEncoderGrads);
     this.update = [
       optimizerDispatch(ctx, { config: optimizer, params: model.params, grads: this.grads, state: this.optimizerState, count: P, step: this.batch.step, label: `optimizer ${optimizer.type}` }),
     ];
@@ -233,55 +329,84 @@ export class TrainingPlan extends StepPlan {
     return this.model.layout.slice(this.grads, name);
   }
 
-  private buildBackward(ctx: KernelContext, onHidden: Dispatch[], onEncoderGrads: Dispatch[]): Dispatch[] {
+  /**
+   * Back through one layer from dPre = ∂L/∂(pre-activation) [B, out]:
+   *   dW (+)= dPreᵀ·in ('tn'; a tied decoder writes its mirror's dW as inᵀ·dPre),
+   *   db = Σ_r dPre, and, when `dIn` is given, dIn (+)= dPre·W.
+   */
+  private denseBackward(layer: DenseLayer, input: GPUBuffer, dPre: GPUBuffer, dIn: GPUBuffer | undefined, o: { accumulateWeight?: boolean; accumulateInput?: boolean } = {}): Dispatch[] {
+    const B = this.rows;
+    const { inputs: n, outputs: m } = layer;
+    const out: Dispatch[] = [];
+    out.push(
+      layer.transposed
+        ? matmulDispatch(this.ctx, { form: 'tn', M: n, N: m, K: B, a: input, b: dPre, c: this.g(layer.weight), accumulate: o.accumulateWeight, label: `d${layer.weight} (tied, ${layer.name} term) = inᵀ·dPre` })
+        : matmulDispatch(this.ctx, { form: 'tn', M: m, N: n, K: B, a: dPre, b: input, c: this.g(layer.weight), accumulate: o.accumulateWeight, label: `d${layer.weight} ${o.accumulateWeight ? '+' : ''}= dPreᵀ·in` }),
+    );
+    out.push(columnSumDispatch(this.ctx, { input: dPre, output: this.g(layer.bias), rows: B, cols: m, label: `d${layer.bias} = Σ_r dPre` }));
+    if (dIn) {
+      out.push(
+        layer.transposed
+          ? matmulDispatch(this.ctx, { form: 'nt', M: B, N: n, K: m, a: dPre, b: this.w(layer.weight), c: dIn, accumulate: o.accumulateInput, label: `${layer.name}: dIn = dPre·W*` })
+          : matmulDispatch(this.ctx, { form: 'nn', M: B, N: n, K: m, a: dPre, b: this.w(layer.weight), c: dIn, accumulate: o.accumulateInput, label: `${layer.name}: dIn = dPre·W` }),
+      );
+    }
+    return out;
+  }
+
+  private activationBackward(grad: GPUBuffer, output: GPUBuffer, count: number, activation: Activation, label: string): Dispatch[] {
+    if (activation === 'linear') return [];
+    return [activationBackwardDispatch(this.ctx, { grad, output, count, activation, label })];
+  }
+
+  private buildBackward(onHidden: Dispatch[], onEncoderGrads: Dispatch[]): Dispatch[] {
     const c = this.model.config;
-    const { inputSize: D, hiddenSize: H } = c;
     const B = this.rows;
     const b = this.batch;
-    const W = this.w('encoder.0.weight');
-    const out: Dispatch[] = [this.logReconstruction(this.log)];
+    const arch = this.arch;
+    const out: Dispatch[] = [this.logReconstruction(this.log), ...this.logVaeKl(this.log)];
 
-    // Decoder: dW* = dzᵀ·h̃ (tied: written into dW as h̃ᵀ·dz, the encoder term accumulates later); dc = Σ_r dz.
-    out.push(
-      c.tiedWeights
-        ? matmulDispatch(ctx, { form: 'tn', M: H, N: D, K: B, a: this.code, b: b.dLogits, c: this.g('encoder.0.weight'), label: 'dW (tied, decoder term) = h̃ᵀ·dz' })
-        : matmulDispatch(ctx, { form: 'tn', M: D, N: H, K: B, a: b.dLogits, b: this.code, c: this.g('decoder.0.weight'), label: 'dW* = dzᵀ·h̃' }),
-    );
-    out.push(columnSumDispatch(ctx, { input: b.dLogits, output: this.g('decoder.0.bias'), rows: B, cols: D, label: 'dc = Σ_r dz' }));
-
-    // dh̃ = dz·W* (tied: dz·W where W* = Wᵀ).
-    out.push(
-      c.tiedWeights
-        ? matmulDispatch(ctx, { form: 'nt', M: B, N: H, K: D, a: b.dLogits, b: W, c: b.dHidden, label: 'dh (tied) = dz·Wᵀ' })
-        : matmulDispatch(ctx, { form: 'nn', M: B, N: H, K: D, a: b.dLogits, b: this.w('decoder.0.weight'), c: b.dHidden, label: 'dh = dz·W*' }),
-    );
-    if (b.dropped) {
-      out.push(dropoutBackwardDispatch(ctx, { grad: b.dHidden, step: b.step, rows: B, units: H, rate: c.dropout, layer: 0 }));
+    // Decoder, last layer first: dPre of the last layer is dL/dlogits.
+    const lastDec = arch.decoder.length - 1;
+    for (let k = lastDec; k >= 0; k--) {
+      const layer = arch.decoder[k];
+      let dPre = b.dLogits;
+      if (k < lastDec) {
+        dPre = b.decoder[k].grad;
+        out.push(...this.activationBackward(dPre, b.decoder[k].out, B * layer.outputs, layer.activation, `${layer.name}: dPre = dy ⊙ a'(y)`));
+      }
+      const dIn = k > 0 ? b.decoder[k - 1].grad : b.dHidden;
+      out.push(...this.denseBackward(layer, this.decoderInput(k), dPre, dIn));
     }
-    out.push(...onHidden); // sparsity terms into dh
-    out.push(activationBackwardDispatch(ctx, { grad: b.dHidden, output: b.hidden, count: B * H, activation: c.encoderActivation, label: "da = dh ⊙ g'(h)" }));
 
-    // Encoder: dW (+)= daᵀ·x̃; db = Σ_r da.
-    out.push(
-      matmulDispatch(ctx, {
-        form: 'tn',
-        M: H,
-        N: D,
-        K: B,
-        a: b.dHidden,
-        b: this.input,
-        c: this.g('encoder.0.weight'),
-        accumulate: c.tiedWeights,
-        label: c.tiedWeights ? 'dW += daᵀ·x̃' : 'dW = daᵀ·x̃',
-      }),
-    );
-    out.push(columnSumDispatch(ctx, { input: b.dHidden, output: this.g('encoder.0.bias'), rows: B, cols: H, label: 'db = Σ_r da' }));
-    out.push(...onEncoderGrads); // contractive terms into dW, db
+    // VAE: through the reparameterisation and the KL, then the heads.
+    const Lenc = arch.encoder.length;
+    if (arch.heads && b.vae) {
+      const v = b.vae;
+      const vc = c.variational as { beta: number; warmupSteps: number };
+      out.push(vaeBackwardDispatch(this.ctx, { mu: v.mu, logvar: v.logvar, dz: v.dz, dmu: v.dmu, dlogvar: v.dlogvar, rows: B, latent: arch.codeSize, step: b.step, beta: vc.beta, warmupSteps: vc.warmupSteps, label: 'dμ, d log σ²' }));
+      const hin = this.encoderInput(Lenc);
+      const dIn = Lenc > 0 ? b.encoder[Lenc - 1].grad : undefined;
+      out.push(...this.denseBackward(arch.heads.mu, hin, v.dmu, dIn));
+      out.push(...this.denseBackward(arch.heads.logvar, hin, v.dlogvar, dIn, { accumulateInput: true }));
+    }
+
+    // Encoder, code layer first; grad holds ∂L/∂h̃_l on entry.
+    for (let l = Lenc - 1; l >= 0; l--) {
+      const layer = arch.encoder[l];
+      const buf = b.encoder[l];
+      const units = layer.outputs;
+      if (buf.dropped) out.push(dropoutBackwardDispatch(this.ctx, { grad: buf.grad, step: b.step, rows: B, units, rate: c.dropout, layer: l, label: `${layer.name} dropout backward` }));
+      if (l === Lenc - 1) out.push(...onHidden); // sparsity terms into dh of the code
+      out.push(...this.activationBackward(buf.grad, buf.out, B * units, layer.activation, `${layer.name}: da = dh ⊙ g'(h)`));
+      out.push(...this.denseBackward(layer, this.encoderInput(l), buf.grad, l > 0 ? b.encoder[l - 1].grad : undefined, { accumulateWeight: c.tiedWeights }));
+      if (l === 0) out.push(...onEncoderGrads); // contractive terms into dW, db
+    }
 
     if (c.weightDecay > 0) {
       for (const t of this.model.layout.tensors.filter((x) => x.kind === 'weight')) {
         out.push(
-          weightDecayDispatch(ctx, {
+          weightDecayDispatch(this.ctx, {
             weights: this.w(t.name),
             grads: this.g(t.name),
             count: t.size,

@@ -13,6 +13,7 @@ import { LOSS_COMPONENT, LOSS_LOG_STRIDE } from '../kernels/reduce';
 import { shuffledIndices } from '../data/shuffle';
 import type { GpuDataset } from '../data/dataset';
 import { TrainingPlan } from '../model/plan';
+import { klWeight } from '../kernels/vae';
 import type { Autoencoder } from '../model/autoencoder';
 
 export interface TrainerOptions {
@@ -130,7 +131,7 @@ export class Trainer {
     const syncEvery = options.syncEvery ?? 20;
     if (!Number.isInteger(syncEvery) || syncEvery < 1) throw new RangeError(`syncEvery must be a positive integer (got ${syncEvery})`);
     const maxBinding = model.gpu.limits.maxStorageBufferBindingSize;
-    const widest = B * Math.max(model.config.inputSize, model.config.hiddenSize) * 4;
+    const widest = B * Math.max(...model.arch.widths) * 4;
     if (widest > maxBinding) {
       throw new RangeError(`batchSize ${B} needs ${widest}-byte batch buffers, above maxStorageBufferBindingSize (${maxBinding}); use a batch of at most ${Math.floor(maxBinding / (widest / B))}`);
     }
@@ -281,7 +282,10 @@ export class Trainer {
 
   private stepLoss(values: Float32Array, base: number, step: number, epoch: number, rows: number): StepLoss {
     const components = Object.fromEntries(Object.entries(LOSS_COMPONENT).map(([k, i]) => [k, values[base + i]])) as LossComponents;
-    const total = Object.values(components).reduce((a, b) => a + b, 0);
+    // The objective: every logged term, the VAE's (unweighted) KL weighted by β_t.
+    const v = this.model.config.variational;
+    const klScale = v ? klWeight(v, step) : 1;
+    const total = Object.entries(components).reduce((a, [k, x]) => a + (k === 'vaeKl' ? klScale * x : x), 0);
     return { step, epoch, rows, total, components };
   }
 
