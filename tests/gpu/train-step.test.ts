@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createAutoencoder, type AutoencoderConfig } from '../../src/index';
 import { autoencoderStepRef, type Params } from '../../src/reference/autoencoder';
 import { dropoutScaleRef } from '../../src/reference/dropout';
+import { rngNormal, STREAM_VAE_EPS } from '../../src/reference/rng';
 import { readFloats } from '../../src/gpu/arena';
 import { compare, randomArray, testGpu, type TestGpu } from './helpers';
 
@@ -46,6 +47,13 @@ const CASES: Array<[string, AutoencoderConfig]> = [
     'salt-and-pepper + dropout + KL + contractive + weight decay',
     { inputSize: D, hiddenSize: H, noise: { type: 'salt-and-pepper', rate: 0.1 }, dropout: 0.2, sparsity: { type: 'kl', rho: 0.2, beta: 0.2 }, contractive: 0.1, weightDecay: 0.01 },
   ],
+  // Deep encoders (three layers) and variational models.
+  ['3 layers 13–9–6–3, sigmoid / bce', { inputSize: D, hiddenSizes: [9, 6, 3] }],
+  ['3 layers, tanh-relu-linear / mse, tied', { inputSize: D, hiddenSizes: [9, 5, 3], encoderActivations: ['tanh', 'relu', 'linear'], decoderActivation: 'linear', tiedWeights: true }],
+  ['3 layers, masking + dropout + L1 + weight decay', { inputSize: D, hiddenSizes: [10, 7, 5], noise: { type: 'masking', rate: 0.2 }, dropout: 0.25, sparsity: { type: 'l1', lambda: 0.1 }, weightDecay: 0.01 }],
+  ['VAE 13–9–3, relu / bce', { inputSize: D, hiddenSizes: [9, 3], encoderActivation: 'relu', variational: true }],
+  ['VAE 13–2, heads on the input', { inputSize: D, hiddenSizes: [2], variational: true }],
+  ['VAE 13–9–5–3, β 2 warming up, mse', { inputSize: D, hiddenSizes: [9, 5, 3], encoderActivation: 'tanh', decoderActivation: 'linear', variational: { beta: 2, warmupSteps: 4 } }],
 ];
 
 function toF64(p: Record<string, Float32Array>): Params {
@@ -84,20 +92,28 @@ describe('training step: GPU gradients equal the float64 reference', () => {
           [0, 5],
           [5, 3],
         ]) {
-          const { rows } = await trainer.computeGradients(ds);
+          const { rows, loss } = await trainer.computeGradients(ds);
           expect(rows).toBe(valid);
           const x = batchRows(data, start, valid);
           // The corrupted batch is the GPU's own (its bits are checked against the
           // reference generator in gather.test.ts); the dropout mask is recomputed
           // from the same counter-based hash.
           const input = trainer.plan.batch.noisy ? Float64Array.from(await readFloats(t.device, trainer.plan.batch.noisy, B * D)) : x;
-          const keepMask = model.config.dropout > 0
-            ? Float64Array.from(dropoutScaleRef(B, H, model.config.dropout, 0, trainer.seed, 1, true), (v) => (v > 0 ? 1 : 0))
-            : undefined;
+          // Dropout masks and the VAE's ε are recomputed from the same counter-based hash.
+          const c = model.config;
+          const keepMasks = c.hiddenSizes.map((n, l) =>
+            Float64Array.from(dropoutScaleRef(B, n, c.dropout, l, trainer.seed, 1, true), (v) => (v > 0 ? 1 : 0)),
+          );
+          const Z = c.hiddenSize;
+          const eps = c.variational ? Float64Array.from({ length: B * Z }, (_, k) => rngNormal(trainer.seed, STREAM_VAE_EPS, 1, start * Z + k)) : undefined;
           if (trainer.plan.batch.noisy) expect(input.some((v, k) => v !== x[k])).toBe(true);
-          const ref = autoencoderStepRef(model.config, params, { clean: x, input, rows: B, validRows: valid, keepMask });
+          const ref = autoencoderStepRef(c, params, { clean: x, input, rows: B, validRows: valid, keepMasks: c.dropout > 0 ? keepMasks : undefined, eps, step: 1 });
           const grads = await trainer.readGradients();
           for (const k of Object.keys(ref.grads)) expectClose(`${name} rows ${start}+${valid} ${k}`, grads[k], ref.grads[k]);
+          for (const part of ['reconstruction', 'vaeKl', 'l1', 'weightDecay'] as const) {
+            expect(Math.abs(loss.components[part] - ref.loss[part]), part).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(ref.loss[part])));
+          }
+          expect(Math.abs(loss.total - ref.loss.total)).toBeLessThanOrEqual(1e-5 * Math.max(1, ref.loss.total));
         }
         trainer.dispose();
       } finally {
