@@ -21,7 +21,8 @@
 // constants.
 const STREAM_INPUT_NOISE: u32 = 1u;  // corruption of the inputs (gather.wgsl)
 const STREAM_DROPOUT: u32 = 2u;      // + hidden layer index 0..13 (dropout.wgsl)
-const STREAM_VAE_EPS: u32 = 16u;     // ε of the VAE reparameterisation
+const STREAM_VAE_EPS: u32 = 16u;     // ε of the VAE reparameterisation (vae.wgsl)
+// 17: prior samples of a VAE (CPU only, Autoencoder.sample)
 const STREAM_SHUFFLE: u32 = 32u;     // Fisher–Yates swaps (CPU only, src/data/shuffle.ts)
 
 // lowbias32: x ^= x>>16; x *= 0x7feb352d; x ^= x>>15; x *= 0x846ca68b; x ^= x>>16.

@@ -13,8 +13,10 @@ import { architecture, type Architecture } from './architecture';
 import { initialParameters } from './init';
 import { StepPlan } from './plan';
 import { Trainer, type TrainerOptions } from '../train/trainer';
-import { LOSS_LOG_STRIDE } from '../kernels/reduce';
+import { LOSS_COMPONENT, LOSS_LOG_STRIDE } from '../kernels/reduce';
+import { rngNormal, STREAM_PRIOR } from '../reference/rng';
 import { contractiveTermsDispatch, rowNormsSqDispatch } from '../kernels/contractive';
+import { encoderJacobianDispatches, jacobianScratchFloats, type JacobianLayer } from '../kernels/jacobian';
 
 export interface CreateOptions extends GpuOptions {
   /** An acquired Gpu to share between models. */
@@ -119,7 +121,7 @@ export class Autoencoder {
       const plan = new StepPlan(this.ctx, this, this.inferenceRows, this.arena);
       const logSlots = 64;
       const log = this.arena.storage('inference loss log', logSlots * LOSS_LOG_STRIDE * 4);
-      this.inference = { plan, log, logSlots, logLoss: plan.logReconstruction(log), output: plan.outputActivation() };
+      this.inference = { plan, log, logSlots, logLoss: [plan.logReconstruction(log), ...plan.logVaeKl(log)], output: plan.outputActivation() };
     }
     return this.inference;
   }
@@ -137,6 +139,7 @@ export class Autoencoder {
     extra: Dispatch[],
     afterBatch: (enc: GPUCommandEncoder, plan: StepPlan, row: number, rows: number, slot: number) => void,
     flush: () => Promise<void> = async () => {},
+    seed = 0,
   ): Promise<void> {
     this.assertAlive();
     this.checkDataset(data);
@@ -150,7 +153,7 @@ export class Autoencoder {
     let slot = 0;
     for (let row = start; row < start + count; row += plan.rows) {
       const rows = Math.min(plan.rows, start + count - row);
-      device.queue.writeBuffer(plan.batch.step, 0, packStep(stepValues({ batchOffset: row, validRows: rows, lossSlot: slot, training: false }), scratch));
+      device.queue.writeBuffer(plan.batch.step, 0, packStep(stepValues({ seed, batchOffset: row, validRows: rows, lossSlot: slot, training: false }), scratch));
       this.ctx.cache.guard(`inference batch at row ${row}`, () => {
         const enc = device.createCommandEncoder({ label: 'inference' });
         enc.clearBuffer(this.inferencePlan().log, slot * LOSS_LOG_STRIDE * 4, LOSS_LOG_STRIDE * 4);
@@ -169,19 +172,32 @@ export class Autoencoder {
     await flush();
   }
 
-  /** Mean reconstruction loss per sample over a dataset (clean inputs). */
-  async evaluate(data: GpuDataset): Promise<{ reconstruction: number }> {
+  /**
+   * Mean losses per sample over a dataset (clean inputs, no noise or dropout):
+   * the reconstruction loss and, for a VAE, the KL term and the negative ELBO
+   * (their sum; z is sampled once per sample, as in training, with `seed`).
+   */
+  async evaluate(data: GpuDataset, options: { seed?: number } = {}): Promise<Evaluation> {
     const inf = this.inferencePlan();
-    let total = 0;
+    const seed = options.seed ?? 0;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`evaluate: seed must be an integer in [0, 2^32) (got ${seed})`);
+    let recon = 0;
+    let kl = 0;
     const pending: Array<{ slot: number; rows: number }> = [];
     const flush = async () => {
       if (pending.length === 0) return;
       const values = await readFloats(this.gpu.device, inf.log, inf.logSlots * LOSS_LOG_STRIDE);
-      for (const p of pending) total += values[p.slot * LOSS_LOG_STRIDE] * p.rows;
+      for (const p of pending) {
+        recon += values[p.slot * LOSS_LOG_STRIDE + LOSS_COMPONENT.reconstruction] * p.rows;
+        kl += values[p.slot * LOSS_LOG_STRIDE + LOSS_COMPONENT.vaeKl] * p.rows;
+      }
       pending.length = 0;
     };
-    await this.inOrder(data, 0, data.count, [inf.logLoss], (_enc, _plan, _row, rows, slot) => pending.push({ slot, rows }), flush);
-    return { reconstruction: total / data.count };
+    await this.inOrder(data, 0, data.count, inf.logLoss, (_enc, _plan, _row, rows, slot) => pending.push({ slot, rows }), flush, seed);
+    const reconstruction = recon / data.count;
+    if (!this.arch.heads) return { reconstruction };
+    const vaeKl = kl / data.count;
+    return { reconstruction, vaeKl, negativeElbo: reconstruction + vaeKl };
   }
 
   /** Codes h = g(x·Wᵀ + b) of rows [start, start+count), row-major [count, hiddenSize]. */
@@ -215,8 +231,10 @@ export class Autoencoder {
 
   /**
    * How strongly the encoder contracts: the mean over samples of ‖J_x(h)‖_F and of
-   * ‖J_x(h)‖²_F, J = ∂h/∂x = diag(g'(a))·W, computed exactly on the GPU
-   * (‖J‖²_F = Σ_j g'(a_j)² Σ_i W_ji²), with clean inputs.
+   * ‖J_x(h)‖²_F, J = ∂h/∂x the Jacobian of the code (μ for a VAE) with respect to
+   * the clean input, computed exactly on the GPU: one layer in closed form
+   * (‖J‖²_F = Σ_j g'(a_j)² Σ_i W_ji²), a deep encoder as the product
+   * D_L W_L ⋯ D_1 W_1 per sample.
    */
   async contraction(data: GpuDataset): Promise<{ meanJacobianNorm: number; meanJacobianNormSq: number }> {
     const jac = this.jacobianPlan();
@@ -234,22 +252,94 @@ export class Autoencoder {
   private jacobianPlan(): { rowJacSq: GPUBuffer; dispatches: Dispatch[] } {
     if (!this.jacobian) {
       const { plan } = this.inferencePlan();
-      const H = this.config.hiddenSize;
       const B = plan.rows;
-      const s = this.arena.storage('jacobian: s = Σ_i W_ji²', H * 4);
-      const u = this.arena.storage('jacobian: u (unused)', B * H * 4);
-      const rowScale = this.arena.storage('jacobian: row scale (unused)', H * 4);
       const rowJacSq = this.arena.storage('jacobian: ‖J_r‖²_F', B * 4);
-      const w = this.layout.slice(this.params, 'encoder.0.weight');
-      this.jacobian = {
-        rowJacSq,
-        dispatches: [
-          rowNormsSqDispatch(this.ctx, { w, s, hidden: H, inputs: this.config.inputSize }),
-          contractiveTermsDispatch(this.ctx, { h: plan.batch.hidden, s, u, rowScale, rowJacSq, rows: B, hidden: H, activation: this.config.encoderActivation, lambda: 1, step: plan.batch.step }),
-        ],
-      };
+      if (this.arch.encoder.length === 1 && !this.arch.heads) {
+        // One layer: the closed form ‖J_r‖²_F = Σ_j g'(a_rj)² Σ_i W_ji² (the contractive penalty's kernel).
+        const H = this.config.hiddenSize;
+        const s = this.arena.storage('jacobian: s = Σ_i W_ji²', H * 4);
+        const u = this.arena.storage('jacobian: u (unused)', B * H * 4);
+        const rowScale = this.arena.storage('jacobian: row scale (unused)', H * 4);
+        const w = this.layout.slice(this.params, 'encoder.0.weight');
+        this.jacobian = {
+          rowJacSq,
+          dispatches: [
+            rowNormsSqDispatch(this.ctx, { w, s, hidden: H, inputs: this.config.inputSize }),
+            contractiveTermsDispatch(this.ctx, { h: plan.batch.hidden, s, u, rowScale, rowJacSq, rows: B, hidden: H, activation: this.config.encoderActivation, lambda: 1, step: plan.batch.step }),
+          ],
+        };
+      } else {
+        // Deep (or to a VAE's μ): the product of the layer Jacobians, per sample.
+        const layers: JacobianLayer[] = this.arch.encoder.map((l, i) => ({
+          weight: this.layout.slice(this.params, l.weight),
+          output: plan.batch.encoder[i].out,
+          activation: l.activation,
+          inputs: l.inputs,
+          outputs: l.outputs,
+        }));
+        const mu = this.arch.heads?.mu;
+        if (mu) layers.push({ weight: this.layout.slice(this.params, mu.weight), output: plan.batch.hidden, activation: 'linear', inputs: mu.inputs, outputs: mu.outputs });
+        const floats = jacobianScratchFloats(layers, B);
+        const limit = this.gpu.limits.maxStorageBufferBindingSize;
+        if (floats * 4 > limit) {
+          throw new RangeError(
+            `contraction(): the Jacobian blocks need ${floats * 4} bytes (inferenceBatchSize ${B} × code ${this.arch.codeSize} × widest input), above maxStorageBufferBindingSize (${limit}); create the model with a smaller inferenceBatchSize`,
+          );
+        }
+        const scratch: [GPUBuffer, GPUBuffer] = [this.arena.storage('jacobian blocks A', floats * 4), this.arena.storage('jacobian blocks B', floats * 4)];
+        this.jacobian = { rowJacSq, dispatches: encoderJacobianDispatches(this.ctx, { layers, rows: B, scratch, norms: rowJacSq }) };
+      }
     }
     return this.jacobian;
+  }
+
+  /**
+   * Run the decoder alone: x̂ = f(decoder(z)) for `codes`, row-major [count, code size]
+   * (the latent z of a VAE, the code h otherwise). Returns [count, inputSize].
+   */
+  async decode(codes: ArrayLike<number>): Promise<Float32Array> {
+    this.assertAlive();
+    const Z = this.arch.codeSize;
+    if (!codes || typeof codes.length !== 'number' || codes.length === 0 || codes.length % Z !== 0) {
+      throw new RangeError(`decode: codes must hold a whole number of ${Z}-value codes (got ${codes?.length} values)`);
+    }
+    const values = Float32Array.from(codes);
+    if (!values.every(Number.isFinite)) throw new RangeError('decode: codes must be finite');
+    const count = values.length / Z;
+    const { plan, output } = this.inferencePlan();
+    const D = this.config.inputSize;
+    const device = this.gpu.device;
+    const out = this.arena.storage('decode out', count * D * 4);
+    try {
+      for (let row = 0; row < count; row += plan.rows) {
+        const rows = Math.min(plan.rows, count - row);
+        device.queue.writeBuffer(plan.code, 0, values, row * Z, rows * Z);
+        this.ctx.cache.guard(`decode rows ${row}..${row + rows}`, () => {
+          const enc = device.createCommandEncoder({ label: 'decode' });
+          encodeDispatches(enc, [...plan.decoderPass, output], 'decode');
+          enc.copyBufferToBuffer(plan.batch.output, 0, out, row * D * 4, rows * D * 4);
+          device.queue.submit([enc.finish()]);
+        });
+      }
+      await this.ctx.cache.checkErrors();
+      return await readFloats(device, out, count * D);
+    } finally {
+      this.arena.release(out);
+    }
+  }
+
+  /**
+   * A VAE's samples from the prior: z ~ N(0, I) from the counter-based generator
+   * (stream STREAM_PRIOR, keyed by `seed`), decoded. Returns the images
+   * [count, inputSize] and the latents [count, Z].
+   */
+  async sample(count: number, seed = 0): Promise<{ images: Float32Array; latents: Float32Array }> {
+    this.assertAlive();
+    if (!this.arch.heads) throw new Error('sample() needs a variational autoencoder (config.variational); use decode() to decode chosen codes');
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`sample: count must be a positive integer (got ${count})`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`sample: seed must be an integer in [0, 2^32) (got ${seed})`);
+    const latents = Float32Array.from({ length: count * this.arch.codeSize }, (_, k) => rngNormal(seed, STREAM_PRIOR, 0, k));
+    return { images: await this.decode(latents), latents };
   }
 
   /** Every parameter tensor, by its state_dict name. */
@@ -313,8 +403,18 @@ interface Inference {
   plan: StepPlan;
   log: GPUBuffer;
   logSlots: number;
-  logLoss: Dispatch;
+  logLoss: Dispatch[];
   output: Dispatch;
+}
+
+/** Mean losses per sample over a dataset. */
+export interface Evaluation {
+  /** Reconstruction loss (summed over features, as in training). */
+  reconstruction: number;
+  /** A VAE's mean KL(q(z|x) ‖ N(0, I)). */
+  vaeKl?: number;
+  /** A VAE's reconstruction + KL: the negative ELBO, a bound on −log p(x) in nats. */
+  negativeElbo?: number;
 }
 
 /** Build an autoencoder on a new or given GPU device. */

@@ -351,3 +351,13 @@ export function jacobianNormSqRef(cfg: ResolvedConfig, p: Params, input: ArrayLi
   }
   return out;
 }
+
+/** The decoder alone: x̂ = f(decoder(codes)) for `rows` codes [rows·Z] (z of a VAE). */
+export function decodeRef(cfg: ResolvedConfig, p: Params, codes: ArrayLike<number>, rows: number): Float64Array {
+  const arch = architecture(cfg);
+  let current: ArrayLike<number> = codes;
+  arch.decoder.forEach((layer) => {
+    current = dense(layer, p, current, rows).map((a) => activate(a, layer.activation));
+  });
+  return current as Float64Array;
+}

@@ -8,6 +8,8 @@ export const STREAM_INPUT_NOISE = 1;
 /** Plus the hidden layer index (0..MAX_DROPOUT_LAYER). */
 export const STREAM_DROPOUT = 2;
 export const STREAM_VAE_EPS = 16;
+/** Samples from a VAE's prior, z ~ N(0, I) (drawn on the CPU, then decoded). */
+export const STREAM_PRIOR = 17;
 export const STREAM_SHUFFLE = 32;
 /** Dropout streams STREAM_DROPOUT + layer must stay below STREAM_VAE_EPS. */
 export const MAX_DROPOUT_LAYER = STREAM_VAE_EPS - STREAM_DROPOUT - 1;
