@@ -1,8 +1,9 @@
 // webgpu-autoencoders: the public API.
 export { acquireGpu, WebGpuUnavailableError, type Gpu, type GpuOptions } from './gpu/device';
 export { liveGpuMemory } from './gpu/arena';
-export { Autoencoder, createAutoencoder, type CreateOptions } from './model/autoencoder';
-export { ConfigError, resolveConfig, type AutoencoderConfig, type ResolvedConfig, type InputNoise, type Sparsity, type LossKind } from './model/config';
+export { Autoencoder, createAutoencoder, type CreateOptions, type Evaluation } from './model/autoencoder';
+export { ConfigError, resolveConfig, type AutoencoderConfig, type ResolvedConfig, type InputNoise, type Sparsity, type LossKind, type Variational, MAX_LAYERS } from './model/config';
+export { architecture, type Architecture, type DenseLayer } from './model/architecture';
 export { Trainer, TrainingDivergedError, type TrainerOptions, type FitOptions, type Progress, type EpochRecord, type StepLoss, type LossComponents } from './train/trainer';
 export type { OptimizerConfig } from './kernels/optimizer';
 export type { Activation } from './kernels/activations';
@@ -15,3 +16,4 @@ export { filters, tileGrid, interleaveRows, type RgbaImage, type GridOptions } f
 export type { TrainerState } from './train/trainer';
 export { saveModel, loadModel, readModelFile, resumeTrainer, ModelFileError, MODEL_FORMAT, type ModelFile, type SavedTrainingState } from './io/model-file';
 export { encodeSafetensors, decodeSafetensors, SafetensorsError, type SafetensorsTensor, type SafetensorsDtype } from './io/safetensors';
+export { trainStacked, type StackedOptions, type StageOptions, type StageEvent, type StackedResult } from './train/stacked';

@@ -14,7 +14,7 @@ import { shuffledIndices } from '../data/shuffle';
 import type { GpuDataset } from '../data/dataset';
 import { TrainingPlan } from '../model/plan';
 import { klWeight } from '../kernels/vae';
-import type { Autoencoder } from '../model/autoencoder';
+import type { Autoencoder, Evaluation } from '../model/autoencoder';
 
 export interface TrainerOptions {
   /** Samples per step; the last batch of an epoch may be smaller. */
@@ -54,8 +54,10 @@ export interface EpochRecord {
   /** Mean training loss per sample (all terms) over the epoch. */
   trainLoss: number;
   components: LossComponents;
-  /** Mean reconstruction loss per held-out sample, when evalData is given. */
+  /** Mean loss per held-out sample, when evalData is given: the reconstruction loss, or a VAE's negative ELBO. */
   evalLoss?: number;
+  /** Every held-out term (reconstruction, and a VAE's KL and negative ELBO). */
+  evaluation?: Evaluation;
   seconds: number;
   samplesPerSecond: number;
 }
@@ -351,7 +353,11 @@ export class Trainer {
         seconds,
         samplesPerSecond: rows / seconds,
       };
-      if (options.evalData) record.evalLoss = (await this.model.evaluate(options.evalData)).reconstruction;
+      if (options.evalData) {
+        const ev = await this.model.evaluate(options.evalData);
+        record.evalLoss = ev.negativeElbo ?? ev.reconstruction;
+        record.evaluation = ev;
+      }
       history.push(record);
       options.onEpoch?.(record);
     }
