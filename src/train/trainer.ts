@@ -10,6 +10,7 @@ import { packStep, STEP_BYTES } from '../gpu/step';
 import { readFloats } from '../gpu/arena';
 import { adamCorrector, validateOptimizer, type OptimizerConfig } from '../kernels/optimizer';
 import { LOSS_COMPONENT, LOSS_LOG_STRIDE } from '../kernels/reduce';
+import { decodeGuard, GUARD_BYTES, GUARD_CLEAR, guardNames } from '../kernels/finite';
 import { shuffledIndices } from '../data/shuffle';
 import type { GpuDataset } from '../data/dataset';
 import { TrainingPlan } from '../model/plan';
@@ -81,8 +82,20 @@ export interface TrainerState {
   state: Float32Array[];
 }
 
+/**
+ * Training produced a NaN or an infinity. `step` is the first step where it
+ * happened and `tensor` what held it ('loss (reconstruction)', 'gradient of
+ * encoder.0.weight', …); the model keeps the weights of step − 1.
+ */
 export class TrainingDivergedError extends Error {
   override name = 'TrainingDivergedError';
+  constructor(
+    message: string,
+    readonly step: number,
+    readonly tensor: string,
+  ) {
+    super(message);
+  }
 }
 
 interface Cursor {
@@ -115,6 +128,7 @@ export class Trainer {
   private resumeAt?: { epoch: number; row: number };
   private pending: Array<{ slot: number; step: number; epoch: number; rows: number }> = [];
   private stepCount = 0;
+  private diverged?: TrainingDivergedError;
   private disposed = false;
 
   constructor(
@@ -142,7 +156,8 @@ export class Trainer {
     this.ctx = { ...model.ctx, arena: this.arena };
     try {
       this.log = this.arena.storage('loss log', this.logSlots * LOSS_LOG_STRIDE * 4);
-      this.staging = this.arena.create('loss log readback', this.logSlots * LOSS_LOG_STRIDE * 4, READBACK);
+      // The loss log, then the non-finite guard.
+      this.staging = this.arena.create('loss log and guard readback', this.logSlots * LOSS_LOG_STRIDE * 4 + GUARD_BYTES, READBACK);
       this.plan = new TrainingPlan(this.ctx, model, B, this.arena, this.optimizer, this.log);
     } catch (e) {
       this.arena.dispose();
@@ -163,6 +178,13 @@ export class Trainer {
   private assertAlive(): void {
     if (this.disposed) throw new Error('this Trainer was disposed');
     this.model.assertAlive();
+  }
+
+  private assertTrainable(): void {
+    this.assertAlive();
+    if (this.diverged) {
+      throw new Error(`this Trainer stopped when training diverged at step ${this.diverged.step} (${this.diverged.tensor}); the model holds the weights of step ${this.stepCount}: create a new trainer (e.g. with a lower learning rate)`);
+    }
   }
 
   private cursorFor(data: GpuDataset): Cursor {
@@ -236,25 +258,47 @@ export class Trainer {
       await device.queue.onSubmittedWorkDone();
       return [];
     }
-    const enc = device.createCommandEncoder({ label: 'loss log readback' });
+    const enc = device.createCommandEncoder({ label: 'loss log and guard readback' });
     enc.copyBufferToBuffer(this.log, 0, this.staging, 0, this.log.size);
+    enc.copyBufferToBuffer(this.plan.guard, 0, this.staging, this.log.size, GUARD_BYTES);
     device.queue.submit([enc.finish()]);
     await this.staging.mapAsync(GPUMapMode.READ);
-    const values = new Float32Array(this.staging.getMappedRange().slice(0));
+    const bytes = this.staging.getMappedRange().slice(0);
     this.staging.unmap();
+    const values = new Float32Array(bytes, 0, this.log.size / 4);
+    const guard = decodeGuard(new Uint32Array(bytes, this.log.size, GUARD_BYTES / 4));
     const out = this.pending.map((p) => this.stepLoss(values, p.slot * LOSS_LOG_STRIDE, p.step, p.epoch, p.rows));
     this.pending = [];
+    if (guard) throw this.stop(guard.step, guard.code, guard.kinds, out, guard.step - 1);
+    // The guard sees each term; only their sum overflowed, after that step's update.
     const bad = out.find((l) => !Number.isFinite(l.total));
-    if (bad) {
-      const which = Object.entries(bad.components).find(([, v]) => !Number.isFinite(v))?.[0] ?? 'total';
-      throw new TrainingDivergedError(`the ${which} loss became ${bad.total} at step ${bad.step}; lower the learning rate or check the data`);
-    }
+    if (bad) throw this.stop(bad.step, 0, [String(bad.total)], out, bad.step);
     return out;
+  }
+
+  /**
+   * Training diverged at `step`; the guard kept that and every later update
+   * from happening, so the weights and optimizer state are those of `kept`.
+   */
+  private stop(step: number, code: number, kinds: string[], losses: StepLoss[], kept: number): TrainingDivergedError {
+    let what = guardNames(this.model.layout)[code] ?? `guard code ${code}`;
+    const loss = losses.find((l) => l.step === step);
+    if (code === 0 && loss) {
+      const terms = Object.entries(loss.components).filter(([, v]) => !Number.isFinite(v));
+      what = `loss (${terms.length ? terms.map(([k, v]) => `${k} = ${v}`).join(', ') : `total = ${loss.total}`})`;
+    }
+    this.stepCount = kept;
+    this.diverged = new TrainingDivergedError(
+      `training diverged at step ${step}: the ${what} became non-finite (${kinds.join(', ')}); the model keeps the weights of step ${kept}. Lower the learning rate or check the data`,
+      step,
+      what,
+    );
+    return this.diverged;
   }
 
   /** Run `n` optimizer steps on `data` (continuing its epochs); resolves when the GPU has finished them. */
   async steps(data: GpuDataset, n: number): Promise<StepLoss[]> {
-    this.assertAlive();
+    this.assertTrainable();
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`steps: n must be a non-negative integer (got ${n})`);
     const losses: StepLoss[] = [];
     for (let i = 0; i < n; i++) {
@@ -295,7 +339,7 @@ export class Trainer {
 
   /** Train for whole epochs, with progress events, held-out evaluation and cancellation. */
   async fit(data: GpuDataset, options: FitOptions): Promise<EpochRecord[]> {
-    this.assertAlive();
+    this.assertTrainable();
     const epochs = options?.epochs;
     if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be a positive integer (got ${epochs})`);
     if (options.evalData) this.model.checkDataset(options.evalData);
@@ -423,6 +467,8 @@ export class Trainer {
     }
     const device = this.model.gpu.device;
     s.state.forEach((a, i) => device.queue.writeBuffer(this.plan.optimizerState[i], 0, a as Float32Array<ArrayBuffer>));
+    device.queue.writeBuffer(this.plan.guard, 0, GUARD_CLEAR);
+    this.diverged = undefined;
     this.stepCount = s.step;
     this.cursor = undefined;
     this.resumeAt = { epoch: s.epoch, row: s.row };
