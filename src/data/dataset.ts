@@ -24,7 +24,14 @@ export interface DatasetSource {
   label?: string;
 }
 
-export function uploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, source: DatasetSource): GpuDataset {
+/** Values a model accepts in f32 data, and why (e.g. cross-entropy targets must be in [0, 1]). */
+export interface ValueRange {
+  min: number;
+  max: number;
+  why: string;
+}
+
+export function uploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, source: DatasetSource, range?: ValueRange): GpuDataset {
   const label = source.label ?? 'dataset';
   const { data, features } = source;
   if (!(data instanceof Uint8Array) && !(data instanceof Float32Array)) {
@@ -46,10 +53,17 @@ export function uploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, so
     );
   }
   if (data instanceof Float32Array) {
+    let outside = -1; // a non-finite value anywhere is reported before an out-of-range one
     for (let i = 0; i < data.length; i++) {
       if (!Number.isFinite(data[i])) {
         throw new Error(`uploadDataset(${label}): value ${data[i]} at sample ${Math.floor(i / features)}, feature ${i % features} is not finite`);
       }
+      if (outside < 0 && range && !(data[i] >= range.min && data[i] <= range.max)) outside = i;
+    }
+    if (range && outside >= 0) {
+      throw new RangeError(
+        `uploadDataset(${label}): value ${data[outside]} at sample ${Math.floor(outside / features)}, feature ${outside % features} is outside [${range.min}, ${range.max}] (${range.why})`,
+      );
     }
   }
   if (source.labels !== undefined && source.labels.length !== count) {

@@ -75,7 +75,9 @@ export class Autoencoder {
     if (source.features !== this.config.inputSize) {
       throw new RangeError(`dataset has ${source.features} features per sample but the model's inputSize is ${this.config.inputSize}`);
     }
-    return uploadDataset(this.ctx, source);
+    // Cross-entropy treats each input as a probability: f32 inputs must lie in [0, 1] (u8 pixels always do).
+    const range = this.config.loss === 'bce' ? { min: 0, max: 1, why: "the 'bce' loss reads inputs as probabilities; use loss 'mse' for other values" } : undefined;
+    return uploadDataset(this.ctx, source, range);
   }
 
   /** A small id for cache keys. */
