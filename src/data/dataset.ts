@@ -91,3 +91,13 @@ export function uploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, so
     owner: ctx.arena,
   };
 }
+
+/**
+ * After a device loss: upload `data` again from its host copy into `ctx`'s
+ * arena, in place, so the caller's GpuDataset object stays valid.
+ */
+export function reuploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, data: GpuDataset): void {
+  const label = data.buffer.label.slice(data.buffer.label.indexOf('/') + 1) || 'dataset';
+  const fresh = uploadDataset(ctx, { data: data.host, features: data.features, count: data.count, labels: data.labels, label });
+  Object.assign(data as { buffer: GPUBuffer; owner: BufferArena }, { buffer: fresh.buffer, owner: fresh.owner });
+}
