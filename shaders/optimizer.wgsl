@@ -6,6 +6,9 @@
 //             NESTEROV: p −= lr·(g + μ·v)
 //   adam:     m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²
 //             p −= lr · (m·c1) / (sqrt(v·c2) + ε)   (PyTorch Adam)
+// The non-finite guard (shaders/finite.wgsl) is bound too: while its step word is
+// set, no entry point changes anything, so p and the state keep their last
+// finite values.
 // 1−β is passed precomputed in float64 and rounded once: computing 1 − 0.999 in
 // f32 would be off by 1.3e-5 relative (β2 itself rounds to 0.99900001).
 
@@ -23,13 +26,14 @@ struct Params {
   epsilon: f32,
 }
 
-// sgd uses bindings 0..3, momentum 0..4, adam 0..5.
+// sgd uses bindings 0..4, momentum 0..5, adam 0..6.
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<uniform> step: Step;
-@group(0) @binding(2) var<storage, read_write> p: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> g: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> state0: array<vec4<f32>>; // momentum v / Adam m
-@group(0) @binding(5) var<storage, read_write> state1: array<vec4<f32>>; // Adam v
+@group(0) @binding(2) var<storage, read> guard: array<u32>; // [0]: step of the first non-finite value, 0 if none
+@group(0) @binding(3) var<storage, read_write> p: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> g: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> state0: array<vec4<f32>>; // momentum v / Adam m
+@group(0) @binding(6) var<storage, read_write> state1: array<vec4<f32>>; // Adam v
 
 fn vec_index(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
   return (wid.y * nwg.x + wid.x) * WG + lid;
@@ -42,7 +46,7 @@ fn sgd(
   @builtin(local_invocation_index) lid: u32,
 ) {
   let i = vec_index(wid, nwg, lid);
-  if (i >= params.count4) { return; }
+  if (i >= params.count4 || guard[0] != 0u) { return; }
   p[i] = p[i] - step.lr * g[i];
 }
 
@@ -53,7 +57,7 @@ fn momentum(
   @builtin(local_invocation_index) lid: u32,
 ) {
   let i = vec_index(wid, nwg, lid);
-  if (i >= params.count4) { return; }
+  if (i >= params.count4 || guard[0] != 0u) { return; }
   let gi = g[i];
   let v = params.momentum * state0[i] + gi;
   state0[i] = v;
@@ -71,7 +75,7 @@ fn adam(
   @builtin(local_invocation_index) lid: u32,
 ) {
   let i = vec_index(wid, nwg, lid);
-  if (i >= params.count4) { return; }
+  if (i >= params.count4 || guard[0] != 0u) { return; }
   let gi = g[i];
   let m = params.beta1 * state0[i] + params.one_minus_beta1 * gi;
   let v = params.beta2 * state1[i] + params.one_minus_beta2 * gi * gi;

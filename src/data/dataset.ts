@@ -42,7 +42,14 @@ export function featureMean(data: Uint8Array | Float32Array, features: number, c
   return Float32Array.from(sum, (v) => v * scale);
 }
 
-export function uploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, source: DatasetSource): GpuDataset {
+/** Values a model accepts in f32 data, and why (e.g. cross-entropy targets must be in [0, 1]). */
+export interface ValueRange {
+  min: number;
+  max: number;
+  why: string;
+}
+
+export function uploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, source: DatasetSource, range?: ValueRange): GpuDataset {
   const label = source.label ?? 'dataset';
   const { data, features } = source;
   if (!(data instanceof Uint8Array) && !(data instanceof Float32Array)) {
@@ -64,10 +71,17 @@ export function uploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, so
     );
   }
   if (data instanceof Float32Array) {
+    let outside = -1; // a non-finite value anywhere is reported before an out-of-range one
     for (let i = 0; i < data.length; i++) {
       if (!Number.isFinite(data[i])) {
         throw new Error(`uploadDataset(${label}): value ${data[i]} at sample ${Math.floor(i / features)}, feature ${i % features} is not finite`);
       }
+      if (outside < 0 && range && !(data[i] >= range.min && data[i] <= range.max)) outside = i;
+    }
+    if (range && outside >= 0) {
+      throw new RangeError(
+        `uploadDataset(${label}): value ${data[outside]} at sample ${Math.floor(outside / features)}, feature ${outside % features} is outside [${range.min}, ${range.max}] (${range.why})`,
+      );
     }
   }
   if (source.labels !== undefined && source.labels.length !== count) {
@@ -109,4 +123,14 @@ export function uploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, so
     host: data,
     owner: ctx.arena,
   };
+}
+
+/**
+ * After a device loss: upload `data` again from its host copy into `ctx`'s
+ * arena, in place, so the caller's GpuDataset object stays valid.
+ */
+export function reuploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, data: GpuDataset): void {
+  const label = data.buffer.label.slice(data.buffer.label.indexOf('/') + 1) || 'dataset';
+  const fresh = uploadDataset(ctx, { data: data.host, features: data.features, count: data.count, labels: data.labels, label, center: data.mean });
+  Object.assign(data as { buffer: GPUBuffer; owner: BufferArena; center?: GPUBuffer }, { buffer: fresh.buffer, owner: fresh.owner, center: fresh.center });
 }

@@ -20,6 +20,11 @@ export class WebGpuUnavailableError extends Error {
   override name = 'WebGpuUnavailableError';
 }
 
+/** The device was lost and training could not (or was told not to) continue on a new one. */
+export class DeviceLostError extends Error {
+  override name = 'DeviceLostError';
+}
+
 export interface Gpu {
   readonly device: GPUDevice;
   readonly limits: GPUSupportedLimits;

@@ -4,6 +4,7 @@
 //   sgd:      p −= lr·g
 //   momentum: v = μ·v + g;  p −= lr·v   (nesterov: p −= lr·(g + μ·v))     — PyTorch SGD
 //   adam:     m = β1 m + (1−β1) g;  v = β2 v + (1−β2) g²;  p −= lr·(m·c1)/(sqrt(v·c2) + ε)  — PyTorch Adam
+// Nothing changes while the non-finite guard (src/kernels/finite.ts) is set.
 import familyWgsl from '../../shaders/optimizer.wgsl?raw';
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
@@ -114,6 +115,11 @@ export interface OptimizerArgs {
   count: number;
   /** The Step uniform (lr, adam_c1, adam_c2). */
   step: GPUBuffer;
+  /**
+   * The non-finite guard (finiteGuardDispatches): no update while its first word
+   * is non-zero. Default: a zero word of the dispatch's own (always update).
+   */
+  guard?: Resource;
   label?: string;
   /** Testing: most workgroups per grid row (default: maxComputeWorkgroupsPerDimension). */
   gridWidth?: number;
@@ -132,10 +138,12 @@ export function optimizerDispatch(ctx: KernelContext, args: OptimizerArgs): Disp
   requireFloats(label, 'params', args.params, args.count);
   requireFloats(label, 'grads', args.grads, args.count);
   args.state.forEach((s, i) => requireFloats(label, `state[${i}]`, s, args.count));
+  if (args.guard) requireFloats(label, 'guard', args.guard, 1);
+  const guard = args.guard ?? ctx.arena.storage(`${label}/no guard`, 16);
   requireNoAliasing(
     label,
     [['params', args.params] as const, ...args.state.map((s, i) => [`state[${i}]`, s] as const)],
-    [['grads', args.grads]],
+    [['grads', args.grads], ['guard', guard]],
   );
   const mu = config.type === 'momentum' ? config.momentum! : 0;
   const b1 = config.type === 'adam' ? config.beta1! : 0;
@@ -157,9 +165,9 @@ export function optimizerDispatch(ctx: KernelContext, args: OptimizerArgs): Disp
     name: `optimizer_${config.type}`,
     code: CODE,
     entryPoint: config.type,
-    bindings: ['uniform', 'uniform', 'rw', 'read', ...args.state.map(() => 'rw' as const)],
+    bindings: ['uniform', 'uniform', 'read', 'rw', 'read', ...args.state.map(() => 'rw' as const)],
     constants: config.type === 'momentum' ? { NESTEROV: config.nesterov ? 1 : 0 } : {},
   };
   const grid = workgroupGrid(ctx, Math.ceil(args.count / 4 / WG), label, args.gridWidth);
-  return makeDispatch(ctx.cache, spec, [params, args.step, args.params, args.grads, ...args.state], grid, label);
+  return makeDispatch(ctx.cache, spec, [params, args.step, guard, args.params, args.grads, ...args.state], grid, label);
 }

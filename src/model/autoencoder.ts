@@ -1,12 +1,12 @@
 // The public model object: parameters on the GPU, datasets, inference, and the
 // trainer factory. Everything it allocates lives in its arena and is freed by
 // dispose().
-import { acquireGpu, type Gpu, type GpuOptions } from '../gpu/device';
+import { acquireGpu, DeviceLostError, type Gpu, type GpuOptions } from '../gpu/device';
 import { BufferArena, readFloats } from '../gpu/arena';
 import { PipelineCache, encodeDispatches, type Dispatch } from '../gpu/kernel';
 import type { KernelContext } from '../gpu/context';
 import { packStep, stepValues } from '../gpu/step';
-import { uploadDataset, type DatasetSource, type GpuDataset } from '../data/dataset';
+import { reuploadDataset, uploadDataset, type DatasetSource, type GpuDataset } from '../data/dataset';
 import { resolveConfig, type AutoencoderConfig, type ResolvedConfig } from './config';
 import { autoencoderLayout, type ParameterLayout } from './layout';
 import { architecture, type Architecture } from './architecture';
@@ -23,6 +23,13 @@ export interface CreateOptions extends GpuOptions {
   gpu?: Gpu;
   /** Batch size used by evaluate/encode/reconstruct. Default 256. */
   inferenceBatchSize?: number;
+  /**
+   * After a device loss, a trainer rebuilds the model on a new device. A model
+   * on its own device acquires one itself; one given a host's `device` or a
+   * shared `gpu` asks this callback (without it, training stops with a
+   * DeviceLostError).
+   */
+  replaceDevice?: (info: { reason: string; message: string }) => Promise<GPUDevice | Gpu>;
 }
 
 export class Autoencoder {
@@ -30,11 +37,16 @@ export class Autoencoder {
   readonly layout: ParameterLayout;
   /** The layers (encoder, VAE heads, decoder) derived from the config. */
   readonly arch: Architecture;
-  readonly gpu: Gpu;
-  readonly params: GPUBuffer;
-  readonly ctx: KernelContext;
-  private readonly arena: BufferArena;
+  // gpu, params, ctx and arena are replaced by rebuildOnDevice() after a device loss.
+  gpu: Gpu;
+  params: GPUBuffer;
+  ctx: KernelContext;
+  private arena: BufferArena;
   private readonly ownsGpu: boolean;
+  /** How to get a new device after a loss (see CreateOptions.replaceDevice). */
+  private replaceDevice?: (info: { reason: string; message: string }) => Promise<Gpu>;
+  /** Datasets uploaded by this model, re-uploaded from their host copies by rebuildOnDevice(). */
+  private readonly uploaded = new Set<GpuDataset>();
   private readonly inferenceRows: number;
   private inference?: Inference;
   /** Identity permutations, one per dataset, for in-order passes. */
@@ -49,7 +61,9 @@ export class Autoencoder {
     if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`inferenceBatchSize must be a positive integer (got ${rows})`);
     const gpu = options.gpu ?? (await acquireGpu(options));
     try {
-      return new Autoencoder(resolved, gpu, !options.gpu, rows);
+      const model = new Autoencoder(resolved, gpu, !options.gpu, rows);
+      model.replaceDevice = replacementFor(options);
+      return model;
     } catch (e) {
       if (!options.gpu) gpu.destroy(); // nothing of a failed model stays on the GPU
       throw e;
@@ -81,7 +95,11 @@ export class Autoencoder {
     if (source.features !== this.config.inputSize) {
       throw new RangeError(`dataset has ${source.features} features per sample but the model's inputSize is ${this.config.inputSize}`);
     }
-    return uploadDataset(this.ctx, source);
+    // Cross-entropy treats each input as a probability: f32 inputs must lie in [0, 1] (u8 pixels always do).
+    const range = this.config.loss === 'bce' ? { min: 0, max: 1, why: "the 'bce' loss reads inputs as probabilities; use loss 'mse' for other values" } : undefined;
+    const data = uploadDataset(this.ctx, source, range);
+    this.uploaded.add(data);
+    return data;
   }
 
   /** A small id for cache keys. */
@@ -354,6 +372,7 @@ export class Autoencoder {
   /** Overwrite parameter tensors (all or some) by name; shapes are checked. */
   setParameters(values: Record<string, ArrayLike<number>>): void {
     this.assertAlive();
+    this.parametersChanged();
     for (const [name, v] of Object.entries(values)) {
       const t = this.layout.get(name);
       if (v.length !== t.size) throw new RangeError(`parameter ${name} has ${t.size} values (shape [${t.shape.join(', ')}]), got ${v.length}`);
@@ -376,6 +395,45 @@ export class Autoencoder {
     }
   }
 
+  /** @internal Trainers' snapshots no longer match the parameters (set, or trained by another trainer). */
+  parametersChanged(by?: Trainer): void {
+    for (const t of this.trainers) if (t !== by) t.invalidateSnapshot();
+  }
+
+  /** @internal A device to continue on after a loss, or a DeviceLostError saying why there is none. */
+  async replacementGpu(info: { reason: string; message: string }): Promise<Gpu> {
+    if (!this.replaceDevice) {
+      throw new DeviceLostError(
+        `the GPU device was lost (${info.reason}: ${info.message}) and this model runs on a device it was given ({ device } or { gpu }); ` +
+          'pass replaceDevice to createAutoencoder() to recover on a new one',
+      );
+    }
+    return this.replaceDevice(info);
+  }
+
+  /**
+   * Move the model to `gpu` after its device was lost: a new arena, pipelines and
+   * parameter buffer (holding `params`), its datasets re-uploaded from their host
+   * copies (the same GpuDataset objects stay valid), inference plans rebuilt on
+   * demand, and every trainer rebuilt; `restoring` restores itself from its
+   * snapshot, the others are marked as having lost their state.
+   */
+  rebuildOnDevice(gpu: Gpu, params: Float32Array, restoring?: Trainer): void {
+    this.assertAlive();
+    if (params.length !== this.layout.totalFloats) throw new RangeError(`rebuildOnDevice: params has ${params.length} floats, the layout needs ${this.layout.totalFloats}`);
+    this.arena.dispose(); // the lost device's buffers: only the tally needs updating
+    if (this.ownsGpu && this.gpu !== gpu) this.gpu.destroy();
+    this.gpu = gpu;
+    this.arena = new BufferArena(gpu.device, 'autoencoder');
+    this.ctx = { device: gpu.device, cache: new PipelineCache(gpu.device, gpu.debug), arena: this.arena };
+    this.params = this.arena.storage('params', params);
+    this.identity.clear();
+    this.inference = undefined;
+    this.jacobian = undefined;
+    for (const d of this.uploaded) reuploadDataset(this.ctx, d);
+    for (const t of this.trainers) t.rebuildOnDevice(t === restoring);
+  }
+
   get isDisposed(): boolean {
     return this.disposed;
   }
@@ -390,6 +448,7 @@ export class Autoencoder {
     for (const t of [...this.trainers]) t.dispose();
     this.arena.dispose();
     this.identity.clear();
+    this.uploaded.clear();
     this.inference = undefined;
     this.jacobian = undefined;
     this.disposed = true;
@@ -398,6 +457,20 @@ export class Autoencoder {
 }
 
 let nextDatasetId = 0;
+
+/** How a model gets a new device after a loss: its own acquisition, or the host's callback. */
+function replacementFor(options: CreateOptions): ((info: { reason: string; message: string }) => Promise<Gpu>) | undefined {
+  const { device, gpu, replaceDevice, ...acquire } = options;
+  const hostCallbacks = { debug: options.debug, onDeviceLost: options.onDeviceLost, onUncapturedError: options.onUncapturedError };
+  if (replaceDevice) {
+    return async (info) => {
+      const got = await replaceDevice(info);
+      return 'device' in got && 'isLost' in got ? got : acquireGpu({ ...hostCallbacks, device: got as GPUDevice });
+    };
+  }
+  if (!device && !gpu) return () => acquireGpu(acquire);
+  return undefined;
+}
 
 interface Inference {
   plan: StepPlan;

@@ -24,6 +24,7 @@ import { columnSumDispatch, lossLogDispatch, LOSS_COMPONENT } from '../kernels/r
 import { optimizerDispatch, optimizerStateBuffers, type OptimizerConfig } from '../kernels/optimizer';
 import { weightDecayDispatch } from '../kernels/weight-decay';
 import { gatherDispatch } from '../kernels/gather';
+import { finiteGuardDispatches, GUARD_CLEAR } from '../kernels/finite';
 import { dropoutBackwardDispatch, dropoutForwardDispatch } from '../kernels/dropout';
 import type { GpuDataset } from '../data/dataset';
 import type { ResolvedConfig } from './config';
@@ -288,7 +289,10 @@ export class TrainingPlan extends StepPlan {
   readonly grads: GPUBuffer;
   readonly optimizerState: GPUBuffer[];
   readonly backward: Dispatch[];
+  /** Non-finite guard checks then the optimizer (which does nothing once the guard is set). */
   readonly update: Dispatch[];
+  /** The non-finite guard: [step, code, kinds, 0] (src/kernels/finite.ts). */
+  readonly guard: GPUBuffer;
   readonly regularisers: RegulariserBuffers;
 
   constructor(
@@ -320,8 +324,10 @@ export class TrainingPlan extends StepPlan {
         });
     this.regularisers = reg.buffers;
     this.backward = this.buildBackward(reg.onHidden, reg.onEncoderGrads);
+    this.guard = arena.storage('non-finite guard', GUARD_CLEAR);
     this.update = [
-      optimizerDispatch(ctx, { config: optimizer, params: model.params, grads: this.grads, state: this.optimizerState, count: P, step: this.batch.step, label: `optimizer ${optimizer.type}` }),
+      ...finiteGuardDispatches(ctx, { layout: model.layout, grads: this.grads, log, step: this.batch.step, guard: this.guard }),
+      optimizerDispatch(ctx, { config: optimizer, params: model.params, grads: this.grads, state: this.optimizerState, count: P, step: this.batch.step, guard: this.guard, label: `optimizer ${optimizer.type}` }),
     ];
   }
 

@@ -10,11 +10,13 @@ import { packStep, STEP_BYTES } from '../gpu/step';
 import { readFloats } from '../gpu/arena';
 import { adamCorrector, validateOptimizer, type OptimizerConfig } from '../kernels/optimizer';
 import { LOSS_COMPONENT, LOSS_LOG_STRIDE } from '../kernels/reduce';
+import { decodeGuard, GUARD_BYTES, GUARD_CLEAR, guardNames } from '../kernels/finite';
 import { shuffledIndices } from '../data/shuffle';
 import type { GpuDataset } from '../data/dataset';
 import { TrainingPlan } from '../model/plan';
 import { klWeight } from '../kernels/vae';
 import type { Autoencoder, Evaluation } from '../model/autoencoder';
+import { DeviceLostError } from '../gpu/device';
 
 export interface TrainerOptions {
   /** Samples per step; the last batch of an epoch may be smaller. */
@@ -26,6 +28,39 @@ export interface TrainerOptions {
   shuffle?: boolean;
   /** Steps between loss read-backs and progress events. Default 20. */
   syncEvery?: number;
+  /**
+   * Steps between in-memory snapshots of the parameters, optimizer state and
+   * counters (taken with a sync's read-back, so they cost no extra GPU wait).
+   * After a device loss at most this many steps are redone. Default 50.
+   */
+  snapshotEvery?: number;
+  /**
+   * What to do when the GPU device is lost during fit() or steps(): 'recover'
+   * (default: a new device, the model rebuilt, the last snapshot restored, the
+   * lost steps redone) or 'stop' (throw a DeviceLostError). A function is told
+   * what happened and returns the choice (nothing means 'recover').
+   */
+  onDeviceLost?: 'recover' | 'stop' | ((event: DeviceLossEvent) => 'recover' | 'stop' | void);
+}
+
+/** A device loss seen by a trainer. */
+export interface DeviceLossEvent {
+  reason: string;
+  message: string;
+  /** Steps submitted when the loss was noticed. */
+  step: number;
+  /** The step of the snapshot training continues from; step − snapshotStep steps are redone. */
+  snapshotStep: number;
+}
+
+/** The state a trainer can be rewound to after a device loss. */
+interface Snapshot {
+  step: number;
+  epoch: number;
+  row: number;
+  data?: GpuDataset;
+  params: Float32Array;
+  state: Float32Array[];
 }
 
 export type LossComponents = { [K in keyof typeof LOSS_COMPONENT]: number };
@@ -84,8 +119,20 @@ export interface TrainerState {
   state: Float32Array[];
 }
 
+/**
+ * Training produced a NaN or an infinity. `step` is the first step where it
+ * happened and `tensor` what held it ('loss (reconstruction)', 'gradient of
+ * encoder.0.weight', …); the model keeps the weights of step − 1.
+ */
 export class TrainingDivergedError extends Error {
   override name = 'TrainingDivergedError';
+  constructor(
+    message: string,
+    readonly step: number,
+    readonly tensor: string,
+  ) {
+    super(message);
+  }
 }
 
 interface Cursor {
@@ -100,24 +147,34 @@ interface Cursor {
 }
 
 export class Trainer {
-  readonly plan: TrainingPlan;
+  /** The static plan; replaced when the trainer is rebuilt on a new device. */
+  plan!: TrainingPlan;
   readonly batchSize: number;
   readonly optimizer: OptimizerConfig;
   readonly seed: number;
   private readonly corrections: (step: number) => { c1: number; c2: number };
-  private readonly arena: BufferArena;
-  private readonly ctx: KernelContext;
+  // GPU objects, rebuilt by build() on a new device after a loss.
+  private arena!: BufferArena;
+  private ctx!: KernelContext;
+  private log!: GPUBuffer;
+  private staging!: GPUBuffer;
+  private snapshotStaging!: GPUBuffer;
   private readonly shuffle: boolean;
   private readonly syncEvery: number;
+  private readonly snapshotEvery: number;
+  private readonly onDeviceLost: NonNullable<TrainerOptions['onDeviceLost']>;
   private readonly logSlots = 256;
-  private readonly log: GPUBuffer;
-  private readonly staging: GPUBuffer;
   private readonly indices = new Map<GpuDataset, GPUBuffer>();
+  private snapshot?: Snapshot;
+  private stateLost = false;
+  /** Device losses recovered from, for reports and tests. */
+  readonly recoveries: DeviceLossEvent[] = [];
   private readonly stepScratch = new ArrayBuffer(STEP_BYTES);
   private cursor?: Cursor;
   private resumeAt?: { epoch: number; row: number };
   private pending: Array<{ slot: number; step: number; epoch: number; rows: number }> = [];
   private stepCount = 0;
+  private diverged?: TrainingDivergedError;
   private disposed = false;
 
   constructor(
@@ -137,16 +194,34 @@ export class Trainer {
     if (widest > maxBinding) {
       throw new RangeError(`batchSize ${B} needs ${widest}-byte batch buffers, above maxStorageBufferBindingSize (${maxBinding}); use a batch of at most ${Math.floor(maxBinding / (widest / B))}`);
     }
+    const snapshotEvery = options.snapshotEvery ?? 50;
+    if (!Number.isInteger(snapshotEvery) || snapshotEvery < 1) throw new RangeError(`snapshotEvery must be a positive integer (got ${snapshotEvery})`);
+    const onLost = options.onDeviceLost ?? 'recover';
+    if (onLost !== 'recover' && onLost !== 'stop' && typeof onLost !== 'function') {
+      throw new RangeError(`onDeviceLost must be 'recover', 'stop' or a function (got ${JSON.stringify(onLost)})`);
+    }
     this.batchSize = B;
     this.seed = seed;
     this.shuffle = options.shuffle ?? true;
     this.syncEvery = syncEvery;
+    this.snapshotEvery = snapshotEvery;
+    this.onDeviceLost = onLost;
+    this.build();
+  }
+
+  /** Every GPU object of the trainer, on the model's current device. */
+  private build(): void {
+    const model = this.model;
     this.arena = new BufferArena(model.gpu.device, 'trainer');
     this.ctx = { ...model.ctx, arena: this.arena };
     try {
       this.log = this.arena.storage('loss log', this.logSlots * LOSS_LOG_STRIDE * 4);
-      this.staging = this.arena.create('loss log readback', this.logSlots * LOSS_LOG_STRIDE * 4, READBACK);
-      this.plan = new TrainingPlan(this.ctx, model, B, this.arena, this.optimizer, this.log);
+      // The loss log, then the non-finite guard.
+      this.staging = this.arena.create('loss log and guard readback', this.logSlots * LOSS_LOG_STRIDE * 4 + GUARD_BYTES, READBACK);
+      this.plan = new TrainingPlan(this.ctx, model, this.batchSize, this.arena, this.optimizer, this.log);
+      // Parameters, then each optimizer state buffer.
+      const P = model.layout.totalFloats;
+      this.snapshotStaging = this.arena.create('snapshot readback', (1 + this.plan.optimizerState.length) * P * 4, READBACK);
     } catch (e) {
       this.arena.dispose();
       throw e;
@@ -166,6 +241,16 @@ export class Trainer {
   private assertAlive(): void {
     if (this.disposed) throw new Error('this Trainer was disposed');
     this.model.assertAlive();
+  }
+
+  private assertTrainable(): void {
+    this.assertAlive();
+    if (this.stateLost) {
+      throw new Error('this Trainer lost its optimizer state with the GPU device (another trainer restored the model); create a new trainer');
+    }
+    if (this.diverged) {
+      throw new Error(`this Trainer stopped when training diverged at step ${this.diverged.step} (${this.diverged.tensor}); the model holds the weights of step ${this.stepCount}: create a new trainer (e.g. with a lower learning rate)`);
+    }
   }
 
   private cursorFor(data: GpuDataset): Cursor {
@@ -196,6 +281,7 @@ export class Trainer {
 
   /** Encode and submit one optimizer step on the next batch of `data`. */
   private submitStep(data: GpuDataset, dispatches: 'full' | 'gradients' = 'full'): { rows: number; epoch: number } {
+    if (this.model.gpu.isLost()) throw new DeviceLostError('the GPU device was lost'); // no point submitting
     const c = this.cursorFor(data);
     if (c.next >= data.count) {
       c.epoch += 1;
@@ -227,45 +313,165 @@ export class Trainer {
     if (dispatches === 'full') {
       this.stepCount = step;
       this.pending.push({ slot, step, epoch, rows });
+      this.model.parametersChanged(this);
+    } else {
+      this.invalidateSnapshot(); // the cursor moved without a step
     }
     return { rows, epoch };
   }
 
   /** Wait for the GPU and read the losses of the steps since the last sync. */
-  private async sync(): Promise<StepLoss[]> {
+  private async sync(forceSnapshot = false): Promise<StepLoss[]> {
     const device = this.model.gpu.device;
     await this.ctx.cache.checkErrors();
     if (this.pending.length === 0) {
       await device.queue.onSubmittedWorkDone();
       return [];
     }
-    const enc = device.createCommandEncoder({ label: 'loss log readback' });
+    const enc = device.createCommandEncoder({ label: 'loss log and guard readback' });
     enc.copyBufferToBuffer(this.log, 0, this.staging, 0, this.log.size);
+    enc.copyBufferToBuffer(this.plan.guard, 0, this.staging, this.log.size, GUARD_BYTES);
+    // A snapshot, when due, rides on the same submit and wait.
+    const snapshot = forceSnapshot || this.snapshotDue() ? this.encodeSnapshot(enc) : undefined;
     device.queue.submit([enc.finish()]);
-    await this.staging.mapAsync(GPUMapMode.READ);
-    const values = new Float32Array(this.staging.getMappedRange().slice(0));
-    this.staging.unmap();
+    const [bytes, snap] = await Promise.all([mapCopy(this.staging), snapshot?.()]);
+    const values = new Float32Array(bytes, 0, this.log.size / 4);
+    const guard = decodeGuard(new Uint32Array(bytes, this.log.size, GUARD_BYTES / 4));
     const out = this.pending.map((p) => this.stepLoss(values, p.slot * LOSS_LOG_STRIDE, p.step, p.epoch, p.rows));
     this.pending = [];
+    if (guard) throw this.stop(guard.step, guard.code, guard.kinds, out, guard.step - 1);
+    // The guard sees each term; only their sum overflowed, after that step's update.
     const bad = out.find((l) => !Number.isFinite(l.total));
-    if (bad) {
-      const which = Object.entries(bad.components).find(([, v]) => !Number.isFinite(v))?.[0] ?? 'total';
-      throw new TrainingDivergedError(`the ${which} loss became ${bad.total} at step ${bad.step}; lower the learning rate or check the data`);
-    }
+    if (bad) throw this.stop(bad.step, 0, [String(bad.total)], out, bad.step);
+    if (snap) this.snapshot = snap; // only once the guard says its weights are finite
     return out;
+  }
+
+  private snapshotDue(): boolean {
+    return !this.snapshot || this.stepCount - this.snapshot.step >= this.snapshotEvery;
+  }
+
+  /** @internal The parameters changed outside this trainer's steps: the snapshot no longer matches. */
+  invalidateSnapshot(): void {
+    this.snapshot = undefined;
+  }
+
+  /**
+   * Record copies of the parameters and optimizer state into the snapshot
+   * staging buffer; the returned function (called after the submit) maps it and
+   * pairs the values with the counters as they are now.
+   */
+  private encodeSnapshot(enc: GPUCommandEncoder): () => Promise<Snapshot> {
+    const P4 = this.model.layout.totalFloats * 4;
+    [this.model.params, ...this.plan.optimizerState].forEach((b, i) => enc.copyBufferToBuffer(b, 0, this.snapshotStaging, i * P4, P4));
+    const counters = { step: this.stepCount, ...(this.cursor ? { epoch: this.cursor.epoch, row: this.cursor.next } : (this.resumeAt ?? { epoch: 0, row: 0 })), data: this.cursor?.data };
+    return async () => {
+      const bytes = await mapCopy(this.snapshotStaging);
+      const parts = Array.from({ length: 1 + this.plan.optimizerState.length }, (_, i) => new Float32Array(bytes, i * P4, P4 / 4));
+      return { ...counters, params: parts[0], state: parts.slice(1) };
+    };
+  }
+
+  /** Take a snapshot now (the start of a run), waiting for the GPU. */
+  private async takeSnapshot(): Promise<void> {
+    await this.sync(); // nothing in flight: the counters match the buffers
+    const device = this.model.gpu.device;
+    const enc = device.createCommandEncoder({ label: 'snapshot' });
+    const read = this.encodeSnapshot(enc);
+    device.queue.submit([enc.finish()]);
+    this.snapshot = await read();
+  }
+
+  /**
+   * `err` interrupted training. If the device was lost, report it and either stop
+   * (DeviceLostError) or continue on a new device from the last snapshot: the
+   * step count and data position go back to the snapshot's. Other errors are rethrown.
+   */
+  private async recoverOrThrow(err: unknown): Promise<void> {
+    const gpu = this.model.gpu;
+    if (err instanceof TrainingDivergedError || this.disposed || this.model.isDisposed) throw err;
+    // WebGPU reports a lost device as rejected promises (DOMExceptions) before
+    // device.lost settles: give it a moment. Our own errors are rethrown at once.
+    const maybeLost = err instanceof DOMException || err instanceof DeviceLostError;
+    const lost = gpu.isLost() || (maybeLost && (await Promise.race([gpu.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1000))])));
+    if (!lost) throw err;
+    const info = await gpu.lost;
+    const snap = this.snapshot;
+    if (!snap) throw new DeviceLostError(`the GPU device was lost (${info.reason}: ${info.message}) at step ${this.stepCount}, before this trainer had a snapshot to continue from`);
+    const event: DeviceLossEvent = { reason: info.reason, message: info.message, step: this.stepCount, snapshotStep: snap.step };
+    const action = (typeof this.onDeviceLost === 'function' ? this.onDeviceLost(event) : this.onDeviceLost) ?? 'recover';
+    if (action === 'stop') {
+      throw new DeviceLostError(`the GPU device was lost (${info.reason}: ${info.message}) at step ${this.stepCount}; stopped as asked (the last snapshot is of step ${snap.step})`);
+    }
+    const next = await this.model.replacementGpu({ reason: info.reason, message: info.message });
+    this.model.rebuildOnDevice(next, snap.params, this);
+    this.recoveries.push(event);
+  }
+
+  /**
+   * @internal Rebuild every GPU object on the model's new device. With
+   * `restore`, the optimizer state and counters come back from the snapshot;
+   * otherwise this trainer's state is gone and it refuses to train.
+   */
+  rebuildOnDevice(restore: boolean): void {
+    this.arena.dispose();
+    this.indices.clear();
+    this.cursor = undefined;
+    this.pending = [];
+    this.build();
+    const snap = this.snapshot;
+    if (!restore || !snap) {
+      this.stateLost = true;
+      return;
+    }
+    snap.state.forEach((a, i) => this.model.gpu.device.queue.writeBuffer(this.plan.optimizerState[i], 0, a as Float32Array<ArrayBuffer>));
+    this.stepCount = snap.step;
+    this.resumeAt = { epoch: snap.epoch, row: snap.row };
+  }
+
+  /**
+   * Training diverged at `step`; the guard kept that and every later update
+   * from happening, so the weights and optimizer state are those of `kept`.
+   */
+  private stop(step: number, code: number, kinds: string[], losses: StepLoss[], kept: number): TrainingDivergedError {
+    let what = guardNames(this.model.layout)[code] ?? `guard code ${code}`;
+    const loss = losses.find((l) => l.step === step);
+    if (code === 0 && loss) {
+      const terms = Object.entries(loss.components).filter(([, v]) => !Number.isFinite(v));
+      what = `loss (${terms.length ? terms.map(([k, v]) => `${k} = ${v}`).join(', ') : `total = ${loss.total}`})`;
+    }
+    this.stepCount = kept;
+    this.diverged = new TrainingDivergedError(
+      `training diverged at step ${step}: the ${what} became non-finite (${kinds.join(', ')}); the model keeps the weights of step ${kept}. Lower the learning rate or check the data`,
+      step,
+      what,
+    );
+    return this.diverged;
   }
 
   /** Run `n` optimizer steps on `data` (continuing its epochs); resolves when the GPU has finished them. */
   async steps(data: GpuDataset, n: number): Promise<StepLoss[]> {
-    this.assertAlive();
+    this.assertTrainable();
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`steps: n must be a non-negative integer (got ${n})`);
-    const losses: StepLoss[] = [];
-    for (let i = 0; i < n; i++) {
-      this.submitStep(data);
-      if (this.pending.length >= Math.min(this.syncEvery, this.logSlots)) losses.push(...(await this.sync()));
+    this.cursorFor(data);
+    const first = this.stepCount;
+    const target = first + n;
+    let losses: StepLoss[] = [];
+    for (;;) {
+      try {
+        // Steps of an earlier call on the same data can be redone from an older snapshot; on other data they cannot.
+        if (!this.snapshot || this.snapshot.data !== data) await this.takeSnapshot();
+        while (this.stepCount < target) {
+          this.submitStep(data);
+          if (this.pending.length >= Math.min(this.syncEvery, this.logSlots) || this.snapshotDue()) losses.push(...(await this.sync()));
+        }
+        losses.push(...(await this.sync()));
+        return losses.filter((l) => l.step > first);
+      } catch (err) {
+        await this.recoverOrThrow(err); // back at the snapshot's step: redo from there
+        losses = losses.filter((l) => l.step <= this.stepCount);
+      }
     }
-    losses.push(...(await this.sync()));
-    return losses;
   }
 
   /**
@@ -301,65 +507,84 @@ export class Trainer {
 
   /** Train for whole epochs, with progress events, held-out evaluation and cancellation. */
   async fit(data: GpuDataset, options: FitOptions): Promise<EpochRecord[]> {
-    this.assertAlive();
+    this.assertTrainable();
     const epochs = options?.epochs;
     if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be a positive integer (got ${epochs})`);
     if (options.evalData) this.model.checkDataset(options.evalData);
     const c = this.cursorFor(data);
-    if (c.next > 0) c.next = data.count; // finish a partial epoch left by steps(): start afresh
+    if (c.next > 0) {
+      c.next = data.count; // finish a partial epoch left by steps(): start afresh
+      this.invalidateSnapshot(); // the position moved without a step
+    }
     const stepsPerEpoch = Math.ceil(data.count / this.batchSize);
     const history: EpochRecord[] = [];
-    for (let e = 0; e < epochs; e++) {
-      const t0 = performance.now();
-      let since = t0;
-      let samplesSince = 0;
-      const losses: StepLoss[] = [];
-      const report = (batch: StepLoss[], stepInEpoch: number) => {
-        losses.push(...batch);
-        const now = performance.now();
-        const rows = batch.reduce((a, l) => a + l.rows, 0);
-        samplesSince += rows;
-        if (rows > 0 && options.onProgress) {
-          options.onProgress({
-            epoch: e + 1,
-            epochs,
-            step: this.stepCount,
-            stepInEpoch,
-            stepsPerEpoch,
-            loss: batch.reduce((a, l) => a + l.total * l.rows, 0) / rows,
-            samplesPerSecond: (samplesSince * 1000) / Math.max(now - since, 1e-3),
-          });
-        }
-        since = now;
-        samplesSince = 0;
-      };
-      for (let s = 0; s < stepsPerEpoch; s++) {
-        if (options.signal?.aborted) {
-          await this.sync().catch(() => []);
-          throw options.signal.reason ?? new DOMException('training was aborted', 'AbortError');
-        }
-        this.submitStep(data);
-        if (this.pending.length >= this.syncEvery || s === stepsPerEpoch - 1) report(await this.sync(), s + 1);
+    const fitStart = this.stepCount;
+    if (this.snapshot?.step !== fitStart) this.invalidateSnapshot(); // recovery must not go back before fit's start
+    let losses: StepLoss[] = [];
+    let t0 = performance.now();
+    let since = t0;
+    let samplesSince = 0;
+    const report = (batch: StepLoss[], stepInEpoch: number) => {
+      losses.push(...batch);
+      const now = performance.now();
+      const rows = batch.reduce((a, l) => a + l.rows, 0);
+      samplesSince += rows;
+      if (rows > 0 && options.onProgress) {
+        options.onProgress({
+          epoch: history.length + 1,
+          epochs,
+          step: this.stepCount,
+          stepInEpoch,
+          stepsPerEpoch,
+          loss: batch.reduce((a, l) => a + l.total * l.rows, 0) / rows,
+          samplesPerSecond: (samplesSince * 1000) / Math.max(now - since, 1e-3),
+        });
       }
-      const seconds = (performance.now() - t0) / 1000;
-      const rows = losses.reduce((a, l) => a + l.rows, 0);
-      const components = Object.fromEntries(
-        Object.keys(LOSS_COMPONENT).map((k) => [k, losses.reduce((a, l) => a + l.components[k as keyof LossComponents] * l.rows, 0) / rows]),
-      ) as LossComponents;
-      const record: EpochRecord = {
-        epoch: history.length + 1,
-        trainLoss: losses.reduce((a, l) => a + l.total * l.rows, 0) / rows,
-        components,
-        seconds,
-        samplesPerSecond: rows / seconds,
-      };
-      if (options.evalData) {
-        const ev = await this.model.evaluate(options.evalData);
-        record.evalLoss = ev.negativeElbo ?? ev.reconstruction;
-        record.evaluation = ev;
+      since = now;
+      samplesSince = 0;
+    };
+    // One epoch per pass of the loop. After a device loss the step count is back
+    // at the last snapshot, which is never before the current epoch's start (a
+    // snapshot is taken at fit's start and at every epoch's last sync).
+    while (history.length < epochs) {
+      try {
+        if (!this.snapshot) await this.takeSnapshot();
+        const epochStart = fitStart + history.length * stepsPerEpoch;
+        for (let s = this.stepCount - epochStart; s < stepsPerEpoch; s++) {
+          if (options.signal?.aborted) {
+            await this.sync().catch(() => []);
+            throw options.signal.reason ?? new DOMException('training was aborted', 'AbortError');
+          }
+          this.submitStep(data);
+          const last = s === stepsPerEpoch - 1;
+          if (this.pending.length >= this.syncEvery || last || this.snapshotDue()) report(await this.sync(last), s + 1); // every epoch ends with a snapshot
+        }
+        const seconds = (performance.now() - t0) / 1000;
+        const rows = losses.reduce((a, l) => a + l.rows, 0);
+        const components = Object.fromEntries(
+          Object.keys(LOSS_COMPONENT).map((k) => [k, losses.reduce((a, l) => a + l.components[k as keyof LossComponents] * l.rows, 0) / rows]),
+        ) as LossComponents;
+        const record: EpochRecord = {
+          epoch: history.length + 1,
+          trainLoss: losses.reduce((a, l) => a + l.total * l.rows, 0) / rows,
+          components,
+          seconds,
+          samplesPerSecond: rows / seconds,
+        };
+        if (options.evalData) {
+          const ev = await this.model.evaluate(options.evalData);
+          record.evalLoss = ev.negativeElbo ?? ev.reconstruction;
+          record.evaluation = ev;
+        }
+        history.push(record);
+        options.onEpoch?.(record);
+        losses = [];
+        t0 = since = performance.now();
+      } catch (err) {
+        if (options.signal?.aborted) throw err;
+        await this.recoverOrThrow(err); // back at the snapshot's step, within this epoch
+        losses = losses.filter((l) => l.step <= this.stepCount);
       }
-      history.push(record);
-      options.onEpoch?.(record);
     }
     return history;
   }
@@ -433,6 +658,9 @@ export class Trainer {
     }
     const device = this.model.gpu.device;
     s.state.forEach((a, i) => device.queue.writeBuffer(this.plan.optimizerState[i], 0, a as Float32Array<ArrayBuffer>));
+    device.queue.writeBuffer(this.plan.guard, 0, GUARD_CLEAR);
+    this.diverged = undefined;
+    this.invalidateSnapshot();
     this.stepCount = s.step;
     this.cursor = undefined;
     this.resumeAt = { epoch: s.epoch, row: s.row };
@@ -445,4 +673,12 @@ export class Trainer {
     this.arena.dispose();
     this.model.forgetTrainer(this);
   }
+}
+
+/** Map a read-back buffer and copy its bytes out. */
+async function mapCopy(buffer: GPUBuffer): Promise<ArrayBuffer> {
+  await buffer.mapAsync(GPUMapMode.READ);
+  const bytes = buffer.getMappedRange().slice(0);
+  buffer.unmap();
+  return bytes;
 }

@@ -1,0 +1,70 @@
+// The non-finite guard. Prepend common/step.wgsl.
+//
+// check_finite scans `count` f32 values (read as their bit patterns, so no
+// compiler can fold a NaN test away) starting at step.loss_slot · SLOT_STRIDE
+// (0 for a gradient tensor; the loss log's stride for the step's loss row).
+// If any is NaN or ±Inf it records, in the 16-byte guard:
+//   guard.step  = the step (atomicMax: every finder writes the same value)
+//   guard.code  = min(code) over the checks that failed in that step: the
+//                 first in check order (loss, then the tensors in layout order)
+//   guard.kinds |= 1 NaN, 2 +Inf, 4 −Inf
+// The optimizer skips its update while guard.step ≠ 0, so the parameters and the
+// optimizer state keep their last finite values with no read-back per step.
+// Once an earlier step is recorded, later checks return at once.
+// A value is non-finite when its exponent bits are all ones: |bits| ≥ 0x7f800000.
+
+const WG: u32 = 256u;
+const PER_THREAD: u32 = 4u; // values per thread, strided by WG
+
+const KIND_NAN: u32 = 1u;
+const KIND_POS_INF: u32 = 2u;
+const KIND_NEG_INF: u32 = 4u;
+
+struct FiniteParams {
+  count: u32,       // values to check
+  code: u32,        // what they are (src/kernels/finite.ts: 0 loss, 1 + tensor index)
+  slot_stride: u32, // offset = step.loss_slot · slot_stride (0: offset 0)
+}
+
+struct Guard {
+  step: atomic<u32>,  // 0 while everything was finite
+  code: atomic<u32>,  // 0xffffffff while everything was finite
+  kinds: atomic<u32>,
+  _pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: FiniteParams;
+@group(0) @binding(1) var<uniform> step: Step;
+@group(0) @binding(2) var<storage, read> values: array<u32>; // f32 bit patterns
+@group(0) @binding(3) var<storage, read_write> guard: Guard;
+
+fn non_finite_kind(bits: u32) -> u32 {
+  let magnitude = bits & 0x7fffffffu;
+  if (magnitude < 0x7f800000u) { return 0u; }
+  if (magnitude > 0x7f800000u) { return KIND_NAN; }
+  return select(KIND_POS_INF, KIND_NEG_INF, (bits >> 31u) == 1u);
+}
+
+@compute @workgroup_size(WG)
+fn check_finite(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let recorded = atomicLoad(&guard.step);
+  if (recorded != 0u && recorded != step.step) { return; } // stopped at an earlier step
+  let base = step.loss_slot * params.slot_stride;
+  let first = (wid.y * nwg.x + wid.x) * WG * PER_THREAD + lid;
+  var kinds = 0u;
+  for (var k = 0u; k < PER_THREAD; k = k + 1u) {
+    let i = first + k * WG;
+    if (i < params.count) {
+      kinds = kinds | non_finite_kind(values[base + i]);
+    }
+  }
+  if (kinds != 0u) {
+    atomicMax(&guard.step, step.step);
+    atomicMin(&guard.code, params.code);
+    atomicOr(&guard.kinds, kinds);
+  }
+}

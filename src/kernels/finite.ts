@@ -1,0 +1,87 @@
+// The non-finite guard (shaders/finite.wgsl): after the backward pass, one
+// check per tensor scans the step's loss row and every gradient tensor; the
+// first non-finite value sets a 16-byte guard buffer (step, what, kinds), and
+// the optimizer then leaves parameters and state alone. The trainer reads the
+// guard at its sync points, so there is no read-back per step.
+import familyWgsl from '../../shaders/finite.wgsl?raw';
+import stepWgsl from '../../shaders/common/step.wgsl?raw';
+import type { KernelContext } from '../gpu/context';
+import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
+import { packUniform } from '../gpu/uniforms';
+import type { ParameterLayout } from '../model/layout';
+import { checkStep, requireCount, requireFloats, requireNoAliasing, workgroupGrid } from './checks';
+import { LOSS_LOG_STRIDE } from './reduce';
+
+const CODE = stepWgsl + familyWgsl;
+const VALUES_PER_WORKGROUP = 256 * 4; // WG × PER_THREAD
+
+export const GUARD_BYTES = 16;
+/** The guard's value while everything is finite: step 0, code 0xffffffff, no kinds. */
+export const GUARD_CLEAR = new Uint32Array([0, 0xffffffff, 0, 0]);
+/** Bits of guard.kinds. */
+export const NON_FINITE_KIND = { nan: 1, posInf: 2, negInf: 4 } as const;
+
+export interface FiniteCheckArgs {
+  /** The values to check: [count] (plus slotStride · slots when slotStride > 0). */
+  values: Resource;
+  count: number;
+  /** What the values are, recorded in guard.code; the smallest failing code of a step wins. */
+  code: number;
+  /** Check values[step.loss_slot · slotStride + i] (the loss log's row of the step). Default 0. */
+  slotStride?: number;
+  step: GPUBuffer;
+  /** The 16-byte guard buffer, GUARD_CLEAR before the first step. */
+  guard: Resource;
+  label?: string;
+  /** Testing: most workgroups per grid row. */
+  gridWidth?: number;
+}
+
+export function finiteCheckDispatch(ctx: KernelContext, args: FiniteCheckArgs): Dispatch {
+  const label = args.label ?? `check_finite(code ${args.code})`;
+  requireCount(label, 'count', args.count);
+  const slotStride = args.slotStride ?? 0;
+  if (!Number.isInteger(slotStride) || slotStride < 0) throw new Error(`${label}: slotStride must be a non-negative integer, got ${slotStride}`);
+  if (!Number.isInteger(args.code) || args.code < 0 || args.code >= 0xffffffff) throw new Error(`${label}: code must be an integer in [0, 2^32 − 1), got ${args.code}`);
+  checkStep(label, args.step);
+  requireFloats(label, 'values', args.values, args.count);
+  requireFloats(label, 'guard', args.guard, GUARD_BYTES / 4);
+  requireNoAliasing(label, [['guard', args.guard]], [['values', args.values]]);
+  const spec: KernelSpec = { name: 'check_finite', code: CODE, entryPoint: 'check_finite', bindings: ['uniform', 'uniform', 'read', 'rw'] };
+  const params = ctx.arena.uniform(`${label}/params`, packUniform([['u32', args.count], ['u32', args.code], ['u32', slotStride]]));
+  const grid = workgroupGrid(ctx, Math.ceil(args.count / VALUES_PER_WORKGROUP), label, args.gridWidth);
+  return makeDispatch(ctx.cache, spec, [params, args.step, args.values, args.guard], grid, label);
+}
+
+/** What each guard code stands for: 0 the loss, 1 + i the gradient of the layout's tensor i. */
+export function guardNames(layout: ParameterLayout): string[] {
+  return ['loss', ...layout.tensors.map((t) => `gradient of ${t.name}`)];
+}
+
+/** The checks of one training step: the step's loss row, then every gradient tensor in layout order. */
+export function finiteGuardDispatches(
+  ctx: KernelContext,
+  args: { layout: ParameterLayout; grads: GPUBuffer; log: GPUBuffer; step: GPUBuffer; guard: GPUBuffer },
+): Dispatch[] {
+  const loss = finiteCheckDispatch(ctx, { values: args.log, count: LOSS_LOG_STRIDE, slotStride: LOSS_LOG_STRIDE, code: 0, step: args.step, guard: args.guard, label: 'guard: loss is finite' });
+  const tensors = args.layout.tensors.map((t, i) =>
+    finiteCheckDispatch(ctx, { values: args.layout.slice(args.grads, t.name), count: t.size, code: 1 + i, step: args.step, guard: args.guard, label: `guard: gradient of ${t.name} is finite` }),
+  );
+  return [loss, ...tensors];
+}
+
+export interface GuardReport {
+  step: number;
+  code: number;
+  kinds: Array<'NaN' | 'Infinity' | '-Infinity'>;
+}
+
+/** Decode the guard's words; null while everything was finite. */
+export function decodeGuard(words: ArrayLike<number>): GuardReport | null {
+  if (words[0] === 0) return null;
+  const kinds: GuardReport['kinds'] = [];
+  if (words[2] & NON_FINITE_KIND.nan) kinds.push('NaN');
+  if (words[2] & NON_FINITE_KIND.posInf) kinds.push('Infinity');
+  if (words[2] & NON_FINITE_KIND.negInf) kinds.push('-Infinity');
+  return { step: words[0], code: words[1], kinds };
+}

@@ -1,0 +1,30 @@
+// Reference of the non-finite guard (shaders/finite.wgsl): the guard words after
+// one step's checks, run in order.
+// Bits of guard.kinds, as in the shader (and NON_FINITE_KIND in src/kernels/finite.ts).
+const NON_FINITE_KIND = { nan: 1, posInf: 2, negInf: 4 } as const;
+
+export interface FiniteCheckRef {
+  code: number;
+  values: ArrayLike<number>;
+}
+
+/** guard = [step, code, kinds, 0] after `checks` ran at `step`, starting from `before`. */
+export function finiteGuardRef(before: ArrayLike<number>, step: number, checks: readonly FiniteCheckRef[]): Uint32Array {
+  const g = Uint32Array.from(before);
+  if (g[0] !== 0 && g[0] !== step) return g; // an earlier step already stopped the updates
+  for (const c of checks) {
+    let kinds = 0;
+    for (let i = 0; i < c.values.length; i++) {
+      const v = Math.fround(c.values[i]);
+      if (Number.isNaN(v)) kinds |= NON_FINITE_KIND.nan;
+      else if (v === Infinity) kinds |= NON_FINITE_KIND.posInf;
+      else if (v === -Infinity) kinds |= NON_FINITE_KIND.negInf;
+    }
+    if (kinds !== 0) {
+      g[0] = step;
+      g[1] = Math.min(g[1], c.code);
+      g[2] |= kinds;
+    }
+  }
+  return g;
+}

@@ -1,0 +1,127 @@
+// Device loss during training: the trainer reports it, continues on a new
+// device from its last in-memory snapshot, redoes at most snapshotEvery steps,
+// and ends bit-identical to a run that was never interrupted. Or it stops, as asked.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { acquireGpu, createAutoencoder, DeviceLostError, liveGpuMemory, type AutoencoderConfig, type DeviceLossEvent, type TrainerOptions } from '../../src/index';
+import { randomArray } from './helpers';
+
+const D = 10;
+const H = 6;
+const COUNT = 37; // batches of 4: 10 steps per epoch, the last one partial
+const DATA = randomArray(COUNT * D, 3, 0, 1);
+const CONFIG: AutoencoderConfig = { inputSize: D, hiddenSize: H, seed: 11, noise: { type: 'masking', rate: 0.25 }, dropout: 0.1 };
+const OPTIONS: TrainerOptions = { batchSize: 4, optimizer: { type: 'adam', learningRate: 0.01 }, syncEvery: 3, snapshotEvery: 7 };
+
+const bits = (p: Record<string, Float32Array>) => Object.entries(p).map(([k, v]) => [k, Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length))]);
+
+let start: ReturnType<typeof liveGpuMemory>;
+beforeAll(() => {
+  start = liveGpuMemory();
+});
+afterAll(() => expect(liveGpuMemory()).toEqual(start));
+
+async function uninterrupted(epochs: number) {
+  const m = await createAutoencoder(CONFIG);
+  const history = await m.createTrainer(OPTIONS).fit(m.uploadDataset({ data: DATA, features: D }), { epochs });
+  const params = bits(await m.getParameters());
+  m.dispose();
+  return { params, history };
+}
+
+describe('device loss', () => {
+  test('fit: destroyed mid-run, recovers, redoes ≤ snapshotEvery steps, ends bit-identical', async () => {
+    const want = await uninterrupted(3);
+    const model = await createAutoencoder(CONFIG);
+    const data = model.uploadDataset({ data: DATA, features: D });
+    const seen: DeviceLossEvent[] = [];
+    const trainer = model.createTrainer({ ...OPTIONS, onDeviceLost: (e) => void seen.push(e) });
+    const firstDevice = model.gpu.device;
+    let destroyed = false;
+    const history = await trainer.fit(data, {
+      epochs: 3,
+      onProgress: (p) => {
+        if (!destroyed && p.step >= 15) {
+          destroyed = true;
+          firstDevice.destroy(); // as the browser might: GPU reset, driver update
+        }
+      },
+    });
+    console.log(`lost at step ${seen[0]?.step}, continued from the snapshot of step ${seen[0]?.snapshotStep}: ${seen[0] ? seen[0].step - seen[0].snapshotStep : 0} steps redone`);
+    expect(seen).toHaveLength(1);
+    expect(seen[0].reason).toBe('destroyed');
+    expect(seen[0].step - seen[0].snapshotStep).toBeGreaterThan(0);
+    expect(seen[0].step - seen[0].snapshotStep).toBeLessThanOrEqual(7);
+    expect(trainer.recoveries).toEqual(seen);
+    expect(model.gpu.device).not.toBe(firstDevice);
+    expect(trainer.stepsTaken).toBe(30);
+    expect(history.map((r) => r.epoch)).toEqual([1, 2, 3]);
+    expect(history.map((r) => r.trainLoss)).toEqual(want.history.map((r) => r.trainLoss));
+    expect(bits(await model.getParameters())).toEqual(want.params);
+    // The same dataset object still works for inference on the new device.
+    expect((await model.evaluate(data)).reconstruction).toBeGreaterThan(0);
+    model.dispose();
+  });
+
+  test("steps: a loss between calls is noticed at the next step, and the run ends bit-identical", async () => {
+    const ref = await createAutoencoder(CONFIG);
+    await ref.createTrainer(OPTIONS).steps(ref.uploadDataset({ data: DATA, features: D }), 23);
+    const want = bits(await ref.getParameters());
+    ref.dispose();
+
+    const model = await createAutoencoder(CONFIG);
+    const data = model.uploadDataset({ data: DATA, features: D });
+    const trainer = model.createTrainer(OPTIONS);
+    const early = await trainer.steps(data, 12);
+    model.gpu.device.destroy();
+    const late = await trainer.steps(data, 11);
+    expect([...early, ...late].map((l) => l.step)).toEqual(Array.from({ length: 23 }, (_, i) => i + 1));
+    expect(trainer.recoveries).toHaveLength(1);
+    expect(trainer.recoveries[0].step - trainer.recoveries[0].snapshotStep).toBeLessThanOrEqual(7);
+    expect(bits(await model.getParameters())).toEqual(want);
+    model.dispose();
+  });
+
+  test("onDeviceLost: 'stop' ends training with a DeviceLostError naming the step", async () => {
+    const model = await createAutoencoder(CONFIG);
+    const trainer = model.createTrainer({ ...OPTIONS, onDeviceLost: 'stop' });
+    const data = model.uploadDataset({ data: DATA, features: D });
+    await trainer.steps(data, 5);
+    model.gpu.device.destroy();
+    await expect(trainer.steps(data, 5)).rejects.toThrow(/the GPU device was lost \(destroyed: .*\) at step \d+; stopped as asked \(the last snapshot is of step 0\)/);
+    await expect(trainer.steps(data, 1)).rejects.toBeInstanceOf(DeviceLostError);
+    model.dispose();
+  });
+
+  test("a host app's device: without replaceDevice a clear error, with it recovery", async () => {
+    const host = await acquireGpu();
+    const stuck = await createAutoencoder(CONFIG, { device: host.device });
+    const trainer = stuck.createTrainer(OPTIONS);
+    const data = stuck.uploadDataset({ data: DATA, features: D });
+    await trainer.steps(data, 4);
+    host.device.destroy();
+    await expect(trainer.steps(data, 4)).rejects.toThrow(/runs on a device it was given \(\{ device \} or \{ gpu \}\); pass replaceDevice to createAutoencoder\(\) to recover/);
+    stuck.dispose();
+
+    const ref = await createAutoencoder(CONFIG);
+    await ref.createTrainer(OPTIONS).steps(ref.uploadDataset({ data: DATA, features: D }), 8);
+    const want = bits(await ref.getParameters());
+    ref.dispose();
+
+    const host2 = await acquireGpu();
+    let replacement: Awaited<ReturnType<typeof acquireGpu>> | undefined;
+    const model = await createAutoencoder(CONFIG, {
+      device: host2.device,
+      replaceDevice: async () => (replacement = await acquireGpu()).device,
+    });
+    const tr = model.createTrainer(OPTIONS);
+    const d2 = model.uploadDataset({ data: DATA, features: D });
+    await tr.steps(d2, 4);
+    host2.device.destroy();
+    await tr.steps(d2, 4);
+    expect(model.gpu.device).toBe(replacement!.device);
+    expect(bits(await model.getParameters())).toEqual(want);
+    model.dispose();
+    expect(replacement!.isLost()).toBe(false); // the host's device is the host's to destroy
+    replacement!.destroy();
+  });
+});
