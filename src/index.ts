@@ -1,4 +1,7 @@
 // webgpu-autoencoders: the public API.
+// The declarations use WebGPU's types (GPUDevice, GPUBuffer, …): the directive
+// below is kept in the emitted index.d.ts so a consumer's compiler loads them.
+/// <reference types="@webgpu/types" preserve="true" />
 export { acquireGpu, WebGpuUnavailableError, type Gpu, type GpuOptions } from './gpu/device';
 export { liveGpuMemory } from './gpu/arena';
 export { Autoencoder, createAutoencoder, type CreateOptions } from './model/autoencoder';
