@@ -5,6 +5,7 @@
 export { acquireGpu, WebGpuUnavailableError, type Gpu, type GpuOptions } from './gpu/device';
 export { liveGpuMemory } from './gpu/arena';
 export { Autoencoder, createAutoencoder, type CreateOptions } from './model/autoencoder';
+export type { ModelInput, RowRange, ToBufferOptions } from './model/embedding';
 export { ConfigError, resolveConfig, type AutoencoderConfig, type ResolvedConfig, type InputNoise, type Sparsity, type LossKind } from './model/config';
 export { Trainer, TrainingDivergedError, type TrainerOptions, type FitOptions, type Progress, type EpochRecord, type StepLoss, type LossComponents } from './train/trainer';
 export type { OptimizerConfig } from './kernels/optimizer';

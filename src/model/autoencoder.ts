@@ -14,6 +14,7 @@ import { StepPlan } from './plan';
 import { Trainer, type TrainerOptions } from '../train/trainer';
 import { LOSS_LOG_STRIDE } from '../kernels/reduce';
 import { contractiveTermsDispatch, rowNormsSqDispatch } from '../kernels/contractive';
+import { runToArray, runToBuffer, type ModelInput, type RowRange, type ToBufferOptions } from './embedding';
 
 export interface CreateOptions extends GpuOptions {
   /** An acquired Gpu to share between models. */
@@ -246,6 +247,39 @@ export class Autoencoder {
       };
     }
     return this.jacobian;
+  }
+
+  // Embedding in a host app (src/model/embedding.ts): inputs as a Float32Array,
+  // a GPUBuffer of f32 rows or a GpuDataset; results read back or left on the GPU.
+
+  /** Codes of the input rows, running the encoder alone: [count, hiddenSize]. */
+  encodeBatch(input: ModelInput, range?: RowRange): Promise<Float32Array> {
+    return runToArray(this, 'codes', input, range);
+  }
+
+  /** Reconstructions x̂ of the input rows: [count, inputSize]. */
+  reconstructBatch(input: ModelInput, range?: RowRange): Promise<Float32Array> {
+    return runToArray(this, 'reconstructions', input, range);
+  }
+
+  /**
+   * Codes of the input rows (encoder alone) in a GPU buffer, [count, hiddenSize]
+   * f32: `options.output` or a new buffer. The buffer is the caller's to destroy;
+   * the model never does, not even in dispose().
+   */
+  encodeToBuffer(input: ModelInput, options?: ToBufferOptions): Promise<GPUBuffer> {
+    return runToBuffer(this, 'codes', input, options);
+  }
+
+  /** Reconstructions x̂ in a GPU buffer, [count, inputSize] f32; ownership as encodeToBuffer. */
+  reconstructToBuffer(input: ModelInput, options?: ToBufferOptions): Promise<GPUBuffer> {
+    return runToBuffer(this, 'reconstructions', input, options);
+  }
+
+  /** @internal The inference plan and its x̂ = f(z) dispatch, for src/model/embedding.ts. */
+  inferenceStep(): { plan: StepPlan; output: Dispatch } {
+    const { plan, output } = this.inferencePlan();
+    return { plan, output };
   }
 
   /** Every parameter tensor, by its state_dict name. */

@@ -95,6 +95,23 @@ export class StepPlan {
     return this.batch.dropped ?? this.batch.hidden;
   }
 
+  /**
+   * The encoder alone (x → codes, no decoder): a prefix of `forward`, used to
+   * encode without paying for the decoder. Keep in step with buildForward().
+   */
+  get encoderForward(): Dispatch[] {
+    return this.forward.slice(0, 1);
+  }
+
+  /** Where the encoder writes the codes, [rows, codeSize]; the input of the decoder before dropout. */
+  get codes(): GPUBuffer {
+    return this.batch.hidden;
+  }
+
+  get codeSize(): number {
+    return this.model.config.hiddenSize;
+  }
+
   protected w(name: string): Resource {
     return this.model.layout.slice(this.model.params, name);
   }
