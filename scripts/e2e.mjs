@@ -1,5 +1,6 @@
-// End-to-end tests of the demo: build it (vite build → dist/demo), serve the
-// build with `vite preview`, and run tests/e2e/demo.e2e.ts against it with plain
+// End-to-end tests: build the demo (vite build → dist/demo), serve the build
+// with `vite preview`, and run every tests/e2e/*.e2e.ts (the demo's tests, and
+// the package test, which builds and installs the library itself) with plain
 // Playwright and node:assert in the system Chromium (WebGPU on SwiftShader unless
 // WEBGPU_ADAPTER=hardware). Screenshots go to test-results/e2e/.
 //
@@ -7,7 +8,7 @@
 //   node scripts/e2e.mjs plain      only tests whose name contains "plain"
 //
 // Last line: "N passed, N failed"; exit code 1 if any failed.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build, preview, runnerImport } from 'vite';
 import { chromium } from 'playwright';
@@ -51,9 +52,12 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => closeAll().fina
 let passed = 0;
 let failed = 0;
 try {
-  const { module } = await runnerImport(`${ROOT}tests/e2e/demo.e2e.ts`);
   /** @type {Array<{ name: string, run: (ctx: object) => Promise<void> }>} */
-  const tests = module.tests.filter((t) => t.name.includes(filter));
+  const tests = [];
+  for (const file of readdirSync(`${ROOT}tests/e2e`).filter((f) => f.endsWith('.e2e.ts')).sort()) {
+    const { module } = await runnerImport(`${ROOT}tests/e2e/${file}`);
+    tests.push(...module.tests.filter((t) => t.name.includes(filter)));
+  }
   const ctx = { url, browser, screenshotDir: SCREENSHOTS };
   for (const t of tests) {
     const start = performance.now();

@@ -1,10 +1,14 @@
 // webgpu-autoencoders: the public API.
+// The declarations use WebGPU's types (GPUDevice, GPUBuffer, …): the directive
+// below is kept in the emitted index.d.ts so a consumer's compiler loads them.
+/// <reference types="@webgpu/types" preserve="true" />
 export { acquireGpu, DeviceLostError, WebGpuUnavailableError, type Gpu, type GpuOptions } from './gpu/device';
 export { liveGpuMemory } from './gpu/arena';
 export { Autoencoder, createAutoencoder, type CreateOptions, type Evaluation } from './model/autoencoder';
 export { ConfigError, resolveConfig, type AutoencoderConfig, type ResolvedConfig, type InputNoise, type Sparsity, type LossKind, type Variational, MAX_LAYERS } from './model/config';
 export { architecture, type Architecture, type DenseLayer } from './model/architecture';
 export { Trainer, TrainingDivergedError, type DeviceLossEvent, type TrainerOptions, type FitOptions, type Progress, type EpochRecord, type StepLoss, type LossComponents } from './train/trainer';
+export type { ModelInput, RowRange, ToBufferOptions } from './model/embedding';
 export type { OptimizerConfig } from './kernels/optimizer';
 export type { Activation } from './kernels/activations';
 export { ACTIVATIONS } from './kernels/activations';

@@ -17,6 +17,7 @@ import { LOSS_COMPONENT, LOSS_LOG_STRIDE } from '../kernels/reduce';
 import { rngNormal, STREAM_PRIOR } from '../reference/rng';
 import { contractiveTermsDispatch, rowNormsSqDispatch } from '../kernels/contractive';
 import { encoderJacobianDispatches, jacobianScratchFloats, type JacobianLayer } from '../kernels/jacobian';
+import { runToArray, runToBuffer, type ModelInput, type RowRange, type ToBufferOptions } from './embedding';
 
 export interface CreateOptions extends GpuOptions {
   /** An acquired Gpu to share between models. */
@@ -358,6 +359,39 @@ export class Autoencoder {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`sample: seed must be an integer in [0, 2^32) (got ${seed})`);
     const latents = Float32Array.from({ length: count * this.arch.codeSize }, (_, k) => rngNormal(seed, STREAM_PRIOR, 0, k));
     return { images: await this.decode(latents), latents };
+  }
+
+  // Embedding in a host app (src/model/embedding.ts): inputs as a Float32Array,
+  // a GPUBuffer of f32 rows or a GpuDataset; results read back or left on the GPU.
+
+  /** Codes of the input rows, running the encoder alone: [count, hiddenSize]. */
+  encodeBatch(input: ModelInput, range?: RowRange): Promise<Float32Array> {
+    return runToArray(this, 'codes', input, range);
+  }
+
+  /** Reconstructions x̂ of the input rows: [count, inputSize]. */
+  reconstructBatch(input: ModelInput, range?: RowRange): Promise<Float32Array> {
+    return runToArray(this, 'reconstructions', input, range);
+  }
+
+  /**
+   * Codes of the input rows (encoder alone) in a GPU buffer, [count, hiddenSize]
+   * f32: `options.output` or a new buffer. The buffer is the caller's to destroy;
+   * the model never does, not even in dispose().
+   */
+  encodeToBuffer(input: ModelInput, options?: ToBufferOptions): Promise<GPUBuffer> {
+    return runToBuffer(this, 'codes', input, options);
+  }
+
+  /** Reconstructions x̂ in a GPU buffer, [count, inputSize] f32; ownership as encodeToBuffer. */
+  reconstructToBuffer(input: ModelInput, options?: ToBufferOptions): Promise<GPUBuffer> {
+    return runToBuffer(this, 'reconstructions', input, options);
+  }
+
+  /** @internal The inference plan and its x̂ = f(z) dispatch, for src/model/embedding.ts. */
+  inferenceStep(): { plan: StepPlan; output: Dispatch } {
+    const { plan, output } = this.inferencePlan();
+    return { plan, output };
   }
 
   /** Every parameter tensor, by its state_dict name. */
