@@ -249,6 +249,9 @@ export async function probeWithPca(
   if (!Number.isInteger(F) || F < 1) throw new RangeError(`probeWithPca: features must be a positive integer, got ${String(F)}`);
   if (!Number.isInteger(k) || k < 1 || k > F) throw new RangeError(`probeWithPca: k must be an integer in [1, features = ${F}], got ${k}`);
   const trainCount = data.trainFeatures.length / F;
+  if (!Number.isInteger(trainCount) || trainCount < 1) {
+    throw new RangeError(`probeWithPca: trainFeatures has ${data.trainFeatures.length} values, not a positive multiple of features = ${F}`);
+  }
   const rows = options.pcaRows ?? Math.min(trainCount, 10_000);
   if (!Number.isInteger(rows) || rows < 1 || rows > trainCount) {
     throw new RangeError(`probeWithPca: pcaRows must be an integer in [1, ${trainCount}] (training samples), got ${rows}`);
