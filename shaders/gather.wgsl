@@ -3,7 +3,7 @@
 //
 // One thread per (row r, feature i); grid (ceil(F / WG), B).
 //   r <  valid_rows: sample = perm[batch_offset + r]
-//                    clean[r, i] = value(sample, i) − center[i]   (centre optional)
+//                    clean[r, i] = (value(sample, i) − center[i]) · scale[i]   (centre, scale optional)
 //   r >= valid_rows: clean[r, i] = noisy[r, i] = 0                (padding rows)
 // value is byte/255 for u8 data (packed 4 bytes per u32 word, little-endian) and
 // the stored f32 otherwise. When step.training == 1 the noisy copy is corrupted
@@ -18,6 +18,7 @@ override WG: u32 = 64u;
 override IS_U8: bool = true;      // data format: packed bytes (true) or f32 (false)
 override NOISE: u32 = 0u;         // 0 none (noisy not written), 1 masking, 2 gaussian, 3 salt-and-pepper
 override HAS_CENTER: bool = false;
+override HAS_SCALE: bool = false;  // standardisation: multiply by scale[i] = 1/σ_i after centring
 
 struct Params {
   features: u32,
@@ -33,6 +34,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read> center: array<f32>;   // [F]; a placeholder unless HAS_CENTER
 @group(0) @binding(5) var<storage, read_write> clean: array<f32>;  // [B, F]
 @group(0) @binding(6) var<storage, read_write> noisy: array<f32>;  // [B, F]; a placeholder if NOISE == 0
+@group(0) @binding(7) var<storage, read> scale: array<f32>;    // [F]; a placeholder unless HAS_SCALE
 
 fn value(sample: u32, i: u32) -> f32 {
   let k = sample * params.features + i;
@@ -68,6 +70,7 @@ fn gather(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (r < step.valid_rows) {
     x = value(perm[step.batch_offset + r], i);
     if (HAS_CENTER) { x -= center[i]; }
+    if (HAS_SCALE) { x *= scale[i]; }
     y = x;
     if (step.training == 1u) { y = corrupt(x, out); }
   }

@@ -35,6 +35,8 @@ export interface GatherArgs {
   noise?: InputNoise;
   /** [features] f32 mean subtracted from every input. */
   center?: Resource;
+  /** [features] f32 factor applied after centring (standardisation: 1/σ). */
+  scale?: Resource;
   label?: string;
 }
 
@@ -89,6 +91,9 @@ export function gatherDispatch(ctx: KernelContext, args: GatherArgs): Dispatch {
   if (args.center && sizeOf(args.center) < F * 4) {
     throw new Error(`${label}: center holds ${sizeOf(args.center)} bytes; ${F} features need ${F * 4}`);
   }
+  if (args.scale && sizeOf(args.scale) < F * 4) {
+    throw new Error(`${label}: scale holds ${sizeOf(args.scale)} bytes; ${F} features need ${F * 4}`);
+  }
   if (sizeOf(args.indices) < 4) throw new Error(`${label}: indices is empty; it must hold the u32 permutation`);
   if (args.step.size < STEP_BYTES) throw new Error(`${label}: step buffer has ${args.step.size} bytes; struct Step needs ${STEP_BYTES}`);
 
@@ -96,17 +101,19 @@ export function gatherDispatch(ctx: KernelContext, args: GatherArgs): Dispatch {
     name: 'gather',
     code: CODE,
     entryPoint: 'gather',
-    bindings: ['uniform', 'uniform', 'read', 'read', 'read', 'rw', 'rw'],
-    constants: { WG, IS_U8: dataset.format === 'u8' ? 1 : 0, NOISE: NOISE_CODE[noise.type], HAS_CENTER: args.center ? 1 : 0 },
+    bindings: ['uniform', 'uniform', 'read', 'read', 'read', 'rw', 'rw', 'read'],
+    constants: { WG, IS_U8: dataset.format === 'u8' ? 1 : 0, NOISE: NOISE_CODE[noise.type], HAS_CENTER: args.center ? 1 : 0, HAS_SCALE: args.scale ? 1 : 0 },
   };
   const params = ctx.arena.uniform(`${label}/params`, packUniform([['u32', F], ['u32', batchSize], ['f32', param], ['u32', 0]]));
   // Unused bindings still need a buffer (one each: a buffer may not be bound twice when one binding is writable).
   const center = args.center ?? ctx.arena.create(`${label}/no-center`, 16, STORAGE);
   const noisy = args.noisy ?? ctx.arena.create(`${label}/no-noisy`, 16, STORAGE);
+  // Two read-only bindings may share a buffer: without a scale, bind the centre (unused) again.
+  const scale = args.scale ?? center;
   return makeDispatch(
     ctx.cache,
     spec,
-    [args.step, params, dataset.buffer, args.indices, center, args.clean, noisy],
+    [args.step, params, dataset.buffer, args.indices, center, args.clean, noisy, scale],
     [Math.ceil(F / WG), batchSize],
     label,
   );

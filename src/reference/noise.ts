@@ -4,7 +4,7 @@ import type { InputNoise } from '../kernels/gather';
 import { rngNormalFrom, rngSecond, rngU32, rngUniformFrom, STREAM_INPUT_NOISE } from './rng';
 
 /**
- * clean[r·F + i] = value(indices[batchOffset + r], i) − center[i] for r < validRows,
+ * clean[r·F + i] = (value(indices[batchOffset + r], i) − center[i]) · scale[i] for r < validRows,
  * 0 for the padding rows; noisy = corrupted clean when training, else clean.
  * Masking and salt-and-pepper make the same decisions as the GPU (the
  * thresholds are compared as the f32 values the GPU sees); gaussian noise
@@ -23,6 +23,7 @@ export function gatherRef(
   step: number,
   training: boolean,
   center?: ArrayLike<number>,
+  scale?: ArrayLike<number>,
 ): { clean: Float64Array; noisy: Float64Array } {
   const F = features;
   const clean = new Float64Array(batchSize * F);
@@ -34,6 +35,7 @@ export function gatherRef(
       const raw = data[sample * F + i];
       let x = format === 'u8' ? raw / 255 : raw;
       if (center) x -= center[i];
+      if (scale) x *= scale[i];
       const k = r * F + i;
       clean[k] = x;
       noisy[k] = training ? corruptRef(x, noise.type, q, seed, step, k) : x;

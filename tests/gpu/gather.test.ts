@@ -34,6 +34,8 @@ interface Case {
   noise: InputNoise;
   training: boolean;
   center?: boolean;
+  /** Standardise: multiply by a per-feature scale after centring. */
+  scale?: boolean;
   seed?: number;
   step?: number;
 }
@@ -59,13 +61,15 @@ async function runCase(c: Case) {
   const noisy = c.noise.type === 'none' ? undefined : t.upload('noisy', garbage);
   const centerHost = c.center ? randomArray(c.features, 9, 0, 0.5) : undefined;
   const center = centerHost ? t.upload('center', centerHost) : undefined;
+  const scaleHost = c.scale ? randomArray(c.features, 10, 0.5, 3) : undefined;
+  const scale = scaleHost ? t.upload('scale', scaleHost) : undefined;
   const step = stepBuffer(c);
-  const d = gatherDispatch(t, { dataset: ds, indices, step, batchSize: c.batch, clean, noisy, noise: c.noise, center });
+  const d = gatherDispatch(t, { dataset: ds, indices, step, batchSize: c.batch, clean, noisy, noise: c.noise, center, scale });
   await runDispatches(t.device, [d], true);
   const gClean = await t.read(clean, c.batch * c.features);
   const gNoisy = noisy ? await t.read(noisy, c.batch * c.features) : undefined;
-  const ref = gatherRef(data, c.format, c.features, perm, c.batchOffset, c.validRows, c.batch, c.noise, c.seed ?? 77, c.step ?? 5, c.training, centerHost);
-  for (const b of [ds.buffer, indices, clean, step, ...(noisy ? [noisy] : []), ...(center ? [center] : [])]) t.arena.release(b);
+  const ref = gatherRef(data, c.format, c.features, perm, c.batchOffset, c.validRows, c.batch, c.noise, c.seed ?? 77, c.step ?? 5, c.training, centerHost, scaleHost);
+  for (const b of [ds.buffer, indices, clean, step, ...(noisy ? [noisy] : []), ...(center ? [center] : []), ...(scale ? [scale] : [])]) t.arena.release(b);
   return { gClean, gNoisy, ref };
 }
 
@@ -126,6 +130,22 @@ describe('gather against the reference', () => {
       expect([...gNoisy!]).toEqual([...gClean]);
     }
   });
+
+  // Standardisation (x − μ)·s with s ∈ [0.5, 3): the centred value's error (CLEAN_TOL) times s,
+  // plus one rounding of the product (|·| ≤ 3, half an ulp 1.2e-7): 2e-6 covers it.
+  for (const c of [
+    { format: 'u8', features: 13, count: 40, batch: 33, validRows: 30, batchOffset: 7, noise: { type: 'none' }, training: false, center: true, scale: true },
+    { format: 'f32', features: 5, count: 9, batch: 4, validRows: 4, batchOffset: 5, noise: { type: 'masking', rate: 0.5 }, training: true, scale: true },
+  ] as Case[]) {
+    test(`${c.format} F=${c.features} B=${c.batch} ${c.noise.type}, ${c.center ? 'centred and ' : ''}scaled`, async () => {
+      const { gClean, gNoisy, ref } = await runCase(c);
+      const cc = compare(gClean, ref.clean, 0, 2e-6);
+      console.log(`scaled clean max diff ${cc.maxAbs.toExponential(2)}`);
+      expect(cc.worst).toBeLessThanOrEqual(1);
+      if (gNoisy) expect(checkDecisions(gClean, gNoisy, ref.clean, ref.noisy)).toBe(0);
+      expect(gClean.subarray(c.validRows * c.features).every((v) => v === 0)).toBe(true);
+    });
+  }
 
   test("noise 'none': clean only, padding rows zeroed", async () => {
     const { gClean, ref } = await runCase({ format: 'f32', features: 7, count: 12, batch: 5, validRows: 2, batchOffset: 10, noise: { type: 'none' }, training: true });
