@@ -232,7 +232,7 @@ function layerSizes(config: AutoencoderConfig): number[] {
     fail('hiddenSizes', sizes, `an array of 1 to ${MAX_LAYERS} positive integers, e.g. [500, 250, 30]`);
   }
   sizes.forEach((n, i) => positiveInt(`hiddenSizes[${i}]`, n));
-  if (config.hiddenSize !== undefined && config.hiddenSize !== sizes[sizes.length - 1]) {
+  if (config.hiddenSize !== undefined && positiveInt('hiddenSize', config.hiddenSize) !== sizes[sizes.length - 1]) {
     fail('hiddenSize', config.hiddenSize, `the last of hiddenSizes (${sizes[sizes.length - 1]}) when both are given`);
   }
   return [...sizes];

@@ -47,6 +47,8 @@ describe('round trip', () => {
   const CASES: Array<[string, AutoencoderConfig]> = [
     ['untied, masking noise, weight decay', { inputSize: D, hiddenSize: H, seed: 5, noise: { type: 'masking', rate: 0.2 }, weightDecay: 0.01 }],
     ['tied, tanh encoder, mse, L1 sparsity', { inputSize: D, hiddenSize: H, tiedWeights: true, encoderActivation: 'tanh', loss: 'mse', sparsity: { type: 'l1', lambda: 0.1 } }],
+    ['3 layers, per-layer activations, tied', { inputSize: D, hiddenSizes: [9, 6, 3], encoderActivations: ['relu', 'tanh', 'linear'], tiedWeights: true }],
+    ['VAE with μ and logvar heads, β warming up', { inputSize: D, hiddenSizes: [8, 2], encoderActivation: 'relu', variational: { beta: 0.5, warmupSteps: 10 } }],
   ];
   test.each(CASES)('%s: parameters bit-identical, same config, same loss', async (_name, config) => {
     const model = await trained(config);
@@ -69,12 +71,29 @@ describe('round trip', () => {
     // The file is a PyTorch-style state_dict.
     const file = decodeSafetensors(bytes);
     const shapes = Object.fromEntries(Object.entries(file.tensors).map(([k, v]) => [k, [v.dtype, ...v.shape]]));
-    expect(shapes).toEqual({
-      'encoder.0.weight': ['F32', H, D],
-      'encoder.0.bias': ['F32', H],
-      ...(config.tiedWeights ? {} : { 'decoder.0.weight': ['F32', D, H] }),
-      'decoder.0.bias': ['F32', D],
-    });
+    const expected: Record<string, Record<string, unknown[]>> = {
+      '3 layers, per-layer activations, tied': {
+        'encoder.0.weight': ['F32', 9, D], 'encoder.0.bias': ['F32', 9],
+        'encoder.1.weight': ['F32', 6, 9], 'encoder.1.bias': ['F32', 6],
+        'encoder.2.weight': ['F32', 3, 6], 'encoder.2.bias': ['F32', 3],
+        'decoder.0.bias': ['F32', 6], 'decoder.1.bias': ['F32', 9], 'decoder.2.bias': ['F32', D],
+      },
+      'VAE with μ and logvar heads, β warming up': {
+        'encoder.0.weight': ['F32', 8, D], 'encoder.0.bias': ['F32', 8],
+        'mu.weight': ['F32', 2, 8], 'mu.bias': ['F32', 2],
+        'logvar.weight': ['F32', 2, 8], 'logvar.bias': ['F32', 2],
+        'decoder.0.weight': ['F32', 8, 2], 'decoder.0.bias': ['F32', 8],
+        'decoder.1.weight': ['F32', D, 8], 'decoder.1.bias': ['F32', D],
+      },
+    };
+    expect(shapes).toEqual(
+      expected[_name] ?? {
+        'encoder.0.weight': ['F32', H, D],
+        'encoder.0.bias': ['F32', H],
+        ...(config.tiedWeights ? {} : { 'decoder.0.weight': ['F32', D, H] }),
+        'decoder.0.bias': ['F32', D],
+      },
+    );
     expect(file.metadata.format).toBe(MODEL_FORMAT);
     expect(JSON.parse(file.metadata.config)).toEqual(model.config);
     model.dispose();
