@@ -34,7 +34,7 @@ test(`a linear ${D}–${K}–${D} autoencoder spans the top-${K} principal subsp
     // Full-batch Adam: no minibatch noise, so it settles on the subspace itself
     // instead of jittering around it (with batches of 100 it stalls near 6°).
     const trainer = model.createTrainer({ batchSize: n, optimizer: { type: 'adam', learningRate: 0.01 }, syncEvery: 50 });
-    let angles = new Float64Array(K);
+    let angles: Float64Array = new Float64Array(K);
     let error = 0;
     for (let round = 0; round < 2; round++) {
       await trainer.steps(data, 100);
