@@ -24,3 +24,4 @@ export { trainStacked, type StackedOptions, type StageOptions, type StageEvent, 
 export { pca, pcaProject, pcaReconstruct, pcaReconstructionError, principalAngles, orthonormaliseRows, symmetricEigen, covariance, columnMeans, type Pca, type SymmetricEigen } from './reference/pca';
 export { linearProbe, probeRawPixels, probeWithPca, probeAutoencoder, probeTable, type ProbeData, type ProbeFeatures, type ProbeOptions, type PcaProbeOptions, type ProbeResult } from './analysis/probe';
 export { project2d, scatterLayout, scatterPlot, DIGIT_COLOURS, type Projection2d, type ScatterOptions, type ScatterPoint } from './analysis/projection';
+export { latentGrid, interpolateCodes, normalQuantile, type LatentGridOptions } from './analysis/latent';
