@@ -39,7 +39,7 @@ const VAE_SAMPLES = 20;
 const VAE_SAMPLE_SEED = 7;
 /** The linear probe: training digits whose codes it learns from, and its epochs. */
 const PROBE_TRAIN = 2000;
-const PROBE_EPOCHS = 10;
+const PROBE_EPOCHS = 5;
 
 export type RunState = 'starting' | 'training' | 'paused' | 'stopping' | 'probing' | 'stopped' | 'done' | 'failed';
 
