@@ -247,7 +247,7 @@ export const tests: E2eTest[] = [
     run: (ctx) =>
       trainPreset(ctx, 'vae-2d', {
         screenshot: 'desktop-vae-2d',
-        overrides: { ...SMALL, hiddenSize: '64, 2', epochs: 8, learningRate: 0.003 },
+        overrides: { ...SMALL, hiddenSize: '64, 2', epochs: 6, learningRate: 0.003 },
         vae: true,
         probe: true,
       }),
