@@ -3,7 +3,7 @@
 // their fields. The markup lives in index.html; ids match the Settings fields.
 import { ACTIVATIONS, type Activation, type InputNoise, type LossKind, type OptimizerConfig, type Sparsity } from '../src/index';
 import { PRESETS, cloneSettings, presetById, type Settings } from './presets';
-import type { Errors } from './validation';
+import { parseSizes, type Errors } from './validation';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -64,7 +64,7 @@ export class SettingsForm {
 
   write(s: Settings): void {
     const m = s.model;
-    setNum('hiddenSize', m.hiddenSize, 128);
+    input('hiddenSize').value = (m.hiddenSizes ?? [m.hiddenSize ?? 128]).join(', ');
     select('encoderActivation').value = m.encoderActivation ?? 'sigmoid';
     select('decoderActivation').value = m.decoderActivation ?? 'sigmoid';
     select('loss').value = m.loss ?? ((m.decoderActivation ?? 'sigmoid') === 'sigmoid' ? 'bce' : 'mse');
@@ -81,6 +81,11 @@ export class SettingsForm {
     setNum('klRho', sp.type === 'kl' ? sp.rho : undefined, 0.05);
     setNum('klBeta', sp.type === 'kl' ? sp.beta : undefined, 3);
     setNum('contractive', m.contractive, 0);
+    const vae = m.variational === true ? {} : m.variational || undefined;
+    input('variational').checked = !!m.variational;
+    setNum('vaeBeta', vae?.beta, 1);
+    setNum('vaeWarmup', vae?.warmupSteps, 0);
+    setNum('pretrainEpochs', s.pretrainEpochs, 0);
     const o = s.optimizer;
     select('optimizerType').value = o.type;
     setNum('learningRate', o.learningRate, 1e-3);
@@ -106,7 +111,7 @@ export class SettingsForm {
       optType === 'momentum' ? { type: 'momentum', learningRate: lr, momentum: num('momentum') } : { type: optType, learningRate: lr };
     return {
       model: {
-        hiddenSize: num('hiddenSize'),
+        hiddenSizes: parseSizes(input('hiddenSize').value),
         encoderActivation: select('encoderActivation').value as Activation,
         decoderActivation: select('decoderActivation').value as Activation,
         loss: select('loss').value as LossKind,
@@ -116,6 +121,7 @@ export class SettingsForm {
         dropout: num('dropout'),
         sparsity,
         contractive: num('contractive'),
+        variational: input('variational').checked ? { beta: num('vaeBeta'), warmupSteps: num('vaeWarmup') } : false,
         seed: num('seed'),
       },
       optimizer,
@@ -123,6 +129,7 @@ export class SettingsForm {
       epochs: num('epochs'),
       trainSamples: num('trainSamples'),
       evalSamples: num('evalSamples'),
+      pretrainEpochs: num('pretrainEpochs'),
     };
   }
 
@@ -135,6 +142,9 @@ export class SettingsForm {
       l1: sparsity === 'l1',
       kl: sparsity === 'kl',
       momentum: select('optimizerType').value === 'momentum',
+      vae: input('variational').checked,
+      // Greedy pretraining stacks plain layers: a deep, non-variational model.
+      deep: parseSizes(input('hiddenSize').value).length > 1 && !input('variational').checked,
     };
     for (const el of this.form.querySelectorAll<HTMLElement>('[data-show]')) el.hidden = !shown[el.dataset.show!];
     $('noiseLevel-label').textContent = noise === 'gaussian' ? 'Noise σ' : 'Noise rate (fraction of pixels)';

@@ -1,6 +1,8 @@
 // The demo page: pick a variant, edit its settings, train on MNIST live and
-// watch the loss, reconstructions, filters and hidden activations.
-import { acquireGpu, loadMnist, resolveConfig, WebGpuUnavailableError, type Gpu, type Mnist } from '../src/index';
+// watch the loss, reconstructions, filters and hidden activations (and for a
+// VAE its samples, latent map and interpolations); a linear probe of the codes
+// ends each run.
+import { acquireGpu, DIGIT_COLOURS, loadMnist, resolveConfig, WebGpuUnavailableError, type Evaluation, type Gpu, type Mnist } from '../src/index';
 import type { ModelFile } from '../src/io/model-file';
 import { SettingsForm } from './form';
 import { LinePlot, Histogram, formatNumber, type Series } from './plots';
@@ -14,7 +16,7 @@ import {
   MAX_FILTERS,
   PIXELS,
 } from './pictures';
-import { TrainingSession, type Pictures, type ProgressInfo, type RunState } from './session';
+import { TrainingSession, type Pictures, type ProbeReport, type ProgressInfo, type RunState, type StageInfo, type VaePictures } from './session';
 import { modelConfig, validateSettings, SHOWN_DIGITS, INPUT_SIZE } from './validation';
 import { setUpModelFiles } from './model-io';
 import { PRESETS } from './presets';
@@ -38,7 +40,12 @@ const debug = {
   progressEvents: 0,
   pictureEvents: 0,
   trainLoss: [] as number[],
+  /** Held-out loss: reconstruction, or a VAE's negative ELBO. */
   evalLoss: [] as number[],
+  /** Greedy pretraining stages seen ('pretrain 0', 'pretrain 1', …). */
+  stages: [] as string[],
+  vaePictureEvents: 0,
+  probe: undefined as { codes: number; pixels: number } | undefined,
   /** Simulate a lost device (as after a driver reset). */
   loseDevice: () => gpu?.device.destroy(),
 };
@@ -92,7 +99,7 @@ const form = new SettingsForm(() => {
 });
 
 function updateButtons(): void {
-  const busy = runState === 'starting' || runState === 'training' || runState === 'paused' || runState === 'stopping';
+  const busy = runState === 'starting' || runState === 'training' || runState === 'paused' || runState === 'stopping' || runState === 'probing';
   buttons.start.disabled = busy || !gpu || !mnist || !valid;
   buttons.start.title = !valid ? 'Fix the settings marked in red first' : '';
   buttons.pause.disabled = !(runState === 'training' || runState === 'paused');
@@ -109,7 +116,7 @@ const modelFiles = setUpModelFiles({
   savable: () => {
     const model = session?.model;
     if (!model || model.isDisposed || !(runState === 'paused' || runState === 'stopped' || runState === 'done')) return undefined;
-    return { model, name: `autoencoder-${form.preset.value}-h${model.config.hiddenSize}` };
+    return { model, name: `autoencoder-${form.preset.value}-h${model.config.hiddenSizes.join('-')}` };
   },
   loaded: (file, name) => {
     const { inputSize, ...model } = file.config;
@@ -123,7 +130,7 @@ const modelFiles = setUpModelFiles({
     loaded = { file, name };
     hideBanner();
     $('preset-summary').textContent = `Loaded from ${name}: the next run starts from its weights.`;
-    status(`Loaded ${name} (${model.hiddenSize} hidden units). Press Start to train on from its weights.`);
+    status(`Loaded ${name} (hidden sizes ${model.hiddenSizes.join(', ')}${model.variational ? ', variational' : ''}). Press Start to train on from its weights.`);
   },
   error: (title, message) => showBanner('error', title, message),
 });
@@ -139,23 +146,34 @@ logScale.addEventListener('change', () => {
   lossPlot.draw();
 });
 
-const curves = { total: [] as Array<[number, number]>, reconstruction: [] as Array<[number, number]>, heldOut: [] as Array<[number, number]> };
+type Curve = Array<[number, number]>;
+const curves = { total: [] as Curve, reconstruction: [] as Curve, kl: [] as Curve, heldOut: [] as Curve, heldOutKl: [] as Curve };
 let epochs = 1;
+/** The current run is a VAE: the loss plot shows −ELBO, reconstruction and KL. */
+let variational = false;
 
 function drawLoss(): void {
-  const withPenalty = curves.total.some(([, v], i) => Math.abs(v - curves.reconstruction[i][1]) > 1e-6 * Math.abs(v));
-  const series: Series[] = [{ name: withPenalty ? 'training, all terms' : 'training', color: '#2563eb', points: curves.total }];
-  if (withPenalty) series.push({ name: 'training, reconstruction', color: '#60a5fa', points: curves.reconstruction, dashed: true });
-  series.push({ name: 'held-out', color: '#dc2626', points: curves.heldOut, markers: true });
+  const series: Series[] = [];
+  if (variational) {
+    series.push({ name: 'training loss (β-weighted −ELBO)', color: '#2563eb', points: curves.total });
+    series.push({ name: 'training, reconstruction', color: '#60a5fa', points: curves.reconstruction, dashed: true });
+    series.push({ name: 'training, KL', color: '#16a34a', points: curves.kl, dashed: true });
+    series.push({ name: 'held-out −ELBO', color: '#dc2626', points: curves.heldOut, markers: true });
+    series.push({ name: 'held-out KL', color: '#f59e0b', points: curves.heldOutKl, markers: true });
+  } else {
+    const withPenalty = curves.total.some(([, v], i) => Math.abs(v - curves.reconstruction[i][1]) > 1e-6 * Math.abs(v));
+    series.push({ name: withPenalty ? 'training, all terms' : 'training', color: '#2563eb', points: curves.total });
+    if (withPenalty) series.push({ name: 'training, reconstruction', color: '#60a5fa', points: curves.reconstruction, dashed: true });
+    series.push({ name: 'held-out', color: '#dc2626', points: curves.heldOut, markers: true });
+  }
   lossPlot.set(series, epochs);
 }
 
 function resetViews(): void {
-  curves.total = [];
-  curves.reconstruction = [];
-  curves.heldOut = [];
+  for (const k of Object.keys(curves) as Array<keyof typeof curves>) curves[k] = [];
   drawLoss();
-  for (const id of ['stat-train', 'stat-eval', 'stat-speed', 'stat-time']) $(id).textContent = '–';
+  for (const id of ['stat-train', 'stat-eval', 'stat-speed', 'stat-time', 'probe-codes', 'probe-pixels']) $(id).textContent = '–';
+  $('probe-note').textContent = PROBE_NOTE;
   setProgress(0, 'not started');
 }
 
@@ -173,18 +191,76 @@ function showProgress(p: ProgressInfo): void {
   debug.trainLoss.push(p.trainLoss);
   curves.total.push([p.epoch, p.trainLoss]);
   curves.reconstruction.push([p.epoch, p.trainReconstruction]);
+  if (p.trainKl !== undefined) curves.kl.push([p.epoch, p.trainKl]);
   drawLoss();
-  setProgress(p.step / p.totalSteps, `epoch ${Math.min(p.epochs, Math.floor(p.epoch) + 1)} of ${p.epochs} · step ${int.format(p.step)} of ${int.format(p.totalSteps)}`);
+  const phase = session?.settings.pretrainEpochs ? 'fine-tuning · ' : '';
+  setProgress(p.fraction, `${phase}epoch ${Math.min(p.epochs, Math.floor(p.epoch) + 1)} of ${p.epochs} · step ${int.format(p.step)} of ${int.format(p.totalSteps)}`);
   $('stat-train').textContent = formatNumber(p.trainLoss);
   $('stat-speed').textContent = int.format(p.samplesPerSecond);
   $('stat-time').textContent = p.seconds < 60 ? `${p.seconds.toFixed(1)} s` : `${Math.floor(p.seconds / 60)} min ${Math.round(p.seconds % 60)} s`;
 }
 
-function showEvaluation(epoch: number, loss: number): void {
+function showEvaluation(epoch: number, e: Evaluation): void {
+  const loss = e.negativeElbo ?? e.reconstruction;
   debug.evalLoss.push(loss);
   curves.heldOut.push([epoch, loss]);
+  if (e.vaeKl !== undefined) curves.heldOutKl.push([epoch, e.vaeKl]);
   drawLoss();
   $('stat-eval').textContent = formatNumber(loss);
+}
+
+/** Greedy pretraining of a deep model: which layer, how far, its loss (of the stage's own one-layer model, so not on the plot). */
+function showStage(info: StageInfo): void {
+  const st = info.stage;
+  const layers = st.count - (st.kind === 'pretrain' ? 0 : 1);
+  const key = `${st.kind} ${st.layer ?? ''}`.trim();
+  if (debug.stages.at(-1) !== key) {
+    debug.stages.push(key);
+    const c = st.config;
+    if (c) status(`Greedy pretraining, layer ${st.layer! + 1} of ${layers}: a one-layer autoencoder ${c.inputSize}→${c.hiddenSize}→${c.inputSize} on the codes of the layers below.`);
+  }
+  const loss = info.loss === undefined ? '' : ` · loss ${formatNumber(info.loss)}`;
+  setProgress(info.fraction, `pretraining layer ${(st.layer ?? 0) + 1} of ${layers} · epoch ${info.epoch} of ${info.epochs}${loss}`);
+  if (info.samplesPerSecond !== undefined) $('stat-speed').textContent = int.format(info.samplesPerSecond);
+}
+
+const PROBE_NOTE = $('probe-note').textContent ?? '';
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+function showProbe(p: ProbeReport, s: TrainingSession): void {
+  debug.probe = { codes: p.codes.testAccuracy, pixels: p.pixels.testAccuracy };
+  $('probe-codes').textContent = pct(p.codes.testAccuracy);
+  $('probe-pixels').textContent = pct(p.pixels.testAccuracy);
+  const what = s.model?.config.variational ? `the ${p.codes.features}-D latent means μ` : `the ${p.codes.features}-unit codes`;
+  $('probe-note').textContent =
+    `Softmax regression (${p.codes.epochs} epochs) trained on ${what} of ${int.format(p.trainCount)} training digits, tested on ${int.format(p.testCount)} held-out digits; ` +
+    `the same classifier on the ${p.pixels.features} raw pixels for comparison (${(p.codes.seconds + p.pixels.seconds).toFixed(1)} s).`;
+}
+
+function showVaePictures(v: VaePictures | undefined, latent: number): void {
+  for (const el of document.querySelectorAll<HTMLElement>('[data-vae]')) el.hidden = !v;
+  if (!v) return;
+  debug.vaePictureEvents++;
+  drawImage($<HTMLCanvasElement>('vae-samples'), v.samples);
+  drawImage($<HTMLCanvasElement>('vae-map'), v.map.image);
+  drawImage($<HTMLCanvasElement>('vae-interp'), v.interpolation);
+  if (v.map.kind === 'grid') {
+    $('vae-map-title').textContent = 'Latent manifold';
+    $('vae-map-note').textContent =
+      `Digits decoded from a ${v.map.side}×${v.map.side} grid of z at the normal quantiles Φ⁻¹((i + ½)/${v.map.side}): z₁ grows to the right, z₂ upwards.`;
+  } else {
+    $('vae-map-title').textContent = 'Latent means, projected';
+    const [ex, ey] = v.map.explained;
+    const note = $('vae-map-note');
+    note.textContent = `μ of ${v.map.count} held-out digits (${latent}-D) on their two principal directions (${pct(ex)} and ${pct(ey)} of the variance), coloured by digit: `;
+    DIGIT_COLOURS.forEach(([r, g, b], digit) => {
+      const key = document.createElement('b');
+      key.className = 'digit-key';
+      key.style.color = `rgb(${r}, ${g}, ${b})`;
+      key.textContent = String(digit);
+      note.append(key, digit < 9 ? ' ' : '.');
+    });
+  }
 }
 
 function showPictures(p: Pictures, s: TrainingSession): void {
@@ -200,15 +276,22 @@ function showPictures(p: Pictures, s: TrainingSession): void {
   $('digits-note').textContent = noisy
     ? `Corrupted with the training noise (${noiseText}); the model reconstructs the corrupted row.`
     : 'The first held-out digits and their reconstructions.';
-  drawImage($<HTMLCanvasElement>('filters'), filterGrid(p.encoderWeight, cfg.hiddenSize));
-  $('filters-title').textContent = cfg.hiddenSize > MAX_FILTERS ? `Filters (first ${MAX_FILTERS} of ${cfg.hiddenSize})` : `Filters (${cfg.hiddenSize})`;
+  // The first layer's units see pixels: those are the filters (of any depth).
+  const first = cfg.hiddenSizes[0];
+  const layerNote = cfg.hiddenSizes.length > 1 ? ' of the first layer' : '';
+  drawImage($<HTMLCanvasElement>('filters'), filterGrid(p.encoderWeight, first));
+  $('filters-title').textContent = first > MAX_FILTERS ? `Filters${layerNote} (first ${MAX_FILTERS} of ${first})` : `Filters${layerNote} (${first})`;
+  // The code: the last layer's activations, or a VAE's μ (linear heads).
+  const codeActivation = cfg.variational ? 'linear' : cfg.encoderActivation;
   const stats = activationStats(p.codes, p.codeCount, cfg.hiddenSize);
-  const hist = meanActivationHistogram(stats, cfg.encoderActivation);
+  const hist = meanActivationHistogram(stats, codeActivation);
   if (cfg.sparsity.type === 'kl') hist.marker = { x: cfg.sparsity.rho, label: `ρ = ${cfg.sparsity.rho}` };
   histogram.set(hist);
+  const units = cfg.variational ? `${cfg.hiddenSize} latent means μ` : `${cfg.hiddenSize} ${cfg.encoderActivation} code units`;
   $('act-stats').textContent =
-    `${cfg.hiddenSize} ${cfg.encoderActivation} units over ${p.codeCount} held-out digits: mean activation ${formatNumber(stats.mean)}, ` +
+    `${units} over ${p.codeCount} held-out digits: mean activation ${formatNumber(stats.mean)}, ` +
     `${(100 * stats.nearZero).toFixed(1)}% of activations near zero (|h| < ${NEAR_ZERO}).`;
+  showVaePictures(p.vae, cfg.hiddenSize);
 }
 
 // ---- training -------------------------------------------------------------------
@@ -227,6 +310,9 @@ function onState(s: TrainingSession, state: RunState, detail?: string): void {
       break;
     case 'paused':
       status('Paused. Resume to continue where it stopped, or Stop to end the run.');
+      break;
+    case 'probing':
+      status(detail ?? 'Running the linear probe…');
       break;
     case 'stopped':
       status('Stopped. Change the settings and press Start for a new run.');
@@ -256,18 +342,26 @@ function start(): void {
   debug.progressEvents = debug.pictureEvents = 0;
   debug.trainLoss = [];
   debug.evalLoss = [];
+  debug.stages = [];
+  debug.vaePictureEvents = 0;
+  debug.probe = undefined;
   epochs = settings.epochs;
   // Loaded weights fit only a model of the same shape.
   const cfg = resolveConfig(modelConfig(settings));
-  const fits = loaded && loaded.file.config.hiddenSize === cfg.hiddenSize && loaded.file.config.tiedWeights === cfg.tiedWeights;
+  variational = !!cfg.variational;
+  showVaePictures(undefined, 0);
+  const shape = (c: typeof cfg) => JSON.stringify([c.hiddenSizes, c.tiedWeights, !!c.variational]);
+  const fits = loaded && shape(loaded.file.config) === shape(cfg);
   if (loaded && !fits) {
-    showBanner('warning', `Not using ${loaded.name}`, 'Its weights do not fit the hidden size or tied-weights setting chosen since; this run starts from fresh weights.');
+    showBanner('warning', `Not using ${loaded.name}`, 'Its weights do not fit the hidden sizes, tied-weights or variational setting chosen since; this run starts from fresh weights.');
   }
   const s: TrainingSession = new TrainingSession(gpu, mnist, settings, {
     state: (state, detail) => onState(s, state, detail),
     progress: (p) => s === session && showProgress(p),
-    evaluated: (epoch, loss) => s === session && showEvaluation(epoch, loss),
+    evaluated: (epoch, e) => s === session && showEvaluation(epoch, e),
     pictures: (p) => s === session && showPictures(p, s),
+    stage: (info) => s === session && showStage(info),
+    probed: (p) => s === session && showProbe(p, s),
   }, fits ? loaded!.file.tensors : undefined);
   session = s;
   // On a phone the settings push the plots off screen: fold them while training.

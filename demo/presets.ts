@@ -1,7 +1,6 @@
 // The variants the demo offers, each with hyperparameters that train well on MNIST.
-// A preset is plain data: to add a variant (e.g. a VAE or a deep stacked model once
-// the library has them), append an entry here; the form shows whatever fields the
-// settings use.
+// A preset is plain data: to add a variant, append an entry here; the form shows
+// whatever fields the settings use.
 import type { AutoencoderConfig, OptimizerConfig } from '../src/index';
 
 /** Everything the form edits: the model, the optimizer and the run. */
@@ -15,6 +14,11 @@ export interface Settings {
   trainSamples: number;
   /** First n MNIST test images: held-out loss, pictures and activation statistics. */
   evalSamples: number;
+  /**
+   * Greedy layer-wise pretraining (trainStacked) of a deep model before the
+   * end-to-end training: epochs per layer; 0 trains end to end from the start.
+   */
+  pretrainEpochs: number;
 }
 
 export interface Preset {
@@ -25,7 +29,7 @@ export interface Preset {
   settings: Settings;
 }
 
-const RUN = { batchSize: 128, epochs: 5, trainSamples: 60000, evalSamples: 2000 };
+const RUN = { batchSize: 128, epochs: 5, trainSamples: 60000, evalSamples: 2000, pretrainEpochs: 0 };
 const ADAM: OptimizerConfig = { type: 'adam', learningRate: 1e-3 };
 const SIGMOID = { encoderActivation: 'sigmoid', decoderActivation: 'sigmoid', loss: 'bce' } as const;
 
@@ -81,6 +85,38 @@ export const PRESETS: readonly Preset[] = [
       optimizer: ADAM,
       ...RUN,
     },
+  },
+  {
+    id: 'vae-2d',
+    label: 'VAE · 2-D latent',
+    summary:
+      'A variational autoencoder 784–256–2 (ReLU): the encoder gives μ and log σ² of q(z|x), the loss is reconstruction + KL(q‖N(0, I)) = −ELBO. ' +
+      'With two latent dimensions the whole learned manifold fits in one picture.',
+    settings: {
+      model: { hiddenSizes: [256, 2], encoderActivation: 'relu', decoderActivation: 'sigmoid', loss: 'bce', variational: { beta: 1, warmupSteps: 0 } },
+      optimizer: ADAM,
+      ...RUN,
+    },
+  },
+  {
+    id: 'vae-20d',
+    label: 'VAE · 20-D latent',
+    summary:
+      'The PyTorch example’s VAE, 784–400–20 (ReLU), with β warmed up over the first 500 steps so the code is used before the KL term pulls it to the prior. ' +
+      'The latent map shows μ projected on its two principal directions.',
+    settings: {
+      model: { hiddenSizes: [400, 20], encoderActivation: 'relu', decoderActivation: 'sigmoid', loss: 'bce', variational: { beta: 1, warmupSteps: 500 } },
+      optimizer: ADAM,
+      ...RUN,
+    },
+  },
+  {
+    id: 'deep-stacked',
+    label: 'Deep · stacked',
+    summary:
+      'A deep autoencoder 784–256–64–256–784: each encoder layer is first pretrained greedily as a one-layer autoencoder on the codes of the layer below, ' +
+      'then the whole stack is fine-tuned end to end.',
+    settings: { model: { hiddenSizes: [256, 64], ...SIGMOID }, optimizer: ADAM, ...RUN, pretrainEpochs: 1 },
   },
 ];
 

@@ -13,9 +13,26 @@ export const SHOWN_DIGITS = 10;
 
 export type Errors = Record<string, string>;
 
+/**
+ * The hidden-sizes field: '256, 64' (commas, semicolons, spaces or en dashes
+ * between) → [256, 64]. Tokens read as numbers ('abc' → NaN, '-5' → −5), so
+ * resolveConfig names the bad entry and its value.
+ */
+export function parseSizes(text: string): number[] {
+  return text
+    .split(/[\s,;–—]+/)
+    .filter((t) => t !== '')
+    .map(Number);
+}
+
 /** The form field a library message is about, from the field path it starts with. */
 const FIELD_OF: Record<string, string> = {
   hiddenSize: 'hiddenSize',
+  hiddenSizes: 'hiddenSize',
+  encoderActivations: 'encoderActivation',
+  variational: 'variational',
+  'variational.beta': 'vaeBeta',
+  'variational.warmupSteps': 'vaeWarmup',
   encoderActivation: 'encoderActivation',
   decoderActivation: 'decoderActivation',
   loss: 'loss',
@@ -45,7 +62,8 @@ const FIELD_OF: Record<string, string> = {
 
 /** 'noise.rate must be …' → 'noiseLevel'; undefined when the message names no known field. */
 export function fieldOfMessage(message: string): string | undefined {
-  const m = /^(?:optimizer '\w+': )?([\w.]+) must\b/.exec(message) ?? /^optimizer: (unknown type)/.exec(message);
+  // 'hiddenSizes[1] must …' is about the hidden-sizes field as a whole.
+  const m = /^(?:optimizer '\w+': )?([\w.]+)(?:\[\d+\])? must\b/.exec(message) ?? /^optimizer: (unknown type)/.exec(message);
   if (!m) return undefined;
   return m[1] === 'unknown type' ? 'optimizerType' : FIELD_OF[m[1]];
 }
@@ -76,13 +94,16 @@ export function validateSettings(s: Settings): Errors {
     errors[field] ??= message;
   };
   // Each model field on its own (so several messages show at once) …
-  const base = { inputSize: INPUT_SIZE, hiddenSize: 1 };
-  const wellFormed: Record<string, unknown> = { ...base };
+  const base = { inputSize: INPUT_SIZE, hiddenSizes: [1] };
+  const wellFormed: Record<string, unknown> = { inputSize: INPUT_SIZE };
   for (const [key, value] of Object.entries(s.model)) {
-    const message = messageOf(() => resolveConfig({ ...base, [key]: value }));
+    // A size field stands for itself; any other field borrows base's one-unit layer.
+    const alone = key === 'hiddenSize' || key === 'hiddenSizes' ? { inputSize: INPUT_SIZE, [key]: value } : { ...base, [key]: value };
+    const message = messageOf(() => resolveConfig(alone as AutoencoderConfig));
     if (message) put(message, FIELD_OF[key] ?? 'hiddenSize');
     else wellFormed[key] = value;
   }
+  if (wellFormed.hiddenSize === undefined && wellFormed.hiddenSizes === undefined) wellFormed.hiddenSizes = base.hiddenSizes;
   // … then the fields that passed alone, together, for the rules that tie fields
   // (bce needs a sigmoid decoder, KL sparsity a sigmoid encoder).
   put(
@@ -96,6 +117,11 @@ export function validateSettings(s: Settings): Errors {
   integerIn('trainSamples', s.trainSamples, 1, MNIST_TRAIN, errors);
   integerIn('evalSamples', s.evalSamples, SHOWN_DIGITS, MNIST_TEST, errors);
   integerIn('epochs', s.epochs, 1, 1000, errors);
+  integerIn('pretrainEpochs', s.pretrainEpochs, 0, 1000, errors);
+  if (!errors.pretrainEpochs && s.pretrainEpochs > 0) {
+    if (s.model.variational) errors.pretrainEpochs = 'pretrainEpochs must be 0 for a VAE (it is trained end to end; greedy pretraining stacks plain layers)';
+    else if ((s.model.hiddenSizes?.length ?? 1) < 2) errors.pretrainEpochs = 'pretrainEpochs must be 0 for a one-layer encoder (there is nothing to stack)';
+  }
   if (!Number.isInteger(s.batchSize) || s.batchSize < 1) {
     errors.batchSize = `batchSize must be a positive integer (got ${s.batchSize})`;
   } else if (Number.isInteger(s.trainSamples) && s.batchSize > s.trainSamples) {

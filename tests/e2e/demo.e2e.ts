@@ -29,6 +29,9 @@ interface DemoDebug {
   pictureEvents: number;
   trainLoss: number[];
   evalLoss: number[];
+  stages: string[];
+  vaePictureEvents: number;
+  probe?: { codes: number; pixels: number };
 }
 
 /** Open the demo; collects console errors, uncaught errors and failed requests. */
@@ -105,12 +108,26 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 async function trainPreset(
   ctx: E2eContext,
   preset: string,
-  opts: { viewport?: { width: number; height: number }; scale?: number; screenshot: string; noisy?: boolean; pauseResume?: boolean },
+  opts: {
+    viewport?: { width: number; height: number };
+    scale?: number;
+    screenshot: string;
+    noisy?: boolean;
+    pauseResume?: boolean;
+    /** Form fields to set instead of SMALL. */
+    overrides?: Record<string, string | number>;
+    /** Check the VAE pictures. */
+    vae?: boolean;
+    /** Deep model with greedy pretraining: check its stages. */
+    stacked?: boolean;
+    /** Let the run finish (or stop it) and check the linear probe's accuracy. */
+    probe?: boolean;
+  },
 ): Promise<void> {
   const { page, errors } = await open(ctx, { viewport: opts.viewport, scale: opts.scale });
   try {
     await waitForState(page, ['ready']);
-    await choosePreset(page, preset);
+    await choosePreset(page, preset, opts.overrides);
     assert.equal(await page.locator('#start').isEnabled(), true, 'Start is enabled with valid settings');
     await page.locator('#start').click();
     await page.waitForFunction(
@@ -136,6 +153,8 @@ async function trainPreset(
         await page.waitForFunction((n) => (window as unknown as { __demo: DemoDebug }).__demo.progressEvents > n, before, { timeout: 30_000 });
       }
     }
+    // A run checked to its probe is checked on its whole loss history.
+    if (opts.probe) await waitForState(page, ['done'], 90_000);
     d = await debug(page);
     const k = Math.min(3, Math.floor(d.trainLoss.length / 2));
     const early = mean(d.trainLoss.slice(0, k));
@@ -144,7 +163,14 @@ async function trainPreset(
       `  ${preset}: ${d.progressEvents} progress events; training loss ${early.toFixed(2)} → ${late.toFixed(2)}; ` +
         `held-out ${d.evalLoss[0].toFixed(2)} → ${d.evalLoss[d.evalLoss.length - 1].toFixed(2)}`,
     );
-    assert.ok(late < 0.9 * early, `training loss falls by 10%+ (${early} → ${late})`);
+    if (opts.stacked) {
+      // Evaluations: fresh weights, then the pretrained stack, then fine-tuning.
+      assert.deepEqual(d.stages, ['pretrain 0', 'pretrain 1'], 'both encoder layers were pretrained, in order');
+      assert.ok(d.evalLoss[1] < d.evalLoss[0], `greedy pretraining lowers the held-out loss (${d.evalLoss[0]} → ${d.evalLoss[1]})`);
+      assert.ok(late < early, `fine-tuning lowers the training loss (${early} → ${late})`);
+    } else {
+      assert.ok(late < 0.9 * early, `training loss falls by 10%+ (${early} → ${late})`);
+    }
     assert.ok(d.evalLoss[d.evalLoss.length - 1] < d.evalLoss[0], `held-out loss falls (${d.evalLoss.join(', ')})`);
 
     // Pictures: every canvas shows something; the loss plot has its two curves.
@@ -152,21 +178,46 @@ async function trainPreset(
     const heldOut = await canvasInk(page, 'loss-plot', [220, 38, 38]);
     assert.ok(plot.colored > 50, `the loss plot shows the training curve (${plot.colored} blue pixels)`);
     assert.ok(heldOut.colored > 10, `the loss plot shows held-out points (${heldOut.colored} red pixels)`);
-    const canvases = ['digits-original', 'digits-reconstructed', 'filters', 'act-hist', ...(opts.noisy ? ['digits-corrupted'] : [])];
+    const canvases = [
+      'digits-original',
+      'digits-reconstructed',
+      'filters',
+      'act-hist',
+      ...(opts.noisy ? ['digits-corrupted'] : []),
+      ...(opts.vae ? ['vae-samples', 'vae-map', 'vae-interp'] : []),
+    ];
     for (const id of canvases) {
       const ink = await canvasInk(page, id);
       assert.ok(ink.std > 5, `#${id} is not blank (grey std ${ink.std.toFixed(1)})`);
     }
     assert.equal(await page.locator('#digits-corrupted').isVisible(), !!opts.noisy, 'the corrupted row shows exactly for denoising');
+    assert.equal(await page.locator('#vae-samples').isVisible(), !!opts.vae, 'the VAE pictures show exactly for a VAE');
+    if (opts.vae) {
+      assert.ok(d.vaePictureEvents >= 2, `the VAE pictures were refreshed during training (${d.vaePictureEvents} times)`);
+      const loss = await canvasInk(page, 'loss-plot', [22, 163, 74]);
+      assert.ok(loss.colored > 30, `the loss plot shows the KL curve (${loss.colored} green pixels)`);
+    }
     const speed = await page.locator('#stat-speed').textContent();
     assert.match(speed ?? '', /^[\d,]+$/, `samples/s is shown (${speed})`);
     assert.match((await page.locator('#act-stats').textContent()) ?? '', /near zero/);
-    await page.screenshot({ path: `${ctx.screenshotDir}/${opts.screenshot}.png`, fullPage: true });
-    if (opts.viewport === PHONE) await page.screenshot({ path: `${ctx.screenshotDir}/${opts.screenshot}-viewport.png` });
+    if (!opts.probe) {
+      await page.screenshot({ path: `${ctx.screenshotDir}/${opts.screenshot}.png`, fullPage: true });
+      if (opts.viewport === PHONE) await page.screenshot({ path: `${ctx.screenshotDir}/${opts.screenshot}-viewport.png` });
+    }
 
-    if ((await debug(page)).state !== 'done') {
+    if ((await debug(page)).state !== 'done' && !opts.probe) {
       await page.locator('#stop').click();
       assert.equal(await waitForState(page, ['stopped', 'done']), (await debug(page)).state);
+    }
+    if (opts.probe) {
+      const probe = (await debug(page)).probe;
+      const shown = await page.locator('#probe-codes').textContent();
+      console.log(`  ${preset}: linear probe test accuracy ${probe?.codes.toFixed(3)} on the codes, ${probe?.pixels.toFixed(3)} on raw pixels`);
+      assert.ok(probe && probe.codes > 0.3, `the probe on the codes beats chance clearly (${probe?.codes})`);
+      assert.ok(probe.pixels > 0.6, `the raw-pixel baseline is sensible (${probe.pixels})`);
+      assert.equal(shown, `${(100 * probe.codes).toFixed(1)}%`, 'the probe accuracy is shown');
+      await page.screenshot({ path: `${ctx.screenshotDir}/${opts.screenshot}.png`, fullPage: true });
+      if (opts.viewport === PHONE) await page.screenshot({ path: `${ctx.screenshotDir}/${opts.screenshot}-viewport.png` });
     }
     assert.equal(await page.locator('#start').isEnabled(), true, 'Start is enabled again after a run');
     assert.deepEqual(errors, [], 'no console errors, uncaught errors or failed requests');
@@ -191,6 +242,39 @@ export const tests: E2eTest[] = [
   {
     name: 'sparse KL: trains, 390×844 phone',
     run: (ctx) => trainPreset(ctx, 'sparse-kl', { viewport: PHONE, scale: 2, screenshot: 'phone-sparse-kl' }),
+  },
+  {
+    name: 'VAE (2-D latent): trains, samples, latent manifold, interpolation, probe',
+    run: (ctx) =>
+      trainPreset(ctx, 'vae-2d', {
+        screenshot: 'desktop-vae-2d',
+        overrides: { ...SMALL, hiddenSize: '64, 2', epochs: 6, learningRate: 0.003 },
+        vae: true,
+        probe: true,
+      }),
+  },
+  {
+    name: 'VAE (20-D latent): μ projection, probe, 390×844 phone',
+    run: (ctx) =>
+      trainPreset(ctx, 'vae-20d', {
+        viewport: PHONE,
+        scale: 2,
+        screenshot: 'phone-vae-20d',
+        overrides: { ...SMALL, hiddenSize: '64, 8', vaeWarmup: 20, epochs: 2 },
+        vae: true,
+        // Run to the end: the first few chunks are single steps, too few to show a 10% fall reliably.
+        probe: true,
+      }),
+  },
+  {
+    name: 'deep stacked: greedy pretraining stages, fine-tuning, probe',
+    run: (ctx) =>
+      trainPreset(ctx, 'deep-stacked', {
+        screenshot: 'desktop-deep-stacked',
+        overrides: { ...SMALL, hiddenSize: '64, 16', pretrainEpochs: 1, epochs: 2 },
+        stacked: true,
+        probe: true,
+      }),
   },
   {
     name: 'validation messages appear next to their fields and block Start',
