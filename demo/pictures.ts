@@ -5,6 +5,7 @@
 // model is trained on.
 import type { Activation, InputNoise } from '../src/index';
 import { filters, tileGrid, type RgbaImage } from '../src/analysis/images';
+import { latentGrid } from '../src/analysis/latent';
 import { corruptRef } from '../src/reference/noise';
 import type { HistogramData } from './plots';
 
@@ -98,50 +99,12 @@ export const MAP_SIDE = 15;
 export const INTERPOLATION_STEPS = 10;
 
 /**
- * Φ⁻¹(p), the standard normal quantile, by Acklam's rational approximation
- * (relative error < 1.2e-9 on (0, 1)): places the manifold grid's latents so
- * each covers an equal share of the prior's mass.
- */
-export function normalQuantile(p: number): number {
-  if (!(p > 0 && p < 1)) throw new RangeError(`normalQuantile: p must be in (0, 1) (got ${p})`);
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
-  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const tail = (q: number) => (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-  if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
-  if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
-  const q = p - 0.5;
-  const r = q * q;
-  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-}
-
-/**
  * The classic manifold picture's latents: a side×side grid of 2-D z at the
- * quantiles Φ⁻¹((i + ½)/side), z₁ growing to the right and z₂ upwards (row 0 is
- * the top). Row-major [side², 2].
+ * quantiles Φ⁻¹((i + ½)/side) (each covering an equal share of the prior's mass),
+ * z₁ growing to the right and z₂ upwards (row 0 is the top). Row-major [side², 2].
  */
-export function latentGrid(side: number): Float32Array {
-  const q = Array.from({ length: side }, (_, i) => normalQuantile((i + 0.5) / side));
-  const z = new Float32Array(side * side * 2);
-  for (let row = 0; row < side; row++) {
-    for (let col = 0; col < side; col++) {
-      z[(row * side + col) * 2] = q[col];
-      z[(row * side + col) * 2 + 1] = q[side - 1 - row];
-    }
-  }
-  return z;
-}
-
-/** `steps` points from a to b (ends included) on the straight line, row-major [steps, a.length]. */
-export function interpolate(a: ArrayLike<number>, b: ArrayLike<number>, steps: number): Float32Array {
-  const n = a.length;
-  const out = new Float32Array(steps * n);
-  for (let s = 0; s < steps; s++) {
-    const t = steps === 1 ? 0 : s / (steps - 1);
-    for (let i = 0; i < n; i++) out[s * n + i] = (1 - t) * a[i] + t * b[i];
-  }
-  return out;
+export function manifoldLatents(side: number): Float32Array {
+  return latentGrid(side, { margin: 0.5 / side });
 }
 
 /** A grid of `count` digits in `columns` columns. */

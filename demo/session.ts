@@ -20,7 +20,8 @@ import {
   type RgbaImage,
   type StageEvent,
 } from '../src/index';
-import { corruptDigits, digitGrid, interpolate, INTERPOLATION_STEPS, latentGrid, MAP_SIDE, PIXELS, SAMPLE_COLUMNS } from './pictures';
+import { corruptDigits, digitGrid, INTERPOLATION_STEPS, manifoldLatents, MAP_SIDE, PIXELS, SAMPLE_COLUMNS } from './pictures';
+import { interpolateCodes } from '../src/analysis/latent';
 import { modelConfig, SHOWN_DIGITS } from './validation';
 import type { Settings } from './presets';
 
@@ -316,13 +317,13 @@ export class TrainingSession {
     const samples = digitGrid((await model.sample(VAE_SAMPLES, VAE_SAMPLE_SEED)).images, VAE_SAMPLES, SAMPLE_COLUMNS);
     let map: VaePictures['map'];
     if (Z === 2) {
-      const grid = await model.decode(latentGrid(MAP_SIDE));
+      const grid = await model.decode(manifoldLatents(MAP_SIDE));
       map = { kind: 'grid', image: digitGrid(grid, MAP_SIDE * MAP_SIDE, MAP_SIDE), side: MAP_SIDE };
     } else {
       const projection = project2d(mu, count, Z, labels);
       map = { kind: 'scatter', image: scatterPlot(projection, { width: 256, height: 256, radius: 1 }), explained: projection.explainedVarianceRatio, count };
     }
-    const line = interpolate(mu.subarray(0, Z), mu.subarray(Z, 2 * Z), INTERPOLATION_STEPS);
+    const line = interpolateCodes(mu.subarray(0, Z), mu.subarray(Z, 2 * Z), INTERPOLATION_STEPS);
     const interpolation = digitGrid(await model.decode(line), INTERPOLATION_STEPS, INTERPOLATION_STEPS);
     return { samples, map, interpolation };
   }
