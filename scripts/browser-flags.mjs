@@ -33,8 +33,12 @@ export function useHardwareAdapter() {
   return (process.env.WEBGPU_ADAPTER ?? 'swiftshader') === 'hardware';
 }
 
-/** Command-line flags for headless Chromium with WebGPU on a closed network. */
-export function chromiumArgs() {
+/**
+ * Command-line flags for headless Chromium with WebGPU on a closed network.
+ * `hardware` overrides the WEBGPU_ADAPTER switch (the CLI probes for a GPU).
+ * @param {{ hardware?: boolean }} [opts]
+ */
+export function chromiumArgs(opts = {}) {
   const args = [
     '--enable-unsafe-webgpu',
     '--enable-features=Vulkan',
@@ -46,6 +50,6 @@ export function chromiumArgs() {
     '--disable-quic',
     '--disable-dev-shm-usage',
   ];
-  if (!useHardwareAdapter()) args.push('--use-webgpu-adapter=swiftshader');
+  if (!(opts.hardware ?? useHardwareAdapter())) args.push('--use-webgpu-adapter=swiftshader');
   return args;
 }

@@ -68,6 +68,7 @@ export function rawDataFiles(pattern = /-idx\d-ubyte$/) {
  *   prefix?: string,               // prefix of forwarded lines (default '[page] ')
  *   vite?: import('vite').InlineConfig, // merged into the dev-server config
  *   headless?: boolean,            // default true
+ *   args?: string[],               // Chromium flags (default: chromiumArgs(), i.e. WEBGPU_ADAPTER decides)
  * }} [opts]
  * @returns {Promise<T>}
  */
@@ -120,7 +121,7 @@ export async function withHeadlessPage(pagePath, fn, opts = {}) {
     const origin = `http://127.0.0.1:${address.port}`;
     const url = `${origin}/${relPath}`;
 
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs(), headless });
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: opts.args ?? chromiumArgs(), headless });
     browser.on('disconnected', () => fail(new Error('headless: the browser disconnected')));
     const page = await browser.newPage();
     page.on('console', (msg) => {

@@ -1,0 +1,164 @@
+#!/usr/bin/env node
+// npx webgpu-autoencoders <command>: train, evaluate and check autoencoders in
+// WebGPU, driven in headless Chromium (the real GPU when there is one, else
+// SwiftShader). Exit codes: 0 success, 1 the job failed, 2 the command was
+// called wrongly (bad flag, value, config field or input file).
+import { readFileSync } from 'node:fs';
+import { UsageError, describeOptions, parseOptions, positiveInt, nonNegativeInt, positiveNumber } from '../scripts/cli/args.mjs';
+import { bundledMnist, overrideSet, readableFile, trainJob } from '../scripts/cli/job-config.mjs';
+import { ADAPTER_MODES } from '../scripts/cli/run-job.mjs';
+import * as commands from '../scripts/cli/commands.mjs';
+
+const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+const NAME = 'webgpu-autoencoders';
+
+const COMMON = {
+  adapter: { type: 'string', value: 'MODE', help: `WebGPU adapter: ${ADAPTER_MODES.join(' | ')} (default: $WEBGPU_ADAPTER, else auto = the GPU if there is one, else SwiftShader)` },
+  quiet: { type: 'boolean', help: 'no progress output' },
+  verbose: { type: 'boolean', help: "show the page's console output" },
+  help: { type: 'boolean', help: 'show this help' },
+};
+
+const TEST_DATA = {
+  'test-images': { type: 'string', value: 'FILE', help: 'held-out images, IDX count×rows×cols u8 (default: MNIST t10k)' },
+  'test-labels': { type: 'string', value: 'FILE', help: 'held-out labels, IDX 1-D u8 (optional)' },
+  'test-limit': { type: 'string', value: 'N', help: 'use only the first N held-out samples' },
+};
+
+const SPECS = {
+  train: {
+    summary: 'train an autoencoder; write model.safetensors, metrics.json and PNGs to --out',
+    usage: `${NAME} train [--config cfg.json] [--out DIR] [options]`,
+    options: {
+      config: { type: 'string', value: 'FILE', help: 'JSON: { model: AutoencoderConfig, training: {…}, data: {…} } (see README)' },
+      out: { type: 'string', value: 'DIR', help: 'output folder (default out/)' },
+      epochs: { type: 'string', value: 'N', help: 'epochs (default 5)' },
+      'batch-size': { type: 'string', value: 'N', help: 'batch size (default 128)' },
+      optimizer: { type: 'string', value: 'NAME', help: 'sgd | momentum | adam (default adam)' },
+      lr: { type: 'string', value: 'X', help: 'learning rate (default 0.001 for adam, 0.1 otherwise)' },
+      hidden: { type: 'string', value: 'N', help: 'hidden units (default 128)' },
+      seed: { type: 'string', value: 'N', help: "seed of shuffling, noise and dropout (default: the model's seed)" },
+      'train-images': { type: 'string', value: 'FILE', help: 'training images, IDX count×rows×cols u8 (default: MNIST train)' },
+      'train-labels': { type: 'string', value: 'FILE', help: 'training labels, IDX 1-D u8 (optional)' },
+      'train-limit': { type: 'string', value: 'N', help: 'use only the first N training samples' },
+      ...TEST_DATA,
+      ...COMMON,
+    },
+  },
+  eval: {
+    summary: 'measure a saved model on held-out data; write metrics.json and PNGs to --out',
+    usage: `${NAME} eval --model m.safetensors [--out DIR] [options]`,
+    options: {
+      model: { type: 'string', value: 'FILE', help: 'a model saved by train (or saveModel)' },
+      out: { type: 'string', value: 'DIR', help: 'output folder (default out/)' },
+      ...TEST_DATA,
+      ...COMMON,
+    },
+  },
+  grad: {
+    summary: "one step's loss, parameter gradients and random draws on a batch, as safetensors",
+    usage: `${NAME} grad --model m.safetensors --batch x.safetensors --out g.safetensors`,
+    options: {
+      model: { type: 'string', value: 'FILE', help: 'a model saved by train (or saveModel)' },
+      batch: { type: 'string', value: 'FILE', help: 'safetensors with x: F32 [B, inputSize]; metadata step (default 1), seed (default: model seed)' },
+      out: { type: 'string', value: 'FILE', help: 'where to write the gradients (safetensors)' },
+      ...COMMON,
+    },
+  },
+  bench: {
+    summary: 'benchmark against TensorFlow.js (arguments go to bench/run.mjs; --help for its options)',
+    usage: `${NAME} bench [bench/run.mjs options]`,
+    options: null,
+  },
+};
+
+const MAIN_HELP = `usage: ${NAME} <command> [options]
+
+commands:
+${Object.entries(SPECS)
+  .map(([n, s]) => `  ${n.padEnd(6)} ${s.summary}`)
+  .join('\n')}
+  help   show help (of a command: ${NAME} help train)
+
+  ${NAME} --version   print the version
+Exit codes: 0 success, 1 the job failed, 2 bad usage (flag, value, config field or input file).`;
+
+function commandHelp(name) {
+  const s = SPECS[name];
+  return `usage: ${s.usage}\n${s.summary}\n\noptions:\n${describeOptions(s.options)}`;
+}
+
+function adapterMode(v) {
+  const mode = v ?? process.env.WEBGPU_ADAPTER ?? 'auto';
+  if (!ADAPTER_MODES.includes(mode)) throw new UsageError(`${v === undefined ? 'WEBGPU_ADAPTER' : '--adapter'} must be one of ${ADAPTER_MODES.join(', ')} (got ${JSON.stringify(mode)})`);
+  return mode;
+}
+
+function required(values, name, command) {
+  if (values[name] === undefined) throw new UsageError(`${command}: --${name} is required\n\n${commandHelp(command)}`);
+  return values[name];
+}
+
+async function main(argv) {
+  const [command, ...rest] = argv;
+  if (command === undefined) throw new UsageError(`a command is needed\n\n${MAIN_HELP}`);
+  if (command === '--help' || command === '-h') return void console.log(MAIN_HELP);
+  if (command === '--version' || command === '-v') return void console.log(VERSION);
+  if (command === 'help') {
+    const topic = rest[0];
+    if (topic === undefined) return void console.log(MAIN_HELP);
+    if (!(topic in SPECS)) throw new UsageError(`help: unknown command "${topic}"; commands: ${Object.keys(SPECS).join(', ')}`);
+    if (topic === 'bench') return void (process.exitCode = await commands.bench(['--help']));
+    return void console.log(commandHelp(topic));
+  }
+  if (!(command in SPECS)) {
+    throw new UsageError(`unknown command "${command}"; commands: ${Object.keys(SPECS).join(', ')}, help (or --help, --version)`);
+  }
+  if (command === 'bench') return void (process.exitCode = await commands.bench(rest));
+
+  const { values: v, positionals } = parseOptions(rest, SPECS[command].options, command);
+  if (v.help) return void console.log(commandHelp(command));
+  if (positionals.length > 0) throw new UsageError(`${command}: unexpected argument(s) ${positionals.map((p) => JSON.stringify(p)).join(' ')}; options are written --name value`);
+  const common = { adapter: adapterMode(v.adapter), quiet: Boolean(v.quiet), verbose: Boolean(v.verbose), version: VERSION };
+  const int = (name) => (v[name] === undefined ? undefined : positiveInt(name, v[name]));
+
+  if (command === 'train') {
+    const job = trainJob(v.config, {
+      epochs: int('epochs'),
+      batchSize: int('batch-size'),
+      optimizer: v.optimizer,
+      lr: v.lr === undefined ? undefined : positiveNumber('lr', v.lr),
+      seed: v.seed === undefined ? undefined : nonNegativeInt('seed', v.seed),
+      hidden: int('hidden'),
+      trainLimit: int('train-limit'),
+      testLimit: int('test-limit'),
+      trainImages: v['train-images'],
+      trainLabels: v['train-labels'],
+      testImages: v['test-images'],
+      testLabels: v['test-labels'],
+    });
+    await commands.train(job, v.out ?? 'out', common);
+  } else if (command === 'eval') {
+    const model = readableFile(required(v, 'model', command), 'model');
+    const test = overrideSet(bundledMnist().test, v['test-images'], v['test-labels'], 'test');
+    await commands.evaluate(model, test, int('test-limit'), v.out ?? 'out', common);
+  } else if (command === 'grad') {
+    const model = readableFile(required(v, 'model', command), 'model');
+    const batch = readableFile(required(v, 'batch', command), 'batch');
+    await commands.grad(model, batch, required(v, 'out', command), common);
+  }
+}
+
+try {
+  await main(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof UsageError) {
+    console.error(`${NAME}: ${e.message}`);
+    if (!e.message.includes('usage:')) console.error(`(${NAME} --help for usage)`);
+    process.exitCode = 2;
+  } else {
+    console.error(`${NAME}: ${e?.name === 'JobError' ? '' : 'error: '}${e instanceof Error ? e.message : String(e)}`);
+    if (process.env.DEBUG) console.error(e?.stack);
+    process.exitCode = 1;
+  }
+}

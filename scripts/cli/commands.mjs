@@ -1,0 +1,157 @@
+// The CLI's commands, as functions of already-parsed options: each runs its job
+// in the page and writes the outputs. Shared by bin/webgpu-autoencoders.mjs and
+// scripts/train.mjs (npm run train).
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { REPO_ROOT } from '../headless.mjs';
+import { chooseAdapter, describeAdapter, fileRefs, runPageJob } from './run-job.mjs';
+import { progressPrinter } from './progress.mjs';
+
+export const METRICS_FORMAT = 'webgpu-autoencoders-metrics/1';
+
+/** @typedef {{ adapter: 'auto' | 'hardware' | 'swiftshader', quiet?: boolean, verbose?: boolean, version: string }} CommonOptions */
+
+async function writeOutputs(outDir, result, metrics, extra = {}) {
+  await mkdir(outDir, { recursive: true });
+  const written = [];
+  for (const [name, dataUrl] of Object.entries(result.images ?? {})) {
+    await writeFile(resolve(outDir, name), Buffer.from(dataUrl.split(',')[1], 'base64'));
+    written.push(name);
+  }
+  for (const [name, bytes] of Object.entries(extra)) {
+    await writeFile(resolve(outDir, name), bytes);
+    written.push(name);
+  }
+  await writeFile(resolve(outDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+  written.push('metrics.json');
+  return written;
+}
+
+async function start(opts) {
+  const say = progressPrinter({ quiet: opts.quiet });
+  const adapter = await chooseAdapter(opts.adapter);
+  say({ kind: 'status', message: `WebGPU: ${adapter.note}` });
+  return { say, adapter };
+}
+
+function adapterRecord(result, adapter) {
+  return { ...(result.adapter ?? {}), kind: adapter.kind, note: adapter.note };
+}
+
+/** One image set for the page: its files registered under `prefix`. */
+function imageSet(set, prefix, limit, files) {
+  const paths = { [`${prefix}-images`]: set.images };
+  if (set.labels) paths[`${prefix}-labels`] = set.labels;
+  const { refs, files: f } = fileRefs(paths);
+  Object.assign(files, f);
+  return { images: refs[`${prefix}-images`], labels: refs[`${prefix}-labels`], limit };
+}
+
+/**
+ * Train, then write model.safetensors, metrics.json, loss.png, reconstructions.png, filters.png.
+ * @param {{ model: object, training: object, data: { train: object, test: object }, limits: { train?: number, test?: number } }} job
+ * @param {string} outDir
+ * @param {CommonOptions} opts
+ */
+export async function train(job, outDir, opts) {
+  const started = Date.now();
+  const { say, adapter } = await start(opts);
+  const files = {};
+  const pageJob = {
+    model: job.model,
+    training: job.training,
+    data: { train: imageSet(job.data.train, 'train', job.limits.train, files), test: imageSet(job.data.test, 'test', job.limits.test, files) },
+  };
+  const o = job.training.optimizer;
+  say({ kind: 'status', message: `training: ${job.training.epochs} epoch(s), batch ${job.training.batchSize}, ${o.type} lr ${o.learningRate}` });
+  const r = await runPageJob('runTrainJob', pageJob, { files, adapter, onProgress: say, verbose: opts.verbose });
+  const metrics = {
+    format: METRICS_FORMAT,
+    command: 'train',
+    version: opts.version,
+    date: new Date().toISOString(),
+    adapter: adapterRecord(r, adapter),
+    config: r.config,
+    training: { ...job.training, seed: job.training.seed ?? r.config.seed, shuffle: job.training.shuffle ?? true },
+    data: r.data,
+    losses: { initialHeldOut: r.initialEval, epochs: r.history },
+    heldOut: r.heldOut,
+    throughput: r.throughput,
+    wallSeconds: (Date.now() - started) / 1000,
+  };
+  const out = resolve(outDir);
+  const written = await writeOutputs(out, r, metrics, { 'model.safetensors': Buffer.from(r.model, 'base64') });
+  const last = r.history.at(-1);
+  console.log(`held-out reconstruction loss: ${r.initialEval.toFixed(3)} before training → ${last.evalLoss.toFixed(3)} after ${r.history.length} epoch(s)`);
+  console.log(`training throughput: ${Math.round(r.throughput.trainSamplesPerSecond)} samples/s on ${describeAdapter(r.adapter)}`);
+  console.log(`wrote ${written.join(', ')} to ${out}`);
+  return metrics;
+}
+
+/**
+ * Measure a saved model on a held-out set; write metrics.json, reconstructions.png, filters.png.
+ * @param {string} modelPath absolute
+ * @param {{ images: string, labels?: string }} test
+ * @param {number | undefined} testLimit
+ * @param {string} outDir
+ * @param {CommonOptions} opts
+ */
+export async function evaluate(modelPath, test, testLimit, outDir, opts) {
+  const started = Date.now();
+  const { say, adapter } = await start(opts);
+  const files = {};
+  const { refs, files: f } = fileRefs({ model: modelPath });
+  Object.assign(files, f);
+  const pageJob = { model: refs.model, data: { test: imageSet(test, 'test', testLimit, files) } };
+  const r = await runPageJob('runEvalJob', pageJob, { files, adapter, onProgress: say, verbose: opts.verbose });
+  const metrics = {
+    format: METRICS_FORMAT,
+    command: 'eval',
+    version: opts.version,
+    date: new Date().toISOString(),
+    model: modelPath,
+    adapter: adapterRecord(r, adapter),
+    config: r.config,
+    data: r.data,
+    heldOut: r.heldOut,
+    wallSeconds: (Date.now() - started) / 1000,
+  };
+  const out = resolve(outDir);
+  const written = await writeOutputs(out, r, metrics);
+  const h = r.heldOut;
+  console.log(`held-out reconstruction loss ${h.reconstruction.toFixed(4)} on ${h.samples} samples`);
+  console.log(`mean activation ${h.sparsity.meanActivation.toFixed(4)}, ${(100 * h.sparsity.fractionNearZero).toFixed(1)}% near zero; mean ‖∂h/∂x‖_F ${h.jacobian.meanFrobeniusNorm.toFixed(4)}`);
+  console.log(`wrote ${written.join(', ')} to ${out}`);
+  return metrics;
+}
+
+/**
+ * One step's loss, gradients and random draws → a safetensors file.
+ * @param {string} modelPath absolute
+ * @param {string} batchPath absolute
+ * @param {string} outPath
+ * @param {CommonOptions} opts
+ */
+export async function grad(modelPath, batchPath, outPath, opts) {
+  const { say, adapter } = await start(opts);
+  const { refs, files } = fileRefs({ model: modelPath, batch: batchPath });
+  const r = await runPageJob('runGradJob', { model: refs.model, batch: refs.batch }, { files, adapter, onProgress: say, verbose: opts.verbose });
+  const out = resolve(outPath);
+  await writeFile(out, Buffer.from(r.file, 'base64'));
+  const terms = Object.entries(r.loss)
+    .filter(([k, v]) => k !== 'total' && v !== 0)
+    .map(([k, v]) => `${k} ${v.toPrecision(6)}`);
+  console.log(`step ${r.step} (seed ${r.seed}) on ${r.rows} rows: loss ${r.loss.total.toPrecision(7)}${terms.length ? ` (${terms.join(', ')})` : ''}`);
+  console.log(`wrote ${out}`);
+  return r;
+}
+
+/** The benchmark: bench/run.mjs with the given arguments; resolves to its exit code. */
+export function bench(args) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [resolve(REPO_ROOT, 'bench/run.mjs'), ...args], { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolvePromise(code ?? (signal === 'SIGINT' ? 130 : 1)));
+  });
+}

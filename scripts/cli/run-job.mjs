@@ -1,0 +1,115 @@
+// Run one job of scripts/job/job-page.ts in headless Chromium: pick the WebGPU
+// adapter, serve the user's files to the page, stream its progress, and turn its
+// answer into a value or an error (UsageError for bad input, JobError otherwise).
+import { createReadStream, statSync } from 'node:fs';
+import { chromium } from 'playwright';
+import { chromiumArgs, chromiumPath } from '../browser-flags.mjs';
+import { callPageFunction, withHeadlessPage } from '../headless.mjs';
+import { UsageError } from './args.mjs';
+
+/** A failure while running a job (exit code 1). */
+export class JobError extends Error {
+  name = 'JobError';
+}
+
+export const ADAPTER_MODES = ['auto', 'hardware', 'swiftshader'];
+
+/**
+ * Which Chromium flags to use. 'auto' asks Chromium (without the SwiftShader flag)
+ * for an adapter and keeps it when it is a real GPU, else uses SwiftShader;
+ * 'hardware' insists on a GPU; 'swiftshader' forces the software adapter.
+ * @param {'auto' | 'hardware' | 'swiftshader'} mode
+ * @returns {Promise<{ args: string[], kind: 'hardware' | 'swiftshader', note: string }>}
+ */
+export async function chooseAdapter(mode) {
+  if (mode === 'swiftshader') return { args: chromiumArgs({ hardware: false }), kind: 'swiftshader', note: 'SwiftShader (asked for)' };
+  const probe = await probeHardwareAdapter();
+  if (probe && !probe.isFallbackAdapter) {
+    return { args: chromiumArgs({ hardware: true }), kind: 'hardware', note: `hardware GPU (${describeAdapter(probe)})` };
+  }
+  if (mode === 'hardware') {
+    throw new JobError(`--adapter hardware: Chromium found no hardware WebGPU adapter (${probe ? `only the fallback ${describeAdapter(probe)}` : 'requestAdapter returned null'}); use --adapter auto or swiftshader`);
+  }
+  return { args: chromiumArgs({ hardware: false }), kind: 'swiftshader', note: 'SwiftShader (no hardware GPU adapter found)' };
+}
+
+export function describeAdapter(a) {
+  if (!a) return 'unknown adapter';
+  return [a.vendor, a.architecture, a.description].filter(Boolean).join(' / ') || 'unnamed adapter';
+}
+
+/** Launch Chromium without the SwiftShader flag and ask for an adapter (about a second). */
+async function probeHardwareAdapter() {
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs({ hardware: true }), headless: true });
+  try {
+    const page = await browser.newPage();
+    // navigator.gpu needs a secure context: a localhost page, answered without a server.
+    await page.route('http://127.0.0.1:9/probe', (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>probe</title>' }));
+    await page.goto('http://127.0.0.1:9/probe');
+    return await page.evaluate(async () => {
+      const a = await navigator.gpu?.requestAdapter();
+      if (!a) return null;
+      return { vendor: a.info.vendor, architecture: a.info.architecture, description: a.info.description, isFallbackAdapter: a.info.isFallbackAdapter ?? false };
+    });
+  } finally {
+    await browser.close();
+  }
+}
+
+/**
+ * Vite plugin: serve the files the job reads at /@cli-file/<name>, straight from
+ * disk (any path; only the names registered here are reachable).
+ * @param {Record<string, string>} files name → absolute path
+ */
+function serveFiles(files) {
+  return {
+    name: 'cli-files',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const m = /^\/@cli-file\/([\w.-]+)$/.exec((req.url ?? '').split('?')[0]);
+        if (!m) return next();
+        const path = files[m[1]];
+        if (!path) {
+          res.statusCode = 404;
+          return res.end();
+        }
+        res.setHeader('Content-Type', 'application/octet-stream');
+        res.setHeader('Content-Length', String(statSync(path).size));
+        createReadStream(path).pipe(res);
+      });
+    },
+  };
+}
+
+/**
+ * Register the files of a job: returns FileRefs for the page and the name → path map.
+ * @param {Record<string, string>} paths name → absolute path
+ */
+export function fileRefs(paths) {
+  const refs = {};
+  const files = {};
+  for (const [name, path] of Object.entries(paths)) {
+    files[name] = path;
+    refs[name] = { url: `/@cli-file/${name}`, path };
+  }
+  return { refs, files };
+}
+
+/**
+ * Call window[fn](job) in the job page.
+ * @param {string} fn  runTrainJob | runEvalJob | runGradJob
+ * @param {unknown} job
+ * @param {{ files: Record<string, string>, adapter: { args: string[] }, onProgress: (e: object) => void, verbose?: boolean }} opts
+ */
+export async function runPageJob(fn, job, opts) {
+  const answer = await withHeadlessPage('scripts/job/job.html', ({ page }) => callPageFunction(page, fn, job), {
+    args: opts.adapter.args,
+    expose: { reportProgress: opts.onProgress },
+    quiet: !opts.verbose,
+    vite: { plugins: [serveFiles(opts.files)] },
+  });
+  if (answer.ok) return answer.value;
+  const { name, message, usage } = answer.error;
+  if (usage) throw new UsageError(message);
+  throw new JobError(`${name}: ${message}`);
+}

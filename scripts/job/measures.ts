@@ -1,0 +1,88 @@
+// The measures of metrics.json for a model on a held-out set, and the pictures
+// that go with them. Shared by the train and eval jobs so both report the same
+// things the same way.
+import type { Autoencoder } from '../../src/model/autoencoder';
+import type { GpuDataset } from '../../src/data/dataset';
+import { activationStatistics } from '../../src/analysis/statistics';
+import { filtersPng, reconstructionsPng, shownSamples } from './pictures';
+import type { ImageSet } from './data';
+
+export interface HeldOutMeasures {
+  samples: number;
+  /** Mean reconstruction loss per held-out sample (clean inputs), the model's loss convention. */
+  reconstruction: number;
+  /** Hidden codes on the held-out set: how sparse the representation is. */
+  sparsity: {
+    meanActivation: number;
+    /** Fraction of all activations with |h| below `threshold`. */
+    fractionNearZero: number;
+    threshold: number;
+    /** Smallest and largest per-unit mean activation. */
+    unitMeanMin: number;
+    unitMeanMax: number;
+  };
+  /** ‖∂h/∂x‖_F of the encoder, exact, averaged over held-out samples (clean inputs). */
+  jacobian: { meanFrobeniusNorm: number; meanFrobeniusNormSquared: number };
+  /** Held-out samples per second of the clean forward pass (evaluation). */
+  inferenceSamplesPerSecond: number;
+  /**
+   * HOOK (linear probe): a classifier on the codes, accuracy on held-out labels.
+   * src/analysis/probe.ts is being written; until it lands this is null. Fill it in
+   * probeAccuracy() below — nothing else in the CLI needs to change.
+   */
+  probe: null | { accuracy: number; [k: string]: unknown };
+  /**
+   * HOOK (variational autoencoder): ELBO and its KL term on the held-out set for a
+   * VAE config. Null for the deterministic variants (the only ones that exist yet);
+   * fill it in elbo() below when the VAE lands.
+   */
+  vae: null | { elbo: number; kl: number; [k: string]: unknown };
+}
+
+// HOOK: linear probe on the codes. Returns null until src/analysis/probe.ts exists.
+async function probeAccuracy(_model: Autoencoder, _data: GpuDataset, _set: ImageSet): Promise<HeldOutMeasures['probe']> {
+  return null;
+}
+
+// HOOK: ELBO for a VAE config. Returns null for the deterministic autoencoders.
+async function elbo(_model: Autoencoder, _data: GpuDataset): Promise<HeldOutMeasures['vae']> {
+  return null;
+}
+
+export async function heldOutMeasures(model: Autoencoder, data: GpuDataset, set: ImageSet): Promise<HeldOutMeasures> {
+  const t0 = performance.now();
+  const { reconstruction } = await model.evaluate(data);
+  const inferenceSamplesPerSecond = (data.count * 1000) / Math.max(performance.now() - t0, 1e-3);
+  const H = model.config.hiddenSize;
+  const codes = await model.encode(data);
+  const stats = activationStatistics(codes, data.count, H);
+  const jac = await model.contraction(data);
+  return {
+    samples: data.count,
+    reconstruction,
+    sparsity: {
+      meanActivation: stats.mean,
+      fractionNearZero: stats.fractionNearZero,
+      threshold: stats.threshold,
+      unitMeanMin: Math.min(...stats.meanPerUnit),
+      unitMeanMax: Math.max(...stats.meanPerUnit),
+    },
+    jacobian: { meanFrobeniusNorm: jac.meanJacobianNorm, meanFrobeniusNormSquared: jac.meanJacobianNormSq },
+    inferenceSamplesPerSecond,
+    probe: await probeAccuracy(model, data, set),
+    vae: await elbo(model, data),
+  };
+}
+
+/** reconstructions.png and filters.png (and, HOOK, VAE samples from the prior when the VAE lands). */
+export async function modelPictures(model: Autoencoder, data: GpuDataset, set: ImageSet): Promise<Record<string, string>> {
+  const count = shownSamples(set.count);
+  const per = set.rows * set.cols;
+  const originals = Float32Array.from(set.images.subarray(0, count * per), (v) => v / 255);
+  const recon = await model.reconstruct(data, 0, count);
+  const params = await model.getParameters();
+  return {
+    'reconstructions.png': reconstructionsPng(originals, recon, count, set.rows, set.cols),
+    'filters.png': filtersPng(params['encoder.0.weight'], model.config.hiddenSize, set.rows, set.cols),
+  };
+}
