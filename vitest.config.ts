@@ -6,8 +6,9 @@ import { chromiumPath, chromiumArgs } from './scripts/browser-flags.mjs';
 // @ts-expect-error plain ESM helper shared with the node scripts
 import { rawDataFiles } from './scripts/headless.mjs';
 
-// Two projects: pure TypeScript tests run in Node; everything that touches
-// WebGPU runs in the system Chromium (SwiftShader unless WEBGPU_ADAPTER=hardware).
+// Three projects: pure TypeScript tests run in Node; everything that touches
+// WebGPU runs in the system Chromium (SwiftShader unless WEBGPU_ADAPTER=hardware);
+// the command line's tests run in Node and start Chromium through the CLI.
 export default defineConfig({
   test: {
     // The JSON report lets .ci/run print a plain 'N passed, N failed' closing line.
@@ -18,6 +19,17 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
+        },
+      },
+      {
+        // The command line (bin/webgpu-autoencoders.mjs) as child processes; each job
+        // starts its own headless Chromium, so one file at a time.
+        test: {
+          name: 'cli',
+          include: ['tests/cli/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          fileParallelism: false,
         },
       },
       {

@@ -8,20 +8,32 @@ import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { callPageFunction, REPO_ROOT, withHeadlessPage } from '../scripts/headless.mjs';
 
-const { values: args } = parseArgs({
-  options: {
-    steps: { type: 'string' },
-    chunk: { type: 'string' },
-    warmup: { type: 'string' },
-    reps: { type: 'string' },
-    'step-reps': { type: 'string' },
-    images: { type: 'string' },
-    only: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
+const USAGE = 'usage: node bench/run.mjs [--steps N] [--chunk N] [--warmup N] [--reps N] [--step-reps N] [--images N] [--only ours|tfjs]';
+/** A bad argument: say what is wrong and exit 2 (the command line's convention). */
+function usageError(message) {
+  console.error(`bench: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+let args;
+try {
+  ({ values: args } = parseArgs({
+    options: {
+      steps: { type: 'string' },
+      chunk: { type: 'string' },
+      warmup: { type: 'string' },
+      reps: { type: 'string' },
+      'step-reps': { type: 'string' },
+      images: { type: 'string' },
+      only: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }));
+} catch (e) {
+  usageError(e.message);
+}
 if (args.help) {
-  console.log('usage: node bench/run.mjs [--steps N] [--chunk N] [--warmup N] [--reps N] [--step-reps N] [--images N] [--only ours|tfjs]');
+  console.log(USAGE);
   process.exit(0);
 }
 
@@ -29,11 +41,11 @@ if (args.help) {
 function positiveInt(v, name) {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(n) || n < 1) usageError(`--${name} must be a positive integer, got ${v}`);
   return n;
 }
 if (args.only !== undefined && args.only !== 'ours' && args.only !== 'tfjs') {
-  throw new Error(`--only must be 'ours' or 'tfjs', got ${args.only}`);
+  usageError(`--only must be 'ours' or 'tfjs', got ${args.only}`);
 }
 const options = Object.fromEntries(
   Object.entries({

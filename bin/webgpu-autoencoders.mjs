@@ -6,8 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { UsageError, describeOptions, parseOptions, positiveInt, nonNegativeInt, positiveNumber } from '../scripts/cli/args.mjs';
 import { bundledMnist, overrideSet, readableFile, trainJob } from '../scripts/cli/job-config.mjs';
-import { ADAPTER_MODES } from '../scripts/cli/run-job.mjs';
-import * as commands from '../scripts/cli/commands.mjs';
+import { ADAPTER_MODES } from '../scripts/browser-flags.mjs';
+
+// Playwright and Vite load only when a job runs, so usage errors and --help answer at once.
+const loadCommands = () => import('../scripts/cli/commands.mjs');
 
 const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 const NAME = 'webgpu-autoencoders';
@@ -108,13 +110,13 @@ async function main(argv) {
     const topic = rest[0];
     if (topic === undefined) return void console.log(MAIN_HELP);
     if (!(topic in SPECS)) throw new UsageError(`help: unknown command "${topic}"; commands: ${Object.keys(SPECS).join(', ')}`);
-    if (topic === 'bench') return void (process.exitCode = await commands.bench(['--help']));
+    if (topic === 'bench') return void (process.exitCode = await (await loadCommands()).bench(['--help']));
     return void console.log(commandHelp(topic));
   }
   if (!(command in SPECS)) {
     throw new UsageError(`unknown command "${command}"; commands: ${Object.keys(SPECS).join(', ')}, help (or --help, --version)`);
   }
-  if (command === 'bench') return void (process.exitCode = await commands.bench(rest));
+  if (command === 'bench') return void (process.exitCode = await (await loadCommands()).bench(rest));
 
   const { values: v, positionals } = parseOptions(rest, SPECS[command].options, command);
   if (v.help) return void console.log(commandHelp(command));
@@ -137,15 +139,15 @@ async function main(argv) {
       testImages: v['test-images'],
       testLabels: v['test-labels'],
     });
-    await commands.train(job, v.out ?? 'out', common);
+    await (await loadCommands()).train(job, v.out ?? 'out', common);
   } else if (command === 'eval') {
     const model = readableFile(required(v, 'model', command), 'model');
     const test = overrideSet(bundledMnist().test, v['test-images'], v['test-labels'], 'test');
-    await commands.evaluate(model, test, int('test-limit'), v.out ?? 'out', common);
+    await (await loadCommands()).evaluate(model, test, int('test-limit'), v.out ?? 'out', common);
   } else if (command === 'grad') {
     const model = readableFile(required(v, 'model', command), 'model');
     const batch = readableFile(required(v, 'batch', command), 'batch');
-    await commands.grad(model, batch, required(v, 'out', command), common);
+    await (await loadCommands()).grad(model, batch, required(v, 'out', command), common);
   }
 }
 

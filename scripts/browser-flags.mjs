@@ -28,6 +28,9 @@ export function chromiumPath() {
   return found;
 }
 
+/** What the CLI's --adapter (and WEBGPU_ADAPTER) may be: auto = the GPU if Chromium finds one, else SwiftShader. */
+export const ADAPTER_MODES = ['auto', 'hardware', 'swiftshader'];
+
 /** True when WEBGPU_ADAPTER=hardware asks for the real GPU instead of SwiftShader. */
 export function useHardwareAdapter() {
   return (process.env.WEBGPU_ADAPTER ?? 'swiftshader') === 'hardware';

@@ -147,10 +147,19 @@ export async function grad(modelPath, batchPath, outPath, opts) {
   return r;
 }
 
-/** The benchmark: bench/run.mjs with the given arguments; resolves to its exit code. */
-export function bench(args) {
+/**
+ * The benchmark: bench/run.mjs with the given arguments, on the adapter chosen
+ * as for the other commands (passed on as WEBGPU_ADAPTER); resolves to its exit code.
+ * @param {string[]} args
+ * @param {{ adapter?: 'auto' | 'hardware' | 'swiftshader' }} [opts]
+ */
+export async function bench(args, opts = {}) {
+  const help = args.includes('--help') || args.includes('-h');
+  const adapter = help ? undefined : await chooseAdapter(opts.adapter ?? process.env.WEBGPU_ADAPTER ?? 'auto');
+  if (adapter) console.error(`WebGPU: ${adapter.note}`);
+  const env = adapter ? { ...process.env, WEBGPU_ADAPTER: adapter.kind } : process.env;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [resolve(REPO_ROOT, 'bench/run.mjs'), ...args], { stdio: 'inherit' });
+    const child = spawn(process.execPath, [resolve(REPO_ROOT, 'bench/run.mjs'), ...args], { stdio: 'inherit', env });
     child.on('error', reject);
     child.on('exit', (code, signal) => resolvePromise(code ?? (signal === 'SIGINT' ? 130 : 1)));
   });

@@ -4,6 +4,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { chromium } from 'playwright';
 import { chromiumArgs, chromiumPath } from '../browser-flags.mjs';
+export { ADAPTER_MODES } from '../browser-flags.mjs';
 import { callPageFunction, withHeadlessPage } from '../headless.mjs';
 import { UsageError } from './args.mjs';
 
@@ -11,8 +12,6 @@ import { UsageError } from './args.mjs';
 export class JobError extends Error {
   name = 'JobError';
 }
-
-export const ADAPTER_MODES = ['auto', 'hardware', 'swiftshader'];
 
 /**
  * Which Chromium flags to use. 'auto' asks Chromium (without the SwiftShader flag)

@@ -1,0 +1,290 @@
+// The command line (bin/webgpu-autoencoders.mjs) run as a user runs it: a child
+// process per command, its exit code, messages and output files. The jobs run
+// in headless Chromium (WebGPU on SwiftShader here), so each command that
+// reaches the page costs a few seconds; the usage errors do not start a browser.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { decodeSafetensors, encodeSafetensors, readModelFile } from '../../src/index';
+import { autoencoderStepRef, type Params } from '../../src/reference/autoencoder';
+import { dropoutScaleRef } from '../../src/reference/dropout';
+import { randomValues } from '../random';
+
+const BIN = resolve(__dirname, '../../bin/webgpu-autoencoders.mjs');
+const TMP = mkdtempSync(join(tmpdir(), 'wgae-cli-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(...args: string[]): Promise<Run> {
+  return new Promise((done) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+function writeJson(name: string, value: unknown): string {
+  const path = join(TMP, name);
+  writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value));
+  return path;
+}
+
+/** An unsigned-byte IDX file. */
+function writeIdx(name: string, dims: number[], data: Uint8Array): string {
+  const header = Buffer.alloc(4 + 4 * dims.length);
+  header[2] = 0x08;
+  header[3] = dims.length;
+  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  const path = join(TMP, name);
+  writeFileSync(path, Buffer.concat([header, Buffer.from(data)]));
+  return path;
+}
+
+/** Width and height from a PNG's IHDR, after checking the signature. */
+function pngSize(path: string): { width: number; height: number } {
+  const b = readFileSync(path);
+  expect([...b.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+}
+
+const f64 = (p: Record<string, Float32Array>): Params => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, Float64Array.from(v)]));
+
+describe('usage', () => {
+  test('--help, help <command> and --version exit 0', async () => {
+    const [help, trainHelp, version] = await Promise.all([cli('--help'), cli('help', 'train'), cli('--version')]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/usage: webgpu-autoencoders <command>/);
+    for (const c of ['train', 'eval', 'grad', 'bench']) expect(help.stdout).toContain(`  ${c} `);
+    expect(trainHelp.code).toBe(0);
+    expect(trainHelp.stdout).toMatch(/--train-images FILE/);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')).version);
+  });
+
+  test('bad commands, flags, values and files exit 2 saying what is wrong', async () => {
+    const malformed = writeJson('malformed.json', '{ "model": { "hiddenSize": 4 ');
+    const typo = writeJson('typo.json', { modle: { hiddenSize: 4 } });
+    const badTraining = writeJson('bad-training.json', { training: { epochs: 1.5 } });
+    const cases: Array<[string[], RegExp]> = [
+      [[], /a command is needed/],
+      [['frob'], /unknown command "frob"; commands: train, eval, grad, bench/],
+      [['train', '--epoch', '3'], /unknown option --epoch \(did you mean --epochs\?\)/],
+      [['train', '--epochs'], /--epochs needs a value/],
+      [['train', '--epochs', 'zero'], /--epochs must be a positive integer \(got "zero"\)/],
+      [['train', '--quiet=yes'], /--quiet is a switch and takes no value/],
+      [['train', '--config', join(TMP, 'missing.json')], /config .*missing\.json: cannot be read \(no such file\)/],
+      [['train', '--config', malformed], /malformed\.json: is not valid JSON/],
+      [['train', '--config', typo], /unknown field\(s\) "modle"; allowed: model, training, data/],
+      [['train', '--config', badTraining], /training\.epochs must be a positive integer \(got 1\.5\)/],
+      [['train', '--optimizer', 'adagrad'], /--optimizer must be one of sgd, momentum, adam/],
+      [['train', '--adapter', 'gpu'], /--adapter must be one of auto, hardware, swiftshader \(got "gpu"\)/],
+      [['train', '--train-images', join(TMP, 'nope')], /train images .*nope: cannot be read \(no such file\)/],
+      [['eval'], /eval: --model is required/],
+      [['grad', '--model', malformed], /grad: --batch is required/],
+      [['grad', '--model', malformed, '--batch', malformed, '--out', join(TMP, 'g'), 'extra'], /unexpected argument\(s\) "extra"/],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => cli(...args)));
+    runs.forEach((r, i) => {
+      const [args, message] = cases[i];
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stdout).toBe('');
+    });
+  });
+
+  test("a bad model config field gets the library's message and exit 2", async () => {
+    const cfg = writeJson('bad-model.json', { model: { hiddenSize: -3 } });
+    const r = await cli('train', '--config', cfg, '--quiet');
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/hiddenSize must be a positive integer \(got -3\)/);
+  });
+});
+
+describe('train and eval on MNIST', () => {
+  const out = join(TMP, 'mnist');
+  const evalOut = join(TMP, 'mnist-eval');
+
+  test('train: 1 epoch on 500 digits writes the model, metrics and pictures', async () => {
+    const cfg = writeJson('mnist.json', { model: { hiddenSize: 16 }, training: { epochs: 1, batchSize: 50, trainLimit: 500, testLimit: 200 } });
+    const r = await cli('train', '--config', cfg, '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/epoch 1\/1 .*step 10\/10 .*loss \d+\.\d+ .*samples\/s/); // progress, plain lines (not a TTY)
+    expect(r.stderr).toMatch(/adapter: google/);
+    expect(r.stdout).toMatch(/held-out reconstruction loss: [\d.]+ before training → [\d.]+ after 1 epoch/);
+
+    const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(m.command).toBe('train');
+    expect(m.config).toMatchObject({ inputSize: 784, hiddenSize: 16, loss: 'bce' });
+    expect(m.training).toMatchObject({ epochs: 1, batchSize: 50, optimizer: { type: 'adam', learningRate: 0.001 }, seed: 1, shuffle: true });
+    expect(m.data.train).toMatchObject({ count: 500, rows: 28, cols: 28, labelled: true });
+    expect(m.data.test.count).toBe(200);
+    expect(m.adapter.kind).toMatch(/^(hardware|swiftshader)$/);
+    expect(typeof m.adapter.vendor).toBe('string');
+    const [epoch] = m.losses.epochs;
+    expect(m.losses.epochs).toHaveLength(1);
+    // Ten Adam steps from the random start lower the loss (per digit, summed over 784 pixels: ≈ 545 at the start).
+    expect(m.losses.initialHeldOut).toBeGreaterThan(400);
+    expect(epoch.evalLoss).toBeLessThan(m.losses.initialHeldOut - 5);
+    expect(epoch.trainLoss).toBeGreaterThan(0);
+    expect(m.heldOut.reconstruction).toBe(epoch.evalLoss); // the same model on the same digits
+    expect(m.heldOut.samples).toBe(200);
+    expect(m.heldOut.sparsity.meanActivation).toBeGreaterThan(0);
+    expect(m.heldOut.sparsity.meanActivation).toBeLessThan(1);
+    expect(m.heldOut.sparsity.unitMeanMin).toBeLessThanOrEqual(m.heldOut.sparsity.unitMeanMax);
+    expect(m.heldOut.jacobian.meanFrobeniusNorm).toBeGreaterThan(0);
+    expect(m.heldOut.jacobian.meanFrobeniusNormSquared).toBeGreaterThanOrEqual(m.heldOut.jacobian.meanFrobeniusNorm ** 2 * 0.999); // E[X²] ≥ E[X]²
+    expect(m.heldOut.probe).toBeNull(); // hook: the linear probe is not merged yet
+    expect(m.heldOut.vae).toBeNull(); // not a VAE
+    expect(m.throughput.trainSamplesPerSecond).toBeGreaterThan(0);
+    expect(m.throughput.steps).toBe(10);
+
+    const file = readModelFile(new Uint8Array(readFileSync(join(out, 'model.safetensors'))));
+    expect(file.config).toEqual(m.config);
+    expect(file.training).toMatchObject({ step: 10, batchSize: 50, optimizer: { type: 'adam' } });
+
+    // 4 rows of 16 digits over their reconstructions; 16 filters in rows of 10; 28×28 tiles, gap 1, scale 2.
+    expect(pngSize(join(out, 'reconstructions.png'))).toEqual({ width: (16 * 29 + 1) * 2, height: (8 * 29 + 1) * 2 });
+    expect(pngSize(join(out, 'filters.png'))).toEqual({ width: (10 * 29 + 1) * 2, height: (2 * 29 + 1) * 2 });
+    expect(pngSize(join(out, 'loss.png'))).toEqual({ width: 720, height: 420 });
+  });
+
+  test('eval: the saved model measures what train measured', async () => {
+    expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
+    const r = await cli('eval', '--model', join(out, 'model.safetensors'), '--test-limit', '200', '--out', evalOut, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/held-out reconstruction loss [\d.]+ on 200 samples/);
+    const trained = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    const m = JSON.parse(readFileSync(join(evalOut, 'metrics.json'), 'utf8'));
+    expect(m.command).toBe('eval');
+    expect(m.config).toEqual(trained.config);
+    // Same weights, same digits, same kernels: the same numbers.
+    expect(m.heldOut.reconstruction).toBe(trained.heldOut.reconstruction);
+    expect(m.heldOut.sparsity).toEqual(trained.heldOut.sparsity);
+    expect(m.heldOut.jacobian.meanFrobeniusNorm).toBeCloseTo(trained.heldOut.jacobian.meanFrobeniusNorm, 10);
+    pngSize(join(evalOut, 'reconstructions.png'));
+    pngSize(join(evalOut, 'filters.png'));
+  });
+});
+
+describe('IDX files by path, and grad against the float64 reference', () => {
+  // 8×8 "images" in four classes of stripes and checks, with noise.
+  const D = 64;
+  const H = 6;
+  function images(count: number, seed: number): { images: Uint8Array; labels: Uint8Array } {
+    const noise = randomValues(count * D, seed, 0, 1);
+    const px = new Uint8Array(count * D);
+    const labels = new Uint8Array(count);
+    for (let k = 0; k < count; k++) {
+      const c = (labels[k] = k % 4);
+      for (let p = 0; p < D; p++) {
+        const [r, q] = [p >> 3, p & 7];
+        const on = c === 0 ? q < 4 : c === 1 ? r < 4 : c === 2 ? (r + q) % 2 === 0 : r === q;
+        px[k * D + p] = Math.floor(on ? 200 + 55 * noise[k * D + p] : 40 * noise[k * D + p]);
+      }
+    }
+    return { images: px, labels };
+  }
+  const dir = join(TMP, 'idx');
+  const model = join(dir, 'model.safetensors');
+
+  test('train on IDX files named in the config (denoising + dropout)', async () => {
+    const train = images(40, 1);
+    const test = images(20, 2);
+    writeIdx('train-images', [40, 8, 8], train.images);
+    writeIdx('train-labels', [40], train.labels);
+    writeIdx('test-images', [20, 8, 8], test.images);
+    const cfg = writeJson('idx.json', {
+      model: { hiddenSize: H, noise: { type: 'masking', rate: 0.3 }, dropout: 0.25, seed: 5 },
+      training: { epochs: 2, batchSize: 16, optimizer: { type: 'sgd', learningRate: 0.05 } },
+      data: { train: { images: 'train-images', labels: 'train-labels' }, test: { images: 'test-images' } }, // relative to the config
+    });
+    const r = await cli('train', '--config', cfg, '--out', dir, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
+    expect(m.config).toMatchObject({ inputSize: D, hiddenSize: H, noise: { type: 'masking', rate: 0.3 }, dropout: 0.25 });
+    expect(m.data.train).toMatchObject({ source: join(TMP, 'train-images'), count: 40, rows: 8, cols: 8, labelled: true });
+    expect(m.data.test).toMatchObject({ count: 20, labelled: false });
+    expect(m.losses.epochs).toHaveLength(2);
+    expect(m.throughput.steps).toBe(6); // ⌈40/16⌉ per epoch
+    // 16 of the 20 test images shown (a whole row of 16), 8×8 tiles.
+    expect(pngSize(join(dir, 'reconstructions.png'))).toEqual({ width: (16 * 9 + 1) * 2, height: (2 * 9 + 1) * 2 });
+  });
+
+  test('bad IDX files are refused naming the file (exit 2)', async () => {
+    const labels19 = writeIdx('labels-19', [19], new Uint8Array(19));
+    const flat = writeIdx('flat-images', [20, 64], new Uint8Array(20 * 64));
+    const cfg = join(TMP, 'idx.json');
+    const [mismatch, notImages] = await Promise.all([
+      cli('train', '--config', cfg, '--test-images', join(TMP, 'test-images'), '--test-labels', labels19, '--out', join(TMP, 'x1'), '--quiet'),
+      cli('train', '--config', cfg, '--train-images', flat, '--out', join(TMP, 'x2'), '--quiet'),
+    ]);
+    expect(mismatch.code, mismatch.stderr).toBe(2);
+    expect(mismatch.stderr).toMatch(/test labels .*labels-19 hold 19 labels but the images file .*test-images has 20 images/);
+    expect(notImages.code, notImages.stderr).toBe(2);
+    expect(notImages.stderr).toMatch(/training images .*flat-images: expected a 3-dimensional IDX file .*got 2 dimension\(s\) \(20×64\)/);
+  });
+
+  test('grad: loss, every gradient and the draws match autoencoderStepRef', async () => {
+    const B = 5;
+    const step = 3;
+    const seed = 7;
+    const x = Float32Array.from(randomValues(B * D, 9, 0, 1));
+    const batch = join(TMP, 'batch.safetensors');
+    writeFileSync(batch, encodeSafetensors({ x: { dtype: 'F32', shape: [B, D], data: x } }, { step: String(step), seed: String(seed) }));
+    const out = join(TMP, 'g.safetensors');
+    const r = await cli('grad', '--model', model, '--batch', batch, '--out', out, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/step 3 \(seed 7\) on 5 rows: loss [\d.]+/);
+
+    const { config, tensors: params } = readModelFile(new Uint8Array(readFileSync(model)));
+    const g = decodeSafetensors(new Uint8Array(readFileSync(out)));
+    expect(g.metadata).toMatchObject({ format: 'webgpu-autoencoders-grad/1', step: '3', seed: '7', rows: '5' });
+    const t = (name: string) => g.tensors[name].data as Float32Array;
+
+    // The draws: masking zeroes inputs and keeps the rest; dropout keeps with scale 1/(1−p).
+    const input = t('draws.input');
+    expect(g.tensors['draws.input'].shape).toEqual([B, D]);
+    const masked = input.filter((v, k) => v !== x[k]).length;
+    expect(input.every((v, k) => v === x[k] || v === 0)).toBe(true);
+    expect(masked).toBeGreaterThan(0.15 * B * D);
+    expect(masked).toBeLessThan(0.45 * B * D);
+    const scale = t('draws.dropout_scale.0');
+    expect(g.tensors['draws.dropout_scale.0'].shape).toEqual([B, H]);
+    // The GPU's mask is the counter-based hash of (seed, step, element), mirrored in TypeScript.
+    expect(Array.from(scale)).toEqual(Array.from(Float32Array.from(dropoutScaleRef(B, H, 0.25, 0, seed, step, true))));
+    expect(scale.some((v) => v === 0)).toBe(true);
+
+    const keepMask = Float64Array.from(scale, (v) => (v > 0 ? 1 : 0));
+    const ref = autoencoderStepRef(config, f64(params), { clean: x, input, rows: B, validRows: B, keepMask });
+    const loss = t('loss.total')[0];
+    console.log(`grad: loss gpu ${loss} ref ${ref.loss.total}`);
+    expect(Math.abs(loss - ref.loss.total)).toBeLessThan(1e-5 * ref.loss.total);
+    expect(Math.abs(t('loss.reconstruction')[0] - ref.loss.reconstruction)).toBeLessThan(1e-5 * ref.loss.reconstruction);
+    expect(Object.keys(g.tensors).filter((n) => n.startsWith('grad.')).sort()).toEqual(Object.keys(ref.grads).map((n) => `grad.${n}`).sort());
+    for (const [name, want] of Object.entries(ref.grads)) {
+      const got = t(`grad.${name}`);
+      expect(got.length).toBe(want.length);
+      // Float32 bound as in tests/gpu/train-step.test.ts: each entry is a sum of at most
+      // max(B, D, H) = 64 products of O(1) factors (~6e-8 relative rounding each), so
+      // 64·6e-8 ≈ 4e-6 of the largest entry; allow 1e-5 of it plus 1e-4 relative.
+      const top = Math.max(...want.map(Math.abs));
+      let worst = 0;
+      let maxAbs = 0;
+      want.forEach((w, k) => {
+        const d = Math.abs(got[k] - w);
+        maxAbs = Math.max(maxAbs, d);
+        worst = Math.max(worst, d / (1e-5 * Math.max(top, 1e-3) + 1e-4 * Math.abs(w)));
+      });
+      console.log(`grad.${name}: max |gpu − ref| = ${maxAbs.toExponential(2)} (scale ${top.toExponential(2)})`);
+      expect(worst, `grad.${name}`).toBeLessThanOrEqual(1);
+    }
+  });
+});
