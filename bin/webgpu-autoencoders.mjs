@@ -5,7 +5,7 @@
 // called wrongly (bad flag, value, config field or input file).
 import { readFileSync } from 'node:fs';
 import { UsageError, describeOptions, parseOptions, positiveInt, nonNegativeInt, positiveNumber } from '../scripts/cli/args.mjs';
-import { bundledMnist, overrideSet, readableFile, trainJob } from '../scripts/cli/job-config.mjs';
+import { bundledMnist, outputDir, outputFile, overrideSet, readableFile, trainJob } from '../scripts/cli/job-config.mjs';
 import { ADAPTER_MODES } from '../scripts/browser-flags.mjs';
 
 // Playwright and Vite load only when a job runs, so usage errors and --help answer at once.
@@ -139,15 +139,16 @@ async function main(argv) {
       testImages: v['test-images'],
       testLabels: v['test-labels'],
     });
-    await (await loadCommands()).train(job, v.out ?? 'out', common);
+    await (await loadCommands()).train(job, outputDir(v.out ?? 'out'), common);
   } else if (command === 'eval') {
     const model = readableFile(required(v, 'model', command), 'model');
     const test = overrideSet(bundledMnist().test, v['test-images'], v['test-labels'], 'test');
-    await (await loadCommands()).evaluate(model, test, int('test-limit'), v.out ?? 'out', common);
+    const out = outputDir(v.out ?? 'out');
+    await (await loadCommands()).evaluate(model, test, int('test-limit'), out, common);
   } else if (command === 'grad') {
     const model = readableFile(required(v, 'model', command), 'model');
     const batch = readableFile(required(v, 'batch', command), 'batch');
-    await (await loadCommands()).grad(model, batch, required(v, 'out', command), common);
+    await (await loadCommands()).grad(model, batch, outputFile(required(v, 'out', command)), common);
   }
 }
 

@@ -64,6 +64,37 @@ export function readableFile(path, what) {
   return abs;
 }
 
+/** An output folder: fine if absent (it is created), refused if it is a file. */
+export function outputDir(path) {
+  const abs = resolve(path);
+  let st;
+  try {
+    st = statSync(abs);
+  } catch {
+    return abs;
+  }
+  if (!st.isDirectory()) throw new UsageError(`--out ${path}: exists and is not a folder`);
+  return abs;
+}
+
+/** An output file: its folder must exist, and it must not be a folder itself. */
+export function outputFile(path) {
+  const abs = resolve(path);
+  let dir;
+  try {
+    dir = statSync(dirname(abs));
+  } catch {
+    throw new UsageError(`--out ${path}: the folder ${dirname(abs)} does not exist`);
+  }
+  if (!dir.isDirectory()) throw new UsageError(`--out ${path}: ${dirname(abs)} is not a folder`);
+  try {
+    if (statSync(abs).isDirectory()) throw new UsageError(`--out ${path}: is a folder; give a file name such as ${path.replace(/\/?$/, '/g.safetensors')}`);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+  }
+  return abs;
+}
+
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 const show = (v) => JSON.stringify(v);
 

@@ -22,9 +22,18 @@ interface Run {
   stderr: string;
 }
 
+// The adapter: WEBGPU_ADAPTER if set, else SwiftShader without the ~1 s probe for a
+// GPU; the MNIST training run uses 'auto' (probe, then fall back) like a user would.
+const ADAPTER = process.env.WEBGPU_ADAPTER ?? 'swiftshader';
+
 function cli(...args: string[]): Promise<Run> {
+  return cliWith(ADAPTER, ...args);
+}
+
+function cliWith(adapter: string, ...args: string[]): Promise<Run> {
+  const env = { ...process.env, WEBGPU_ADAPTER: adapter };
   return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 120_000, maxBuffer: 16 << 20, env }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       done({ code, stdout, stderr });
     });
@@ -87,6 +96,7 @@ describe('usage', () => {
       [['train', '--optimizer', 'adagrad'], /--optimizer must be one of sgd, momentum, adam/],
       [['train', '--adapter', 'gpu'], /--adapter must be one of auto, hardware, swiftshader \(got "gpu"\)/],
       [['train', '--train-images', join(TMP, 'nope')], /train images .*nope: cannot be read \(no such file\)/],
+      [['train', '--out', malformed], /--out .*malformed\.json: exists and is not a folder/],
       [['eval'], /eval: --model is required/],
       [['grad', '--model', malformed], /grad: --batch is required/],
       [['grad', '--model', malformed, '--batch', malformed, '--out', join(TMP, 'g'), 'extra'], /unexpected argument\(s\) "extra"/],
@@ -114,8 +124,9 @@ describe('train and eval on MNIST', () => {
 
   test('train: 1 epoch on 500 digits writes the model, metrics and pictures', async () => {
     const cfg = writeJson('mnist.json', { model: { hiddenSize: 16 }, training: { epochs: 1, batchSize: 50, trainLimit: 500, testLimit: 200 } });
-    const r = await cli('train', '--config', cfg, '--out', out);
+    const r = await cliWith(process.env.WEBGPU_ADAPTER ?? 'auto', 'train', '--config', cfg, '--out', out);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/WebGPU: (hardware GPU|SwiftShader)/);
     expect(r.stderr).toMatch(/epoch 1\/1 .*step 10\/10 .*loss \d+\.\d+ .*samples\/s/); // progress, plain lines (not a TTY)
     expect(r.stderr).toMatch(/adapter: google/);
     expect(r.stdout).toMatch(/held-out reconstruction loss: [\d.]+ before training → [\d.]+ after 1 epoch/);
@@ -218,18 +229,22 @@ describe('IDX files by path, and grad against the float64 reference', () => {
     expect(pngSize(join(dir, 'reconstructions.png'))).toEqual({ width: (16 * 9 + 1) * 2, height: (2 * 9 + 1) * 2 });
   });
 
-  test('bad IDX files are refused naming the file (exit 2)', async () => {
+  test('bad IDX files and a malformed model file are refused naming the file (exit 2)', async () => {
     const labels19 = writeIdx('labels-19', [19], new Uint8Array(19));
     const flat = writeIdx('flat-images', [20, 64], new Uint8Array(20 * 64));
     const cfg = join(TMP, 'idx.json');
-    const [mismatch, notImages] = await Promise.all([
+    const notAModel = writeJson('not-a-model.safetensors', '{ "x": 1 }');
+    const [mismatch, notImages, badModel] = await Promise.all([
       cli('train', '--config', cfg, '--test-images', join(TMP, 'test-images'), '--test-labels', labels19, '--out', join(TMP, 'x1'), '--quiet'),
       cli('train', '--config', cfg, '--train-images', flat, '--out', join(TMP, 'x2'), '--quiet'),
+      cli('eval', '--model', notAModel, '--out', join(TMP, 'x3'), '--quiet'),
     ]);
     expect(mismatch.code, mismatch.stderr).toBe(2);
     expect(mismatch.stderr).toMatch(/test labels .*labels-19 hold 19 labels but the images file .*test-images has 20 images/);
     expect(notImages.code, notImages.stderr).toBe(2);
     expect(notImages.stderr).toMatch(/training images .*flat-images: expected a 3-dimensional IDX file .*got 2 dimension\(s\) \(20×64\)/);
+    expect(badModel.code, badModel.stderr).toBe(2);
+    expect(badModel.stderr).toMatch(/not-a-model\.safetensors: not a valid safetensors file/);
   });
 
   test('grad: loss, every gradient and the draws match autoencoderStepRef', async () => {
