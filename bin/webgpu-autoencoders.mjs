@@ -53,6 +53,7 @@ const SPECS = {
     options: {
       model: { type: 'string', value: 'FILE', help: 'a model saved by train (or saveModel)' },
       out: { type: 'string', value: 'DIR', help: 'output folder (default out/)' },
+      config: { type: 'string', value: 'FILE', help: "a train config: its data.test and training.testLimit are used" },
       ...TEST_DATA,
       ...COMMON,
     },
@@ -142,9 +143,10 @@ async function main(argv) {
     await (await loadCommands()).train(job, outputDir(v.out ?? 'out'), common);
   } else if (command === 'eval') {
     const model = readableFile(required(v, 'model', command), 'model');
-    const test = overrideSet(bundledMnist().test, v['test-images'], v['test-labels'], 'test');
+    const flags = { testImages: v['test-images'], testLabels: v['test-labels'], testLimit: int('test-limit') };
+    const { data, limits } = v.config !== undefined ? trainJob(v.config, flags) : { data: { test: overrideSet(bundledMnist().test, flags.testImages, flags.testLabels, 'test') }, limits: { test: flags.testLimit } };
     const out = outputDir(v.out ?? 'out');
-    await (await loadCommands()).evaluate(model, test, int('test-limit'), out, common);
+    await (await loadCommands()).evaluate(model, data.test, limits.test, out, common);
   } else if (command === 'grad') {
     const model = readableFile(required(v, 'model', command), 'model');
     const batch = readableFile(required(v, 'batch', command), 'batch');

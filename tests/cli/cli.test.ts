@@ -247,7 +247,7 @@ describe('IDX files by path, and grad against the float64 reference', () => {
     expect(badModel.stderr).toMatch(/not-a-model\.safetensors: not a valid safetensors file/);
   });
 
-  test('grad: loss, every gradient and the draws match autoencoderStepRef', async () => {
+  test('grad: loss, every gradient and the draws match autoencoderStepRef (and eval reads the config\'s test set)', async () => {
     const B = 5;
     const step = 3;
     const seed = 7;
@@ -255,7 +255,16 @@ describe('IDX files by path, and grad against the float64 reference', () => {
     const batch = join(TMP, 'batch.safetensors');
     writeFileSync(batch, encodeSafetensors({ x: { dtype: 'F32', shape: [B, D], data: x } }, { step: String(step), seed: String(seed) }));
     const out = join(TMP, 'g.safetensors');
-    const r = await cli('grad', '--model', model, '--batch', batch, '--out', out, '--quiet');
+    const evalOut = join(TMP, 'idx-eval');
+    const [r, e] = await Promise.all([
+      cli('grad', '--model', model, '--batch', batch, '--out', out, '--quiet'),
+      cli('eval', '--model', model, '--config', join(TMP, 'idx.json'), '--out', evalOut, '--quiet'), // the held-out set of the config
+    ]);
+    expect(e.code, e.stderr).toBe(0);
+    const trained = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
+    const evaluated = JSON.parse(readFileSync(join(evalOut, 'metrics.json'), 'utf8'));
+    expect(evaluated.data.test).toMatchObject({ source: join(TMP, 'test-images'), count: 20, rows: 8, cols: 8 });
+    expect(evaluated.heldOut.reconstruction).toBe(trained.heldOut.reconstruction);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/step 3 \(seed 7\) on 5 rows: loss [\d.]+/);
 
