@@ -55,7 +55,8 @@ export async function loadImageSet(spec: ImageSetSpec, what: string): Promise<Im
       `${what} images ${spec.images.path}: expected a 3-dimensional IDX file (count×rows×cols of unsigned bytes), got ${images.dims.length} dimension(s) (${images.dims.join('×')})`,
     );
   }
-  let [count, rows, cols] = images.dims;
+  const [rows, cols] = images.dims.slice(1);
+  let count = images.dims[0];
   if (count < 1 || rows < 1 || cols < 1) throw new InputError(`${what} images ${spec.images.path}: has shape ${images.dims.join('×')}; every size must be ≥ 1`);
   let labels: Uint8Array | undefined;
   if (spec.labels) {
