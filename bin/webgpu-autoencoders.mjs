@@ -4,7 +4,7 @@
 // SwiftShader). Exit codes: 0 success, 1 the job failed, 2 the command was
 // called wrongly (bad flag, value, config field or input file).
 import { readFileSync } from 'node:fs';
-import { UsageError, describeOptions, parseOptions, positiveInt, nonNegativeInt, positiveNumber } from '../scripts/cli/args.mjs';
+import { UsageError, describeOptions, parseOptions, positiveInt, positiveIntList, nonNegativeInt, positiveNumber } from '../scripts/cli/args.mjs';
 import { bundledMnist, outputDir, outputFile, overrideSet, readableFile, trainJob } from '../scripts/cli/job-config.mjs';
 import { ADAPTER_MODES } from '../scripts/browser-flags.mjs';
 
@@ -38,7 +38,8 @@ const SPECS = {
       'batch-size': { type: 'string', value: 'N', help: 'batch size (default 128)' },
       optimizer: { type: 'string', value: 'NAME', help: 'sgd | momentum | adam (default adam)' },
       lr: { type: 'string', value: 'X', help: 'learning rate (default 0.001 for adam, 0.1 otherwise)' },
-      hidden: { type: 'string', value: 'N', help: 'hidden units (default 128)' },
+      hidden: { type: 'string', value: 'N[,N…]', help: 'hidden units, or the widths of a deep encoder such as 500,250,30 (default 128)' },
+      variational: { type: 'boolean', help: 'a variational autoencoder (the last width is the latent size)' },
       seed: { type: 'string', value: 'N', help: "seed of shuffling, noise and dropout (default: the model's seed)" },
       'train-images': { type: 'string', value: 'FILE', help: 'training images, IDX count×rows×cols u8 (default: MNIST train)' },
       'train-labels': { type: 'string', value: 'FILE', help: 'training labels, IDX 1-D u8 (optional)' },
@@ -132,7 +133,8 @@ async function main(argv) {
       optimizer: v.optimizer,
       lr: v.lr === undefined ? undefined : positiveNumber('lr', v.lr),
       seed: v.seed === undefined ? undefined : nonNegativeInt('seed', v.seed),
-      hidden: int('hidden'),
+      hidden: v.hidden === undefined ? undefined : positiveIntList('hidden', v.hidden),
+      variational: Boolean(v.variational),
       trainLimit: int('train-limit'),
       testLimit: int('test-limit'),
       trainImages: v['train-images'],

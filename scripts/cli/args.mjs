@@ -100,3 +100,12 @@ export function positiveNumber(name, v, allowZero = false) {
   }
   return n;
 }
+
+/** Comma-separated positive integers ("128" or "500,250,30"). */
+export function positiveIntList(name, v) {
+  const parts = String(v).split(',');
+  if (parts.some((p) => !/^\s*\d+\s*$/.test(p) || Number(p) < 1)) {
+    throw new UsageError(`--${name} must be a positive integer or a comma-separated list of them such as 500,250,30 (got ${JSON.stringify(v)})`);
+  }
+  return parts.map(Number);
+}

@@ -83,7 +83,8 @@ export async function train(job, outDir, opts) {
   const out = resolve(outDir);
   const written = await writeOutputs(out, r, metrics, { 'model.safetensors': Buffer.from(r.model, 'base64') });
   const last = r.history.at(-1);
-  console.log(`held-out reconstruction loss: ${r.initialEval.toFixed(3)} before training → ${last.evalLoss.toFixed(3)} after ${r.history.length} epoch(s)`);
+  const what = r.config.variational ? 'negative ELBO' : 'reconstruction loss';
+  console.log(`held-out ${what}: ${r.initialEval.toFixed(3)} before training → ${last.evalLoss.toFixed(3)} after ${r.history.length} epoch(s)`);
   console.log(`training throughput: ${Math.round(r.throughput.trainSamplesPerSecond)} samples/s on ${describeAdapter(r.adapter)}`);
   console.log(`wrote ${written.join(', ')} to ${out}`);
   return metrics;
@@ -120,7 +121,7 @@ export async function evaluate(modelPath, test, testLimit, outDir, opts) {
   const out = resolve(outDir);
   const written = await writeOutputs(out, r, metrics);
   const h = r.heldOut;
-  console.log(`held-out reconstruction loss ${h.reconstruction.toFixed(4)} on ${h.samples} samples`);
+  console.log(`held-out reconstruction loss ${h.reconstruction.toFixed(4)} on ${h.samples} samples${h.vae ? `; ELBO ${h.vae.elbo.toFixed(4)} (KL ${h.vae.kl.toFixed(4)})` : ''}`);
   console.log(`mean activation ${h.sparsity.meanActivation.toFixed(4)}, ${(100 * h.sparsity.fractionNearZero).toFixed(1)}% near zero; mean ‖∂h/∂x‖_F ${h.jacobian.meanFrobeniusNorm.toFixed(4)}`);
   console.log(`wrote ${written.join(', ')} to ${out}`);
   return metrics;

@@ -6,7 +6,7 @@
 // Config file (every section and field optional):
 //   {
 //     "model":    { AutoencoderConfig — inputSize defaults to rows×cols of the images,
-//                   hiddenSize to 128 },
+//                   hiddenSize to 128 (unless hiddenSizes is given) },
 //     "training": { "epochs": 5, "batchSize": 128,
 //                   "optimizer": { "type": "adam", "learningRate": 0.001 },
 //                   "seed": <the model's seed>, "shuffle": true,
@@ -122,7 +122,7 @@ const defaultLr = (type) => (type === 'adam' ? 0.001 : 0.1);
 /**
  * The train job from a config file (optional) and flag overrides.
  * @param {string | undefined} configPath
- * @param {{ epochs?: number, batchSize?: number, optimizer?: string, lr?: number, seed?: number, hidden?: number,
+ * @param {{ epochs?: number, batchSize?: number, optimizer?: string, lr?: number, seed?: number, hidden?: number[], variational?: boolean,
  *           trainLimit?: number, testLimit?: number, trainImages?: string, trainLabels?: string,
  *           testImages?: string, testLabels?: string }} flags
  */
@@ -135,8 +135,15 @@ export function trainJob(configPath, flags) {
 
   // model: checked by the library in the page; only its shape is checked here.
   if (cfg.model !== undefined && !isObject(cfg.model)) throw new UsageError(`model must be an object (an AutoencoderConfig), got ${show(cfg.model)}`);
-  const model = { hiddenSize: 128, ...cfg.model };
-  if (flags.hidden !== undefined) model.hiddenSize = flags.hidden;
+  const model = { ...cfg.model };
+  if (flags.hidden !== undefined) {
+    // --hidden replaces the config's layer sizes: one width, or several (a deep model).
+    delete model.hiddenSize;
+    delete model.hiddenSizes;
+    if (flags.hidden.length === 1) model.hiddenSize = flags.hidden[0];
+    else model.hiddenSizes = flags.hidden;
+  } else if (model.hiddenSize === undefined && model.hiddenSizes === undefined) model.hiddenSize = 128;
+  if (flags.variational && model.variational === undefined) model.variational = true;
 
   const t = cfg.training ?? {};
   if (!isObject(t)) throw new UsageError(`training must be an object, got ${show(t)}`);

@@ -9,16 +9,18 @@
 //
 // Gradient file (output), all F32:
 //   loss.total, loss.reconstruction, loss.weightDecay, loss.l1, loss.klSparsity,
-//   loss.contractive, loss.vaeKl             [1]    the step's loss terms (per sample)
+//   loss.contractive, loss.vaeKl             [1]    the step's loss terms per sample (vaeKl unweighted;
+//                                                   total is the objective, with β_t·vaeKl)
 //   grad.<parameter>                         shape of the parameter, e.g. grad.encoder.0.weight
 //   draws.input                              [B, D] x̃, the encoder's actual input (= x without noise)
-//   draws.dropout_scale.0                    [B, H] m/(1−p) applied to h (only with dropout)
-//   (HOOK) draws.epsilon.<layer>             [B, Z] the VAE's ε, when the VAE lands
+//   draws.dropout_scale.<l>                  [B, n_l] m/(1−p) applied to encoder layer l's output (with dropout)
+//   draws.epsilon                            [B, Z] the VAE's ε in z = μ + σ ⊙ ε (a VAE only)
 // metadata: format = 'webgpu-autoencoders-grad/1', config (JSON), step, seed, rows.
 import type { Autoencoder } from '../../src/model/autoencoder';
 import { BufferArena, readFloats } from '../../src/gpu/arena';
-import { encodeDispatches } from '../../src/gpu/kernel';
+import { encodeDispatches, type Dispatch } from '../../src/gpu/kernel';
 import { dropoutForwardDispatch } from '../../src/kernels/dropout';
+import { vaeSampleDispatch } from '../../src/kernels/vae';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from '../../src/io/safetensors';
 import { InputError } from './data';
 
@@ -72,7 +74,6 @@ export function readGradBatch(bytes: Uint8Array, path: string, model: Autoencode
 export async function gradientStep(model: Autoencoder, batch: GradBatch): Promise<{ bytes: Uint8Array; loss: Record<string, number> }> {
   const { rows: B, step, seed } = batch;
   const D = model.config.inputSize;
-  const H = model.config.hiddenSize;
   const device = model.gpu.device;
   const data = model.uploadDataset({ data: batch.x, features: D, label: 'grad batch' });
   // The optimizer is never applied (computeGradients does no update); SGD needs no state.
@@ -94,19 +95,35 @@ export async function gradientStep(model: Autoencoder, batch: GradBatch): Promis
     const plan = trainer.plan;
     const input = plan.batch.noisy ? await readFloats(device, plan.batch.noisy, B * D) : batch.x;
     tensors['draws.input'] = { dtype: 'F32', shape: [B, D], data: input };
-    // The dropout scale m/(1−p): the step's own dropout kernel applied to ones (the
-    // Step uniform still holds this step's seed and counter), so it is the GPU's draw.
-    if (plan.batch.dropped) {
-      const ones = arena.storage('dropout probe: ones', new Float32Array(B * H).fill(1));
-      const scale = arena.storage('dropout probe: scale', B * H * 4);
-      const ctx = { ...model.ctx, arena };
-      const dispatch = dropoutForwardDispatch(ctx, { input: ones, output: scale, step: plan.batch.step, rows: B, units: H, rate: model.config.dropout, layer: 0, label: 'dropout probe' });
-      const enc = device.createCommandEncoder({ label: 'dropout probe' });
-      encodeDispatches(enc, [dispatch], 'dropout probe');
-      device.queue.submit([enc.finish()]);
-      tensors['draws.dropout_scale.0'] = { dtype: 'F32', shape: [B, H], data: await readFloats(device, scale, B * H) };
+    // The other draws, taken by running this step's own kernels on neutral inputs
+    // (the Step uniform still holds this step's seed, counter and batch offset), so
+    // they are the GPU's draws, not a re-implementation:
+    //   dropout on ones gives m/(1−p) for encoder layer l;
+    //   z = μ + exp(½ log σ²)·ε with μ = log σ² = 0 gives ε exactly.
+    const ctx = { ...model.ctx, arena };
+    const probes: Array<{ name: string; out: GPUBuffer; shape: number[]; dispatch: Dispatch }> = [];
+    model.arch.encoder.forEach((layer, l) => {
+      if (!plan.batch.encoder[l].dropped) return;
+      const n = B * layer.outputs;
+      const ones = arena.storage(`dropout probe ${l}: ones`, new Float32Array(n).fill(1));
+      const out = arena.storage(`dropout probe ${l}: scale`, n * 4);
+      const dispatch = dropoutForwardDispatch(ctx, { input: ones, output: out, step: plan.batch.step, rows: B, units: layer.outputs, rate: model.config.dropout, layer: l, label: `dropout probe ${l}` });
+      probes.push({ name: `draws.dropout_scale.${l}`, out, shape: [B, layer.outputs], dispatch });
+    });
+    if (model.arch.heads) {
+      const Z = model.arch.codeSize;
+      const zeros = () => arena.storage('ε probe: zeros', B * Z * 4); // storage buffers start zeroed
+      const out = arena.storage('ε probe: ε', B * Z * 4);
+      const dispatch = vaeSampleDispatch(ctx, { mu: zeros(), logvar: zeros(), z: out, rows: B, latent: Z, step: plan.batch.step, label: 'ε probe' });
+      probes.push({ name: 'draws.epsilon', out, shape: [B, Z], dispatch });
     }
-    // HOOK (VAE): add draws.epsilon.<layer> [B, Z] from the plan's ε buffer when the VAE lands.
+    if (probes.length > 0) {
+      const enc = device.createCommandEncoder({ label: 'draw probes' });
+      encodeDispatches(enc, probes.map((p) => p.dispatch), 'draw probes');
+      device.queue.submit([enc.finish()]);
+      await model.ctx.cache.checkErrors();
+      for (const p of probes) tensors[p.name] = { dtype: 'F32', shape: p.shape, data: await readFloats(device, p.out, p.shape[0] * p.shape[1]) };
+    }
 
     const metadata = { format: GRAD_FORMAT, config: JSON.stringify(model.config), step: String(step), seed: String(seed), rows: String(B) };
     const lossOut: Record<string, number> = { total: loss.total, ...loss.components };

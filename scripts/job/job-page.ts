@@ -100,7 +100,9 @@ window.runTrainJob = job(async (j: TrainJob) => {
     const trainData = model.uploadDataset({ data: train.images, features: config.inputSize, labels: train.labels, label: 'train' });
     const testData = model.uploadDataset({ data: test.images, features: config.inputSize, labels: test.labels, label: 'test' });
     const trainer = model.createTrainer({ batchSize: j.training.batchSize, optimizer: j.training.optimizer, seed: j.training.seed, shuffle: j.training.shuffle });
-    const initialEval = (await model.evaluate(testData)).reconstruction;
+    // The held-out loss as fit() reports it after each epoch: reconstruction, or a VAE's negative ELBO.
+    const before = await model.evaluate(testData);
+    const initialEval = before.negativeElbo ?? before.reconstruction;
     say({ kind: 'status', message: `held-out loss before training: ${initialEval.toFixed(3)}` });
     const t0 = performance.now();
     const history = await trainer.fit(trainData, {
@@ -112,14 +114,15 @@ window.runTrainJob = job(async (j: TrainJob) => {
     const trainSeconds = (performance.now() - t0) / 1000; // with the held-out evaluation after each epoch
     say({ kind: 'status', message: 'measuring the trained model on the held-out set' });
     const heldOut = await heldOutMeasures(model, testData, test);
-    const H = config.hiddenSize;
+    const widths = model.arch.widths;
+    const shape = [...widths, ...widths.slice(0, -1).reverse()].join('–');
     const images = {
       'loss.png': lossCurve(
         [
           { name: 'training (all terms)', color: '#1f77b4', values: history.map((h) => h.trainLoss) },
-          { name: 'held-out reconstruction', color: '#d62728', values: history.map((h) => h.evalLoss ?? NaN) },
+          { name: config.variational ? 'held-out negative ELBO' : 'held-out reconstruction', color: '#d62728', values: history.map((h) => h.evalLoss ?? NaN) },
         ],
-        `loss per sample (${config.loss}) — ${config.inputSize}–${H}–${config.inputSize}`,
+        `loss per sample (${config.loss}${config.variational ? ' + KL' : ''}) — ${shape}`,
       ),
       ...(await modelPictures(model, testData, test)),
     };

@@ -4,7 +4,7 @@
 import type { Autoencoder } from '../../src/model/autoencoder';
 import type { GpuDataset } from '../../src/data/dataset';
 import { activationStatistics } from '../../src/analysis/statistics';
-import { filtersPng, reconstructionsPng, shownSamples } from './pictures';
+import { filtersPng, reconstructionsPng, samplesPng, shownSamples } from './pictures';
 import type { ImageSet } from './data';
 
 export interface HeldOutMeasures {
@@ -31,12 +31,8 @@ export interface HeldOutMeasures {
    * probeAccuracy() below — nothing else in the CLI needs to change.
    */
   probe: null | { accuracy: number; [k: string]: unknown };
-  /**
-   * HOOK (variational autoencoder): ELBO and its KL term on the held-out set for a
-   * VAE config. Null for the deterministic variants (the only ones that exist yet);
-   * fill it in elbo() below when the VAE lands.
-   */
-  vae: null | { elbo: number; kl: number; [k: string]: unknown };
+  /** A VAE's held-out ELBO (z sampled once per sample, seed 0) and its terms; null for the other models. */
+  vae: null | { elbo: number; negativeElbo: number; kl: number; reconstruction: number };
 }
 
 // HOOK: linear probe on the codes. Returns null until src/analysis/probe.ts exists.
@@ -44,16 +40,12 @@ async function probeAccuracy(_model: Autoencoder, _data: GpuDataset, _set: Image
   return null;
 }
 
-// HOOK: ELBO for a VAE config. Returns null for the deterministic autoencoders.
-async function elbo(_model: Autoencoder, _data: GpuDataset): Promise<HeldOutMeasures['vae']> {
-  return null;
-}
-
 export async function heldOutMeasures(model: Autoencoder, data: GpuDataset, set: ImageSet): Promise<HeldOutMeasures> {
   const t0 = performance.now();
-  const { reconstruction } = await model.evaluate(data);
+  const evaluation = await model.evaluate(data);
+  const { reconstruction } = evaluation;
   const inferenceSamplesPerSecond = (data.count * 1000) / Math.max(performance.now() - t0, 1e-3);
-  const H = model.config.hiddenSize;
+  const H = model.arch.codeSize;
   const codes = await model.encode(data);
   const stats = activationStatistics(codes, data.count, H);
   const jac = await model.contraction(data);
@@ -70,19 +62,29 @@ export async function heldOutMeasures(model: Autoencoder, data: GpuDataset, set:
     jacobian: { meanFrobeniusNorm: jac.meanJacobianNorm, meanFrobeniusNormSquared: jac.meanJacobianNormSq },
     inferenceSamplesPerSecond,
     probe: await probeAccuracy(model, data, set),
-    vae: await elbo(model, data),
+    vae:
+      evaluation.negativeElbo === undefined
+        ? null
+        : { elbo: -evaluation.negativeElbo, negativeElbo: evaluation.negativeElbo, kl: evaluation.vaeKl as number, reconstruction },
   };
 }
 
-/** reconstructions.png and filters.png (and, HOOK, VAE samples from the prior when the VAE lands). */
+/** reconstructions.png, filters.png (the first layer's units) and, for a VAE, samples.png (decoded draws from the prior). */
 export async function modelPictures(model: Autoencoder, data: GpuDataset, set: ImageSet): Promise<Record<string, string>> {
   const count = shownSamples(set.count);
   const per = set.rows * set.cols;
   const originals = Float32Array.from(set.images.subarray(0, count * per), (v) => v / 255);
   const recon = await model.reconstruct(data, 0, count);
   const params = await model.getParameters();
-  return {
+  // The first layer that reads the input: encoder.0, or a VAE's μ head when it has no hidden layer.
+  const first = model.arch.encoder[0] ?? model.arch.heads!.mu;
+  const images: Record<string, string> = {
     'reconstructions.png': reconstructionsPng(originals, recon, count, set.rows, set.cols),
-    'filters.png': filtersPng(params['encoder.0.weight'], model.config.hiddenSize, set.rows, set.cols),
+    'filters.png': filtersPng(params[first.weight], first.outputs, set.rows, set.cols),
   };
+  if (model.arch.heads) {
+    const { images: samples } = await model.sample(64, 0);
+    images['samples.png'] = samplesPng(samples, 64, set.rows, set.cols);
+  }
+  return images;
 }

@@ -84,3 +84,8 @@ export function filtersPng(weight: Float32Array, hidden: number, rows: number, c
   const shown = Math.min(hidden, 100);
   return png(tileGrid(filters(weight, hidden, rows * cols), shown, cols, rows, { columns: 10, normalizeEach: true, scale: 2 }));
 }
+
+/** `count` generated images (values in [0, 1]) in rows of 16. */
+export function samplesPng(images: Float32Array, count: number, rows: number, cols: number): string {
+  return png(tileGrid(images, count, cols, rows, { columns: Math.min(16, count), scale: 2 }));
+}

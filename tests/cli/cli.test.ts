@@ -7,7 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { decodeSafetensors, encodeSafetensors, readModelFile } from '../../src/index';
+import { decodeSafetensors, encodeSafetensors, MODEL_FORMAT, readModelFile, resolveConfig, type ResolvedConfig, type SafetensorsTensor } from '../../src/index';
+import { autoencoderLayout } from '../../src/model/layout';
+import { architecture } from '../../src/model/architecture';
 import { autoencoderStepRef, type Params } from '../../src/reference/autoencoder';
 import { dropoutScaleRef } from '../../src/reference/dropout';
 import { randomValues } from '../random';
@@ -229,6 +231,27 @@ describe('IDX files by path, and grad against the float64 reference', () => {
     expect(pngSize(join(dir, 'reconstructions.png'))).toEqual({ width: (16 * 9 + 1) * 2, height: (2 * 9 + 1) * 2 });
   });
 
+  test('a VAE from flags (--hidden 6,3 --variational): ELBO in metrics.json and samples.png', async () => {
+    const cfg = writeJson('idx-vae.json', {
+      model: { encoderActivation: 'tanh' },
+      training: { epochs: 2, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.01 } },
+      data: { train: { images: 'train-images' }, test: { images: 'test-images' } },
+    });
+    const vaeDir = join(TMP, 'idx-vae');
+    const r = await cli('train', '--config', cfg, '--hidden', '6,3', '--variational', '--out', vaeDir, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/held-out negative ELBO: [\d.]+ before training → [\d.]+ after 2 epoch/);
+    const m = JSON.parse(readFileSync(join(vaeDir, 'metrics.json'), 'utf8'));
+    expect(m.config).toMatchObject({ hiddenSizes: [6, 3], variational: { beta: 1, warmupSteps: 0 } });
+    const v = m.heldOut.vae;
+    expect(v.kl).toBeGreaterThan(0);
+    expect(v.negativeElbo).toBeCloseTo(v.reconstruction + v.kl, 3);
+    expect(v.elbo).toBe(-v.negativeElbo);
+    expect(m.losses.epochs.at(-1).evalLoss).toBe(v.negativeElbo); // fit's held-out loss of a VAE is its negative ELBO
+    // 64 samples from the prior, 8×8, rows of 16.
+    expect(pngSize(join(vaeDir, 'samples.png'))).toEqual({ width: (16 * 9 + 1) * 2, height: (4 * 9 + 1) * 2 });
+  });
+
   test('bad IDX files and a malformed model file are refused naming the file (exit 2)', async () => {
     const labels19 = writeIdx('labels-19', [19], new Uint8Array(19));
     const flat = writeIdx('flat-images', [20, 64], new Uint8Array(20 * 64));
@@ -249,11 +272,8 @@ describe('IDX files by path, and grad against the float64 reference', () => {
 
   test('grad: loss, every gradient and the draws match autoencoderStepRef (and eval reads the config\'s test set)', async () => {
     const B = 5;
-    const step = 3;
-    const seed = 7;
     const x = Float32Array.from(randomValues(B * D, 9, 0, 1));
-    const batch = join(TMP, 'batch.safetensors');
-    writeFileSync(batch, encodeSafetensors({ x: { dtype: 'F32', shape: [B, D], data: x } }, { step: String(step), seed: String(seed) }));
+    const batch = writeBatch('batch.safetensors', x, D, { step: '3', seed: '7' });
     const out = join(TMP, 'g.safetensors');
     const evalOut = join(TMP, 'idx-eval');
     const [r, e] = await Promise.all([
@@ -268,47 +288,104 @@ describe('IDX files by path, and grad against the float64 reference', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/step 3 \(seed 7\) on 5 rows: loss [\d.]+/);
 
-    const { config, tensors: params } = readModelFile(new Uint8Array(readFileSync(model)));
-    const g = decodeSafetensors(new Uint8Array(readFileSync(out)));
-    expect(g.metadata).toMatchObject({ format: 'webgpu-autoencoders-grad/1', step: '3', seed: '7', rows: '5' });
-    const t = (name: string) => g.tensors[name].data as Float32Array;
-
-    // The draws: masking zeroes inputs and keeps the rest; dropout keeps with scale 1/(1−p).
-    const input = t('draws.input');
-    expect(g.tensors['draws.input'].shape).toEqual([B, D]);
+    const g = checkGradients('denoising + dropout', model, out, x, B, 3, 7);
+    // The draws: masking zeroes inputs and keeps the rest.
+    const input = g.tensors['draws.input'].data as Float32Array;
     const masked = input.filter((v, k) => v !== x[k]).length;
     expect(input.every((v, k) => v === x[k] || v === 0)).toBe(true);
     expect(masked).toBeGreaterThan(0.15 * B * D);
     expect(masked).toBeLessThan(0.45 * B * D);
-    const scale = t('draws.dropout_scale.0');
-    expect(g.tensors['draws.dropout_scale.0'].shape).toEqual([B, H]);
-    // The GPU's mask is the counter-based hash of (seed, step, element), mirrored in TypeScript.
-    expect(Array.from(scale)).toEqual(Array.from(Float32Array.from(dropoutScaleRef(B, H, 0.25, 0, seed, step, true))));
-    expect(scale.some((v) => v === 0)).toBe(true);
-
-    const keepMask = Float64Array.from(scale, (v) => (v > 0 ? 1 : 0));
-    const ref = autoencoderStepRef(config, f64(params), { clean: x, input, rows: B, validRows: B, keepMask });
-    const loss = t('loss.total')[0];
-    console.log(`grad: loss gpu ${loss} ref ${ref.loss.total}`);
-    expect(Math.abs(loss - ref.loss.total)).toBeLessThan(1e-5 * ref.loss.total);
-    expect(Math.abs(t('loss.reconstruction')[0] - ref.loss.reconstruction)).toBeLessThan(1e-5 * ref.loss.reconstruction);
-    expect(Object.keys(g.tensors).filter((n) => n.startsWith('grad.')).sort()).toEqual(Object.keys(ref.grads).map((n) => `grad.${n}`).sort());
-    for (const [name, want] of Object.entries(ref.grads)) {
-      const got = t(`grad.${name}`);
-      expect(got.length).toBe(want.length);
-      // Float32 bound as in tests/gpu/train-step.test.ts: each entry is a sum of at most
-      // max(B, D, H) = 64 products of O(1) factors (~6e-8 relative rounding each), so
-      // 64·6e-8 ≈ 4e-6 of the largest entry; allow 1e-5 of it plus 1e-4 relative.
-      const top = Math.max(...want.map(Math.abs));
-      let worst = 0;
-      let maxAbs = 0;
-      want.forEach((w, k) => {
-        const d = Math.abs(got[k] - w);
-        maxAbs = Math.max(maxAbs, d);
-        worst = Math.max(worst, d / (1e-5 * Math.max(top, 1e-3) + 1e-4 * Math.abs(w)));
-      });
-      console.log(`grad.${name}: max |gpu − ref| = ${maxAbs.toExponential(2)} (scale ${top.toExponential(2)})`);
-      expect(worst, `grad.${name}`).toBeLessThanOrEqual(1);
-    }
+    expect(Object.keys(g.tensors).filter((n) => n.startsWith('draws.')).sort()).toEqual(['draws.dropout_scale.0', 'draws.input']);
   });
 });
+
+describe('grad on deep models (model files written here, no training)', () => {
+  /** A model file with random parameters: the config's layout, no trainer state. */
+  function writeModel(name: string, config: ResolvedConfig): string {
+    const tensors: Record<string, SafetensorsTensor> = {};
+    autoencoderLayout(config).tensors.forEach((t, i) => {
+      tensors[t.name] = { dtype: 'F32', shape: [...t.shape], data: Float32Array.from(randomValues(t.size, 100 + i, -0.6, 0.6)) };
+    });
+    const path = join(TMP, name);
+    writeFileSync(path, encodeSafetensors(tensors, { format: MODEL_FORMAT, config: JSON.stringify(config) }));
+    return path;
+  }
+
+  test('a 2-layer denoising model with dropout on both layers, and a VAE (ε, β warm-up): every gradient matches', async () => {
+    const D = 11;
+    const B = 7;
+    const deep = resolveConfig({ inputSize: D, hiddenSizes: [9, 6], encoderActivations: ['tanh', 'relu'], dropout: 0.3, noise: { type: 'gaussian', stddev: 0.1 }, seed: 4 });
+    // A VAE: one tanh layer, then the μ and log σ² heads (latent 3); KL weight β·min(1, step/10).
+    const vae = resolveConfig({ inputSize: D, hiddenSizes: [9, 3], encoderActivation: 'tanh', variational: { beta: 0.5, warmupSteps: 10 }, noise: { type: 'masking', rate: 0.2 }, seed: 6 });
+    const x = Float32Array.from(randomValues(B * D, 21, 0, 1));
+    const batch = writeBatch('deep-batch.safetensors', x, D, { step: '4', seed: '99' });
+    const models = { deep: writeModel('deep.safetensors', deep), vae: writeModel('vae.safetensors', vae) };
+    const runs = await Promise.all(Object.entries(models).map(([k, m]) => cli('grad', '--model', m, '--batch', batch, '--out', join(TMP, `${k}-g.safetensors`), '--quiet')));
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+
+    const g = checkGradients('2-layer dropout', models.deep, join(TMP, 'deep-g.safetensors'), x, B, 4, 99);
+    expect(Object.keys(g.tensors).filter((n) => n.startsWith('draws.')).sort()).toEqual(['draws.dropout_scale.0', 'draws.dropout_scale.1', 'draws.input']);
+    const v = checkGradients('VAE', models.vae, join(TMP, 'vae-g.safetensors'), x, B, 4, 99);
+    expect(Object.keys(v.tensors).filter((n) => n.startsWith('draws.')).sort()).toEqual(['draws.epsilon', 'draws.input']);
+    expect(v.tensors['draws.epsilon'].shape).toEqual([B, 3]);
+    expect((v.tensors['loss.vaeKl'].data as Float32Array)[0]).toBeGreaterThan(0);
+  });
+});
+
+/** A batch file for `grad`: x [B, D] and its step/seed metadata. */
+function writeBatch(name: string, x: Float32Array, D: number, metadata: Record<string, string>): string {
+  const path = join(TMP, name);
+  writeFileSync(path, encodeSafetensors({ x: { dtype: 'F32', shape: [x.length / D, D], data: x } }, metadata));
+  return path;
+}
+
+/**
+ * Check a gradient file written by `grad` against the float64 reference, fed
+ * with the file's own draws (x̃, dropout masks, ε). Returns the decoded file.
+ */
+function checkGradients(what: string, modelPath: string, gradPath: string, x: Float32Array, B: number, step: number, seed: number) {
+  const { config, tensors: params } = readModelFile(new Uint8Array(readFileSync(modelPath)));
+  const g = decodeSafetensors(new Uint8Array(readFileSync(gradPath)));
+  expect(g.metadata).toMatchObject({ format: 'webgpu-autoencoders-grad/1', step: String(step), seed: String(seed), rows: String(B) });
+  expect(JSON.parse(g.metadata.config)).toEqual(config);
+  const t = (name: string) => g.tensors[name].data as Float32Array;
+  const arch = architecture(config);
+
+  const input = t('draws.input');
+  expect(g.tensors['draws.input'].shape).toEqual([B, config.inputSize]);
+  // Each dropout scale is m/(1−p), m the counter-based hash of (seed, layer, step, element) mirrored in TypeScript.
+  const keepMasks = config.dropout === 0 ? undefined : arch.encoder.map((layer, l) => {
+    const scale = t(`draws.dropout_scale.${l}`);
+    expect(g.tensors[`draws.dropout_scale.${l}`].shape).toEqual([B, layer.outputs]);
+    expect(Array.from(scale), `${what}: dropout layer ${l}`).toEqual(Array.from(Float32Array.from(dropoutScaleRef(B, layer.outputs, config.dropout, l, seed, step, true))));
+    expect(scale.some((v) => v === 0)).toBe(true);
+    return Float64Array.from(scale, (v) => (v > 0 ? 1 : 0));
+  });
+  const eps = arch.heads ? t('draws.epsilon') : undefined;
+
+  const ref = autoencoderStepRef(config, f64(params), { clean: x, input, rows: B, validRows: B, keepMasks, eps, step });
+  console.log(`${what}: loss gpu ${t('loss.total')[0]} ref ${ref.loss.total}`);
+  for (const term of ['total', 'reconstruction', 'vaeKl'] as const) {
+    const want = ref.loss[term];
+    expect(Math.abs(t(`loss.${term}`)[0] - want), `${what}: loss.${term}`).toBeLessThanOrEqual(1e-5 * Math.abs(want) + 1e-7);
+  }
+  expect(Object.keys(g.tensors).filter((n) => n.startsWith('grad.')).sort()).toEqual(Object.keys(ref.grads).map((n) => `grad.${n}`).sort());
+  for (const [name, want] of Object.entries(ref.grads)) {
+    const got = t(`grad.${name}`);
+    expect(got.length).toBe(want.length);
+    // Float32 bound as in tests/gpu/train-step.test.ts: each entry is a sum of at most
+    // max(B, widths) ≤ 64 products of O(1) factors (~6e-8 relative rounding each), so
+    // 64·6e-8 ≈ 4e-6 of the largest entry; allow 1e-5 of it plus 1e-4 relative.
+    const top = Math.max(...want.map(Math.abs));
+    let worst = 0;
+    let maxAbs = 0;
+    want.forEach((w, k) => {
+      const d = Math.abs(got[k] - w);
+      maxAbs = Math.max(maxAbs, d);
+      worst = Math.max(worst, d / (1e-5 * Math.max(top, 1e-3) + 1e-4 * Math.abs(w)));
+    });
+    console.log(`${what} grad.${name}: max |gpu − ref| = ${maxAbs.toExponential(2)} (scale ${top.toExponential(2)})`);
+    expect(worst, `${what}: grad.${name}`).toBeLessThanOrEqual(1);
+  }
+  return g;
+}
