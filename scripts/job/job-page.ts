@@ -113,7 +113,7 @@ window.runTrainJob = job(async (j: TrainJob) => {
     });
     const trainSeconds = (performance.now() - t0) / 1000; // with the held-out evaluation after each epoch
     say({ kind: 'status', message: 'measuring the trained model on the held-out set' });
-    const heldOut = await heldOutMeasures(model, testData, test);
+    const heldOut = await heldOutMeasures(model, testData, trainData);
     const widths = model.arch.widths;
     const shape = [...widths, ...widths.slice(0, -1).reverse()].join('–');
     const images = {
@@ -165,7 +165,7 @@ window.runEvalJob = job(async (j: EvalJob) => {
     say({ kind: 'adapter', adapter });
     const testData = model.uploadDataset({ data: test.images, features: config.inputSize, labels: test.labels, label: 'test' });
     say({ kind: 'status', message: `measuring on ${test.count} held-out samples` });
-    const heldOut = await heldOutMeasures(model, testData, test);
+    const heldOut = await heldOutMeasures(model, testData); // (no training set: the probe hook stays null)
     const images = await modelPictures(model, testData, test);
     return { adapter, config: model.config, data: { test: { source: test.source, count: test.count, rows: test.rows, cols: test.cols } }, heldOut, images };
   } finally {

@@ -26,21 +26,24 @@ export interface HeldOutMeasures {
   /** Held-out samples per second of the clean forward pass (evaluation). */
   inferenceSamplesPerSecond: number;
   /**
-   * HOOK (linear probe): a classifier on the codes, accuracy on held-out labels.
-   * src/analysis/probe.ts is being written; until it lands this is null. Fill it in
-   * probeAccuracy() below — nothing else in the CLI needs to change.
+   * HOOK (linear probe): a softmax classifier trained on the codes of the (labelled)
+   * training set, its accuracy on the held-out labels. src/analysis/probe.ts is on
+   * its own branch; until it is merged this is null. See probe() below.
    */
-  probe: null | { accuracy: number; [k: string]: unknown };
+  probe: null | { trainAccuracy: number; testAccuracy: number; [k: string]: unknown };
   /** A VAE's held-out ELBO (z sampled once per sample, seed 0) and its terms; null for the other models. */
   vae: null | { elbo: number; negativeElbo: number; kl: number; reconstruction: number };
 }
 
-// HOOK: linear probe on the codes. Returns null until src/analysis/probe.ts exists.
-async function probeAccuracy(_model: Autoencoder, _data: GpuDataset, _set: ImageSet): Promise<HeldOutMeasures['probe']> {
+// HOOK: the linear probe. When src/analysis/probe.ts is merged, this becomes
+//   return train?.labels && test.labels ? probeAutoencoder(model, train, test) : null;
+// (import { probeAutoencoder } from '../../src/analysis/probe'). Nothing else changes.
+async function probe(_model: Autoencoder, _train: GpuDataset | undefined, _test: GpuDataset): Promise<HeldOutMeasures['probe']> {
   return null;
 }
 
-export async function heldOutMeasures(model: Autoencoder, data: GpuDataset, set: ImageSet): Promise<HeldOutMeasures> {
+/** Measures on the held-out `data`; `train` (when there is one) is for the linear probe. */
+export async function heldOutMeasures(model: Autoencoder, data: GpuDataset, train?: GpuDataset): Promise<HeldOutMeasures> {
   const t0 = performance.now();
   const evaluation = await model.evaluate(data);
   const { reconstruction } = evaluation;
@@ -61,7 +64,7 @@ export async function heldOutMeasures(model: Autoencoder, data: GpuDataset, set:
     },
     jacobian: { meanFrobeniusNorm: jac.meanJacobianNorm, meanFrobeniusNormSquared: jac.meanJacobianNormSq },
     inferenceSamplesPerSecond,
-    probe: await probeAccuracy(model, data, set),
+    probe: await probe(model, train, data),
     vae:
       evaluation.negativeElbo === undefined
         ? null
