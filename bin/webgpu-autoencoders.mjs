@@ -3,10 +3,24 @@
 // WebGPU, driven in headless Chromium (the real GPU when there is one, else
 // SwiftShader). Exit codes: 0 success, 1 the job failed, 2 the command was
 // called wrongly (bad flag, value, config field or input file).
-import { readFileSync } from 'node:fs';
-import { UsageError, describeOptions, parseOptions, positiveInt, positiveIntList, nonNegativeInt, positiveNumber } from '../scripts/cli/args.mjs';
-import { bundledMnist, outputDir, outputFile, overrideSet, readableFile, trainJob } from '../scripts/cli/job-config.mjs';
-import { ADAPTER_MODES } from '../scripts/browser-flags.mjs';
+//
+// It runs from a checkout of the repository: the jobs are pages of this repo
+// served by Vite (the library's TypeScript sources) and driven by Playwright, all
+// dev dependencies. The published package ships only the built library (see
+// tests/e2e/package.e2e.ts), so there this file says so instead of crashing.
+import { existsSync, readFileSync } from 'node:fs';
+
+if (!existsSync(new URL('../scripts/cli/args.mjs', import.meta.url)) || !existsSync(new URL('../src/index.ts', import.meta.url))) {
+  console.error(
+    'webgpu-autoencoders: the command line runs from a checkout of the repository (it serves the library\'s ' +
+      'sources to headless Chromium with Vite and Playwright); this installed package ships only the built library. ' +
+      'Clone the repository, run npm ci, then npx webgpu-autoencoders --help there.',
+  );
+  process.exit(1);
+}
+const { UsageError, describeOptions, parseOptions, positiveInt, positiveIntList, nonNegativeInt, positiveNumber } = await import('../scripts/cli/args.mjs');
+const { bundledMnist, outputDir, outputFile, overrideSet, readableFile, trainJob } = await import('../scripts/cli/job-config.mjs');
+const { ADAPTER_MODES } = await import('../scripts/browser-flags.mjs');
 
 // Playwright and Vite load only when a job runs, so usage errors and --help answer at once.
 const loadCommands = () => import('../scripts/cli/commands.mjs');
@@ -54,8 +68,11 @@ const SPECS = {
     options: {
       model: { type: 'string', value: 'FILE', help: 'a model saved by train (or saveModel)' },
       out: { type: 'string', value: 'DIR', help: 'output folder (default out/)' },
-      config: { type: 'string', value: 'FILE', help: "a train config: its data.test and training.testLimit are used" },
+      config: { type: 'string', value: 'FILE', help: 'a train config: its data and limits are used' },
       ...TEST_DATA,
+      'train-images': { type: 'string', value: 'FILE', help: "labelled training images for the linear probe (default: the config's, or MNIST's when testing on MNIST)" },
+      'train-labels': { type: 'string', value: 'FILE', help: 'their labels, IDX 1-D u8' },
+      'train-limit': { type: 'string', value: 'N', help: 'train the probe on only the first N of them' },
       ...COMMON,
     },
   },
@@ -145,10 +162,21 @@ async function main(argv) {
     await (await loadCommands()).train(job, outputDir(v.out ?? 'out'), common);
   } else if (command === 'eval') {
     const model = readableFile(required(v, 'model', command), 'model');
-    const flags = { testImages: v['test-images'], testLabels: v['test-labels'], testLimit: int('test-limit') };
-    const { data, limits } = v.config !== undefined ? trainJob(v.config, flags) : { data: { test: overrideSet(bundledMnist().test, flags.testImages, flags.testLabels, 'test') }, limits: { test: flags.testLimit } };
+    const flags = { testImages: v['test-images'], testLabels: v['test-labels'], testLimit: int('test-limit'), trainImages: v['train-images'], trainLabels: v['train-labels'], trainLimit: int('train-limit') };
+    // The training set is only for the linear probe: the config's, the flags', or MNIST's when the model is tested on MNIST.
+    const onMnist = v.config === undefined && flags.testImages === undefined;
+    const { data, limits } =
+      v.config !== undefined
+        ? trainJob(v.config, flags)
+        : {
+            data: {
+              test: overrideSet(bundledMnist().test, flags.testImages, flags.testLabels, 'test'),
+              train: onMnist || flags.trainImages !== undefined ? overrideSet(bundledMnist().train, flags.trainImages, flags.trainLabels, 'train') : undefined,
+            },
+            limits: { test: flags.testLimit, train: flags.trainLimit },
+          };
     const out = outputDir(v.out ?? 'out');
-    await (await loadCommands()).evaluate(model, data.test, limits.test, out, common);
+    await (await loadCommands()).evaluate(model, data, limits, out, common);
   } else if (command === 'grad') {
     const model = readableFile(required(v, 'model', command), 'model');
     const batch = readableFile(required(v, 'batch', command), 'batch');

@@ -86,6 +86,7 @@ export async function train(job, outDir, opts) {
   const what = r.config.variational ? 'negative ELBO' : 'reconstruction loss';
   console.log(`held-out ${what}: ${r.initialEval.toFixed(3)} before training → ${last.evalLoss.toFixed(3)} after ${r.history.length} epoch(s)`);
   console.log(`training throughput: ${Math.round(r.throughput.trainSamplesPerSecond)} samples/s on ${describeAdapter(r.adapter)}`);
+  if (r.heldOut.probe) console.log(`linear probe on the codes: ${(100 * r.heldOut.probe.testAccuracy).toFixed(2)}% held-out accuracy`);
   console.log(`wrote ${written.join(', ')} to ${out}`);
   return metrics;
 }
@@ -93,18 +94,19 @@ export async function train(job, outDir, opts) {
 /**
  * Measure a saved model on a held-out set; write metrics.json, reconstructions.png, filters.png.
  * @param {string} modelPath absolute
- * @param {{ images: string, labels?: string }} test
- * @param {number | undefined} testLimit
+ * @param {{ test: { images: string, labels?: string }, train?: { images: string, labels?: string } }} data  train: for the linear probe
+ * @param {{ test?: number, train?: number }} limits
  * @param {string} outDir
  * @param {CommonOptions} opts
  */
-export async function evaluate(modelPath, test, testLimit, outDir, opts) {
+export async function evaluate(modelPath, data, limits, outDir, opts) {
   const started = Date.now();
   const { say, adapter } = await start(opts);
   const files = {};
   const { refs, files: f } = fileRefs({ model: modelPath });
   Object.assign(files, f);
-  const pageJob = { model: refs.model, data: { test: imageSet(test, 'test', testLimit, files) } };
+  const pageJob = { model: refs.model, data: { test: imageSet(data.test, 'test', limits.test, files) } };
+  if (data.train) pageJob.data.train = imageSet(data.train, 'train', limits.train, files);
   const r = await runPageJob('runEvalJob', pageJob, { files, adapter, onProgress: say, verbose: opts.verbose });
   const metrics = {
     format: METRICS_FORMAT,
@@ -123,6 +125,7 @@ export async function evaluate(modelPath, test, testLimit, outDir, opts) {
   const h = r.heldOut;
   console.log(`held-out reconstruction loss ${h.reconstruction.toFixed(4)} on ${h.samples} samples${h.vae ? `; ELBO ${h.vae.elbo.toFixed(4)} (KL ${h.vae.kl.toFixed(4)})` : ''}`);
   console.log(`mean activation ${h.sparsity.meanActivation.toFixed(4)}, ${(100 * h.sparsity.fractionNearZero).toFixed(1)}% near zero; mean ‖∂h/∂x‖_F ${h.jacobian.meanFrobeniusNorm.toFixed(4)}`);
+  if (h.probe) console.log(`linear probe on the codes: ${(100 * h.probe.testAccuracy).toFixed(2)}% held-out accuracy (${(100 * h.probe.trainAccuracy).toFixed(2)}% on ${h.probe.trainCount} training samples)`);
   console.log(`wrote ${written.join(', ')} to ${out}`);
   return metrics;
 }

@@ -21,7 +21,8 @@ export interface TrainJob {
 
 export interface EvalJob {
   model: FileRef;
-  data: { test: ImageSetSpec };
+  /** `train` (labelled) is only for the linear probe. */
+  data: { test: ImageSetSpec; train?: ImageSetSpec };
 }
 
 export interface GradJob {
@@ -157,17 +158,20 @@ window.runEvalJob = job(async (j: EvalJob) => {
     (e as Error).message = `${j.model.path}: ${(e as Error).message}`;
     throw e;
   }
-  const test = await loadImageSet(j.data.test, 'test');
+  const [test, train] = await Promise.all([loadImageSet(j.data.test, 'test'), j.data.train ? loadImageSet(j.data.train, 'training') : undefined]);
   checkFeatures(config, test, 'test');
+  if (train) checkFeatures(config, train, 'training');
   const model = await loadModel(bytes);
   try {
     const adapter = adapterOf(model);
     say({ kind: 'adapter', adapter });
     const testData = model.uploadDataset({ data: test.images, features: config.inputSize, labels: test.labels, label: 'test' });
-    say({ kind: 'status', message: `measuring on ${test.count} held-out samples` });
-    const heldOut = await heldOutMeasures(model, testData); // (no training set: the probe hook stays null)
+    const trainData = train && model.uploadDataset({ data: train.images, features: config.inputSize, labels: train.labels, label: 'train (probe)' });
+    say({ kind: 'status', message: `measuring on ${test.count} held-out samples${trainData?.labels && test.labels ? ` (linear probe trained on ${train!.count})` : ''}` });
+    const heldOut = await heldOutMeasures(model, testData, trainData);
     const images = await modelPictures(model, testData, test);
-    return { adapter, config: model.config, data: { test: { source: test.source, count: test.count, rows: test.rows, cols: test.cols } }, heldOut, images };
+    const describe = (set: ImageSet) => ({ source: set.source, count: set.count, rows: set.rows, cols: set.cols, labelled: set.labels !== undefined });
+    return { adapter, config: model.config, data: { test: describe(test), ...(train ? { train: describe(train) } : {}) }, heldOut, images };
   } finally {
     model.dispose();
   }

@@ -4,6 +4,7 @@
 import type { Autoencoder } from '../../src/model/autoencoder';
 import type { GpuDataset } from '../../src/data/dataset';
 import { activationStatistics } from '../../src/analysis/statistics';
+import { probeAutoencoder, type ProbeResult } from '../../src/analysis/probe';
 import { filtersPng, reconstructionsPng, samplesPng, shownSamples } from './pictures';
 import type { ImageSet } from './data';
 
@@ -26,20 +27,21 @@ export interface HeldOutMeasures {
   /** Held-out samples per second of the clean forward pass (evaluation). */
   inferenceSamplesPerSecond: number;
   /**
-   * HOOK (linear probe): a softmax classifier trained on the codes of the (labelled)
-   * training set, its accuracy on the held-out labels. src/analysis/probe.ts is on
-   * its own branch; until it is merged this is null. See probe() below.
+   * Linear probe: a softmax classifier trained on the codes of the labelled training
+   * set (src/analysis/probe.ts), its accuracy on the held-out labels. Null when either
+   * set has no labels (or, for eval, when there is no training set).
    */
-  probe: null | { trainAccuracy: number; testAccuracy: number; [k: string]: unknown };
+  probe: null | ProbeResult;
   /** A VAE's held-out ELBO (z sampled once per sample, seed 0) and its terms; null for the other models. */
   vae: null | { elbo: number; negativeElbo: number; kl: number; reconstruction: number };
 }
 
-// HOOK: the linear probe. When src/analysis/probe.ts is merged, this becomes
-//   return train?.labels && test.labels ? probeAutoencoder(model, train, test) : null;
-// (import { probeAutoencoder } from '../../src/analysis/probe'). Nothing else changes.
-async function probe(_model: Autoencoder, _train: GpuDataset | undefined, _test: GpuDataset): Promise<HeldOutMeasures['probe']> {
-  return null;
+/** The linear probe on the codes, with as many classes as the labels need. */
+async function probe(model: Autoencoder, train: GpuDataset | undefined, test: GpuDataset): Promise<ProbeResult | null> {
+  if (!train?.labels || !test.labels) return null;
+  let top = 0;
+  for (const labels of [train.labels, test.labels]) for (const l of labels) top = Math.max(top, l);
+  return probeAutoencoder(model, train, test, { classes: Math.max(2, top + 1) });
 }
 
 /** Measures on the held-out `data`; `train` (when there is one) is for the linear probe. */

@@ -154,7 +154,10 @@ describe('train and eval on MNIST', () => {
     expect(m.heldOut.sparsity.unitMeanMin).toBeLessThanOrEqual(m.heldOut.sparsity.unitMeanMax);
     expect(m.heldOut.jacobian.meanFrobeniusNorm).toBeGreaterThan(0);
     expect(m.heldOut.jacobian.meanFrobeniusNormSquared).toBeGreaterThanOrEqual(m.heldOut.jacobian.meanFrobeniusNorm ** 2 * 0.999); // E[X²] ≥ E[X]²
-    expect(m.heldOut.probe).toBeNull(); // hook: the linear probe is not merged yet
+    // The linear probe on the 16-unit codes: far above chance (10%) even after ten steps.
+    expect(m.heldOut.probe).toMatchObject({ classes: 10, features: 16, trainCount: 500, testCount: 200 });
+    expect(m.heldOut.probe.testAccuracy).toBeGreaterThan(0.3);
+    expect(r.stdout).toMatch(/linear probe on the codes: [\d.]+% held-out accuracy/);
     expect(m.heldOut.vae).toBeNull(); // not a VAE
     expect(m.throughput.trainSamplesPerSecond).toBeGreaterThan(0);
     expect(m.throughput.steps).toBe(10);
@@ -171,7 +174,7 @@ describe('train and eval on MNIST', () => {
 
   test('eval: the saved model measures what train measured', async () => {
     expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
-    const r = await cli('eval', '--model', join(out, 'model.safetensors'), '--test-limit', '200', '--out', evalOut, '--quiet');
+    const r = await cli('eval', '--model', join(out, 'model.safetensors'), '--test-limit', '200', '--train-limit', '500', '--out', evalOut, '--quiet');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/held-out reconstruction loss [\d.]+ on 200 samples/);
     const trained = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
@@ -182,6 +185,8 @@ describe('train and eval on MNIST', () => {
     expect(m.heldOut.reconstruction).toBe(trained.heldOut.reconstruction);
     expect(m.heldOut.sparsity).toEqual(trained.heldOut.sparsity);
     expect(m.heldOut.jacobian.meanFrobeniusNorm).toBeCloseTo(trained.heldOut.jacobian.meanFrobeniusNorm, 10);
+    expect(m.heldOut.probe.testAccuracy).toBe(trained.heldOut.probe.testAccuracy); // the probe on MNIST's first 500 training digits, as in train
+    expect(m.data.train).toMatchObject({ count: 500, labelled: true });
     pngSize(join(evalOut, 'reconstructions.png'));
     pngSize(join(evalOut, 'filters.png'));
   });
@@ -225,6 +230,7 @@ describe('IDX files by path, and grad against the float64 reference', () => {
     expect(m.config).toMatchObject({ inputSize: D, hiddenSize: H, noise: { type: 'masking', rate: 0.3 }, dropout: 0.25 });
     expect(m.data.train).toMatchObject({ source: join(TMP, 'train-images'), count: 40, rows: 8, cols: 8, labelled: true });
     expect(m.data.test).toMatchObject({ count: 20, labelled: false });
+    expect(m.heldOut.probe).toBeNull(); // the held-out images have no labels
     expect(m.losses.epochs).toHaveLength(2);
     expect(m.throughput.steps).toBe(6); // ⌈40/16⌉ per epoch
     // 16 of the 20 test images shown (a whole row of 16), 8×8 tiles.
