@@ -19,7 +19,7 @@ if (!existsSync(new URL('../scripts/cli/args.mjs', import.meta.url)) || !existsS
   process.exit(1);
 }
 const { UsageError, describeOptions, parseOptions, positiveInt, positiveIntList, nonNegativeInt, positiveNumber } = await import('../scripts/cli/args.mjs');
-const { bundledMnist, outputDir, outputFile, overrideSet, readableFile, trainJob } = await import('../scripts/cli/job-config.mjs');
+const { bundledMnist, outputDir, outputFile, overrideSet, probeSettings, readableFile, trainJob } = await import('../scripts/cli/job-config.mjs');
 const { ADAPTER_MODES } = await import('../scripts/browser-flags.mjs');
 
 // Playwright and Vite load only when a job runs, so usage errors and --help answer at once.
@@ -33,6 +33,11 @@ const COMMON = {
   quiet: { type: 'boolean', help: 'no progress output' },
   verbose: { type: 'boolean', help: "show the page's console output" },
   help: { type: 'boolean', help: 'show this help' },
+};
+
+const PROBE = {
+  'probe-epochs': { type: 'string', value: 'N', help: 'epochs of the linear probe on the codes; 0: no probe (default 5)' },
+  'probe-limit': { type: 'string', value: 'N', help: 'train the probe on the first N labelled training samples (default 10000)' },
 };
 
 const TEST_DATA = {
@@ -59,6 +64,7 @@ const SPECS = {
       'train-labels': { type: 'string', value: 'FILE', help: 'training labels, IDX 1-D u8 (optional)' },
       'train-limit': { type: 'string', value: 'N', help: 'use only the first N training samples' },
       ...TEST_DATA,
+      ...PROBE,
       ...COMMON,
     },
   },
@@ -72,7 +78,7 @@ const SPECS = {
       ...TEST_DATA,
       'train-images': { type: 'string', value: 'FILE', help: "labelled training images for the linear probe (default: the config's, or MNIST's when testing on MNIST)" },
       'train-labels': { type: 'string', value: 'FILE', help: 'their labels, IDX 1-D u8' },
-      'train-limit': { type: 'string', value: 'N', help: 'train the probe on only the first N of them' },
+      ...PROBE,
       ...COMMON,
     },
   },
@@ -113,6 +119,13 @@ function adapterMode(v) {
   const mode = v ?? process.env.WEBGPU_ADAPTER ?? 'auto';
   if (!ADAPTER_MODES.includes(mode)) throw new UsageError(`${v === undefined ? 'WEBGPU_ADAPTER' : '--adapter'} must be one of ${ADAPTER_MODES.join(', ')} (got ${JSON.stringify(mode)})`);
   return mode;
+}
+
+function probeFlags(v) {
+  return {
+    probeEpochs: v['probe-epochs'] === undefined ? undefined : nonNegativeInt('probe-epochs', v['probe-epochs']),
+    probeLimit: v['probe-limit'] === undefined ? undefined : positiveInt('probe-limit', v['probe-limit']),
+  };
 }
 
 function required(values, name, command) {
@@ -158,14 +171,15 @@ async function main(argv) {
       trainLabels: v['train-labels'],
       testImages: v['test-images'],
       testLabels: v['test-labels'],
+      ...probeFlags(v),
     });
     await (await loadCommands()).train(job, outputDir(v.out ?? 'out'), common);
   } else if (command === 'eval') {
     const model = readableFile(required(v, 'model', command), 'model');
-    const flags = { testImages: v['test-images'], testLabels: v['test-labels'], testLimit: int('test-limit'), trainImages: v['train-images'], trainLabels: v['train-labels'], trainLimit: int('train-limit') };
+    const flags = { testImages: v['test-images'], testLabels: v['test-labels'], testLimit: int('test-limit'), trainImages: v['train-images'], trainLabels: v['train-labels'], ...probeFlags(v) };
     // The training set is only for the linear probe: the config's, the flags', or MNIST's when the model is tested on MNIST.
     const onMnist = v.config === undefined && flags.testImages === undefined;
-    const { data, limits } =
+    const { data, limits, probe } =
       v.config !== undefined
         ? trainJob(v.config, flags)
         : {
@@ -173,10 +187,11 @@ async function main(argv) {
               test: overrideSet(bundledMnist().test, flags.testImages, flags.testLabels, 'test'),
               train: onMnist || flags.trainImages !== undefined ? overrideSet(bundledMnist().train, flags.trainImages, flags.trainLabels, 'train') : undefined,
             },
-            limits: { test: flags.testLimit, train: flags.trainLimit },
+            limits: { test: flags.testLimit },
+            probe: probeSettings(undefined, flags),
           };
     const out = outputDir(v.out ?? 'out');
-    await (await loadCommands()).evaluate(model, data, limits, out, common);
+    await (await loadCommands()).evaluate(model, data, limits, probe, out, common);
   } else if (command === 'grad') {
     const model = readableFile(required(v, 'model', command), 'model');
     const batch = readableFile(required(v, 'batch', command), 'batch');

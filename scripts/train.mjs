@@ -7,7 +7,7 @@
 // SwiftShader (WEBGPU_ADAPTER=hardware|swiftshader forces one).
 import { readFileSync } from 'node:fs';
 import { UsageError, describeOptions, nonNegativeInt, parseOptions, positiveInt, positiveNumber } from './cli/args.mjs';
-import { bundledMnist, overrideSet } from './cli/job-config.mjs';
+import { bundledMnist, overrideSet, probeSettings } from './cli/job-config.mjs';
 import { ADAPTER_MODES } from './cli/run-job.mjs';
 import { train } from './cli/commands.mjs';
 
@@ -56,6 +56,7 @@ try {
     },
     data: { train: overrideSet(mnist.train, undefined, undefined, 'train'), test: overrideSet(mnist.test, undefined, undefined, 'test') },
     limits: { train: a['train-limit'] === undefined ? undefined : positiveInt('train-limit', a['train-limit']) },
+    probe: probeSettings(undefined, {}),
   };
   const adapter = process.env.WEBGPU_ADAPTER ?? 'auto';
   if (!ADAPTER_MODES.includes(adapter)) throw new UsageError(`WEBGPU_ADAPTER must be one of ${ADAPTER_MODES.join(', ')} (got ${JSON.stringify(adapter)})`);

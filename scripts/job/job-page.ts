@@ -8,7 +8,7 @@ import { ConfigError, resolveConfig, type AutoencoderConfig } from '../../src/mo
 import { validateOptimizer, type OptimizerConfig } from '../../src/kernels/optimizer';
 import { loadModel, readModelFile, saveModel } from '../../src/io/model-file';
 import { fetchFile, InputError, loadImageSet, type FileRef, type ImageSet, type ImageSetSpec } from './data';
-import { heldOutMeasures, modelPictures } from './measures';
+import { heldOutMeasures, modelPictures, type ProbeSettings } from './measures';
 import { lossCurve } from './pictures';
 import { gradientStep, readGradBatch } from './grad-step';
 
@@ -17,12 +17,15 @@ export interface TrainJob {
   model: Partial<AutoencoderConfig>;
   training: { epochs: number; batchSize: number; optimizer: OptimizerConfig; seed?: number; shuffle?: boolean };
   data: { train: ImageSetSpec; test: ImageSetSpec };
+  /** The linear probe on the codes (false: none). */
+  probe: ProbeSettings | false;
 }
 
 export interface EvalJob {
   model: FileRef;
   /** `train` (labelled) is only for the linear probe. */
   data: { test: ImageSetSpec; train?: ImageSetSpec };
+  probe: ProbeSettings | false;
 }
 
 export interface GradJob {
@@ -113,8 +116,8 @@ window.runTrainJob = job(async (j: TrainJob) => {
       onEpoch: (r) => say({ kind: 'epoch', ...r }),
     });
     const trainSeconds = (performance.now() - t0) / 1000; // with the held-out evaluation after each epoch
-    say({ kind: 'status', message: 'measuring the trained model on the held-out set' });
-    const heldOut = await heldOutMeasures(model, testData, trainData);
+    say({ kind: 'status', message: `measuring the trained model on the held-out set${j.probe && train.labels && test.labels ? ` (linear probe: ${j.probe.epochs} epochs on ${Math.min(train.count, j.probe.trainLimit)} codes)` : ''}` });
+    const heldOut = await heldOutMeasures(model, testData, train, j.probe);
     const widths = model.arch.widths;
     const shape = [...widths, ...widths.slice(0, -1).reverse()].join('–');
     const images = {
@@ -166,9 +169,8 @@ window.runEvalJob = job(async (j: EvalJob) => {
     const adapter = adapterOf(model);
     say({ kind: 'adapter', adapter });
     const testData = model.uploadDataset({ data: test.images, features: config.inputSize, labels: test.labels, label: 'test' });
-    const trainData = train && model.uploadDataset({ data: train.images, features: config.inputSize, labels: train.labels, label: 'train (probe)' });
-    say({ kind: 'status', message: `measuring on ${test.count} held-out samples${trainData?.labels && test.labels ? ` (linear probe trained on ${train!.count})` : ''}` });
-    const heldOut = await heldOutMeasures(model, testData, trainData);
+    say({ kind: 'status', message: `measuring on ${test.count} held-out samples` });
+    const heldOut = await heldOutMeasures(model, testData, train, j.probe);
     const images = await modelPictures(model, testData, test);
     const describe = (set: ImageSet) => ({ source: set.source, count: set.count, rows: set.rows, cols: set.cols, labelled: set.labels !== undefined });
     return { adapter, config: model.config, data: { test: describe(test), ...(train ? { train: describe(train) } : {}) }, heldOut, images };

@@ -36,16 +36,28 @@ export interface HeldOutMeasures {
   vae: null | { elbo: number; negativeElbo: number; kl: number; reconstruction: number };
 }
 
-/** The linear probe on the codes, with as many classes as the labels need. */
-async function probe(model: Autoencoder, train: GpuDataset | undefined, test: GpuDataset): Promise<ProbeResult | null> {
-  if (!train?.labels || !test.labels) return null;
-  let top = 0;
-  for (const labels of [train.labels, test.labels]) for (const l of labels) top = Math.max(top, l);
-  return probeAutoencoder(model, train, test, { classes: Math.max(2, top + 1) });
+/** How the linear probe is trained: on the first `trainLimit` labelled training samples, for `epochs`. */
+export interface ProbeSettings {
+  epochs: number;
+  trainLimit: number;
 }
 
-/** Measures on the held-out `data`; `train` (when there is one) is for the linear probe. */
-export async function heldOutMeasures(model: Autoencoder, data: GpuDataset, train?: GpuDataset): Promise<HeldOutMeasures> {
+/** The linear probe on the codes, with as many classes as the labels need. */
+async function probe(model: Autoencoder, train: ImageSet | undefined, test: GpuDataset, settings: ProbeSettings | false): Promise<ProbeResult | null> {
+  if (!settings || !train?.labels || !test.labels) return null;
+  // A prefix of the training set as its own dataset (freed with the model): the probe
+  // trains for `epochs` passes over it, which dominates the job's time on a big set.
+  const n = Math.min(train.count, settings.trainLimit);
+  const per = train.rows * train.cols;
+  const labels = train.labels.subarray(0, n);
+  const data = model.uploadDataset({ data: train.images.subarray(0, n * per), features: per, labels, label: 'probe train' });
+  let top = 0;
+  for (const set of [labels, test.labels]) for (const l of set) top = Math.max(top, l);
+  return probeAutoencoder(model, data, test, { classes: Math.max(2, top + 1), epochs: settings.epochs });
+}
+
+/** Measures on the held-out `data`; the linear probe trains on `train` (when there is one). */
+export async function heldOutMeasures(model: Autoencoder, data: GpuDataset, train: ImageSet | undefined, probeSettings: ProbeSettings | false): Promise<HeldOutMeasures> {
   const t0 = performance.now();
   const evaluation = await model.evaluate(data);
   const { reconstruction } = evaluation;
@@ -66,7 +78,7 @@ export async function heldOutMeasures(model: Autoencoder, data: GpuDataset, trai
     },
     jacobian: { meanFrobeniusNorm: jac.meanJacobianNorm, meanFrobeniusNormSquared: jac.meanJacobianNormSq },
     inferenceSamplesPerSecond,
-    probe: await probe(model, train, data),
+    probe: await probe(model, train, data, probeSettings),
     vae:
       evaluation.negativeElbo === undefined
         ? null

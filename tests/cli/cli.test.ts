@@ -93,13 +93,15 @@ describe('usage', () => {
       [['train', '--quiet=yes'], /--quiet is a switch and takes no value/],
       [['train', '--config', join(TMP, 'missing.json')], /config .*missing\.json: cannot be read \(no such file\)/],
       [['train', '--config', malformed], /malformed\.json: is not valid JSON/],
-      [['train', '--config', typo], /unknown field\(s\) "modle"; allowed: model, training, data/],
+      [['train', '--config', typo], /unknown field\(s\) "modle"; allowed: model, training, data, probe/],
       [['train', '--config', badTraining], /training\.epochs must be a positive integer \(got 1\.5\)/],
       [['train', '--optimizer', 'adagrad'], /--optimizer must be one of sgd, momentum, adam/],
       [['train', '--adapter', 'gpu'], /--adapter must be one of auto, hardware, swiftshader \(got "gpu"\)/],
       [['train', '--train-images', join(TMP, 'nope')], /train images .*nope: cannot be read \(no such file\)/],
       [['train', '--out', malformed], /--out .*malformed\.json: exists and is not a folder/],
       [['eval'], /eval: --model is required/],
+      [['train', '--probe-epochs', '-1'], /--probe-epochs must be an integer ≥ 0 \(got "-1"\)/],
+      [['train', '--config', writeJson('bad-probe.json', { probe: { epoch: 3 } })], /probe: unknown field\(s\) "epoch"; allowed: epochs, trainLimit/],
       [['grad', '--model', malformed], /grad: --batch is required/],
       [['grad', '--model', malformed, '--batch', malformed, '--out', join(TMP, 'g'), 'extra'], /unexpected argument\(s\) "extra"/],
     ];
@@ -125,7 +127,7 @@ describe('train and eval on MNIST', () => {
   const evalOut = join(TMP, 'mnist-eval');
 
   test('train: 1 epoch on 500 digits writes the model, metrics and pictures', async () => {
-    const cfg = writeJson('mnist.json', { model: { hiddenSize: 16 }, training: { epochs: 1, batchSize: 50, trainLimit: 500, testLimit: 200 } });
+    const cfg = writeJson('mnist.json', { model: { hiddenSize: 16 }, training: { epochs: 1, batchSize: 50, trainLimit: 500, testLimit: 200 }, probe: { epochs: 20 } });
     const r = await cliWith(process.env.WEBGPU_ADAPTER ?? 'auto', 'train', '--config', cfg, '--out', out);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/WebGPU: (hardware GPU|SwiftShader)/);
@@ -155,7 +157,8 @@ describe('train and eval on MNIST', () => {
     expect(m.heldOut.jacobian.meanFrobeniusNorm).toBeGreaterThan(0);
     expect(m.heldOut.jacobian.meanFrobeniusNormSquared).toBeGreaterThanOrEqual(m.heldOut.jacobian.meanFrobeniusNorm ** 2 * 0.999); // E[X²] ≥ E[X]²
     // The linear probe on the 16-unit codes: far above chance (10%) even after ten steps.
-    expect(m.heldOut.probe).toMatchObject({ classes: 10, features: 16, trainCount: 500, testCount: 200 });
+    expect(m.probe).toEqual({ epochs: 20, trainLimit: 10000 });
+    expect(m.heldOut.probe).toMatchObject({ classes: 10, features: 16, trainCount: 500, testCount: 200, epochs: 20 });
     expect(m.heldOut.probe.testAccuracy).toBeGreaterThan(0.3);
     expect(r.stdout).toMatch(/linear probe on the codes: [\d.]+% held-out accuracy/);
     expect(m.heldOut.vae).toBeNull(); // not a VAE
@@ -174,7 +177,7 @@ describe('train and eval on MNIST', () => {
 
   test('eval: the saved model measures what train measured', async () => {
     expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
-    const r = await cli('eval', '--model', join(out, 'model.safetensors'), '--test-limit', '200', '--train-limit', '500', '--out', evalOut, '--quiet');
+    const r = await cli('eval', '--model', join(out, 'model.safetensors'), '--test-limit', '200', '--probe-epochs', '20', '--probe-limit', '500', '--out', evalOut, '--quiet');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/held-out reconstruction loss [\d.]+ on 200 samples/);
     const trained = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
@@ -186,7 +189,7 @@ describe('train and eval on MNIST', () => {
     expect(m.heldOut.sparsity).toEqual(trained.heldOut.sparsity);
     expect(m.heldOut.jacobian.meanFrobeniusNorm).toBeCloseTo(trained.heldOut.jacobian.meanFrobeniusNorm, 10);
     expect(m.heldOut.probe.testAccuracy).toBe(trained.heldOut.probe.testAccuracy); // the probe on MNIST's first 500 training digits, as in train
-    expect(m.data.train).toMatchObject({ count: 500, labelled: true });
+    expect(m.heldOut.probe.trainCount).toBe(500);
     pngSize(join(evalOut, 'reconstructions.png'));
     pngSize(join(evalOut, 'filters.png'));
   });
