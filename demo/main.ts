@@ -39,6 +39,8 @@ const debug = {
   state: 'loading' as string,
   progressEvents: 0,
   pictureEvents: 0,
+  /** Optimizer steps done in the current run (fine-tuning, for a stacked model). */
+  steps: 0,
   trainLoss: [] as number[],
   /** Held-out loss: reconstruction, or a VAE's negative ELBO. */
   evalLoss: [] as number[],
@@ -188,6 +190,7 @@ const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 function showProgress(p: ProgressInfo): void {
   debug.progressEvents++;
+  debug.steps = p.step;
   debug.trainLoss.push(p.trainLoss);
   curves.total.push([p.epoch, p.trainLoss]);
   curves.reconstruction.push([p.epoch, p.trainReconstruction]);
@@ -339,7 +342,7 @@ function start(): void {
   session?.dispose(); // frees the previous model's GPU memory
   hideBanner();
   resetViews();
-  debug.progressEvents = debug.pictureEvents = 0;
+  debug.progressEvents = debug.pictureEvents = debug.steps = 0;
   debug.trainLoss = [];
   debug.evalLoss = [];
   debug.stages = [];

@@ -22,11 +22,14 @@ export interface E2eTest {
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 const SMALL = { hiddenSize: 32, trainSamples: 2000, evalSamples: 200, batchSize: 50, epochs: 4 };
+/** Steps a run is given before its losses are compared: one epoch of SMALL. */
+const MIN_STEPS = 40;
 
 interface DemoDebug {
   state: string;
   progressEvents: number;
   pictureEvents: number;
+  steps: number;
   trainLoss: number[];
   evalLoss: number[];
   stages: string[];
@@ -131,11 +134,12 @@ async function trainPreset(
     assert.equal(await page.locator('#start').isEnabled(), true, 'Start is enabled with valid settings');
     await page.locator('#start').click();
     await page.waitForFunction(
-      () => {
+      (minSteps: number) => {
         const d = (window as unknown as { __demo: DemoDebug }).__demo;
-        return (d.progressEvents >= 6 && d.evalLoss.length >= 2 && d.pictureEvents >= 2) || d.state === 'done' || d.state === 'failed';
+        // A fixed amount of training (not of wall time: chunks shrink when the machine is busy).
+        return (d.progressEvents >= 6 && d.steps >= minSteps && d.evalLoss.length >= 2 && d.pictureEvents >= 2) || d.state === 'done' || d.state === 'failed';
       },
-      undefined,
+      MIN_STEPS,
       { timeout: 90_000 },
     );
     let d = await debug(page);
