@@ -160,11 +160,7 @@ export class Autoencoder {
     flush: () => Promise<void> = async () => {},
     seed = 0,
   ): Promise<void> {
-    this.assertAlive();
-    this.checkDataset(data);
-    if (!Number.isInteger(start) || start < 0 || !Number.isInteger(count) || count < 1 || start + count > data.count) {
-      throw new RangeError(`rows [${start}, ${start + count}) are outside the dataset's 0..${data.count}`);
-    }
+    this.checkRows(data, start, count);
     const { plan, logSlots } = this.inferencePlan();
     const gather = plan.gather(data, this.identityIndices(data), `identity ${this.datasetKey(data)}`);
     const device = this.gpu.device;
@@ -219,14 +215,25 @@ export class Autoencoder {
     return { reconstruction, vaeKl, negativeElbo: reconstruction + vaeKl };
   }
 
-  /** Codes h = g(x·Wᵀ + b) of rows [start, start+count), row-major [count, hiddenSize]. */
+  /** Rows [start, start + count) of `data`, on this model's device. */
+  private checkRows(data: GpuDataset, start: number, count: number): void {
+    this.assertAlive();
+    this.checkDataset(data);
+    if (!Number.isInteger(start) || start < 0 || !Number.isInteger(count) || count < 1 || start + count > data.count) {
+      throw new RangeError(`rows [${start}, ${start + count}) are outside the dataset's 0..${data.count}`);
+    }
+  }
+
+  /** Codes of rows [start, start+count) by the encoder alone (μ for a VAE), row-major [count, hiddenSize]. */
   encode(data: GpuDataset, start = 0, count = data.count - start): Promise<Float32Array> {
-    return this.collect(data, start, count, this.config.hiddenSize, (plan) => plan.batch.hidden, []);
+    this.checkRows(data, start, count);
+    return runToArray(this, 'codes', data, { start, count });
   }
 
   /** Reconstructions x̂ of rows [start, start+count) (clean inputs), [count, inputSize]. */
   reconstruct(data: GpuDataset, start = 0, count = data.count - start): Promise<Float32Array> {
-    return this.collect(data, start, count, this.config.inputSize, (plan) => plan.batch.output, [this.inferencePlan().output]);
+    this.checkRows(data, start, count);
+    return runToArray(this, 'reconstructions', data, { start, count });
   }
 
   private async collect(
@@ -322,29 +329,7 @@ export class Autoencoder {
     if (!codes || typeof codes.length !== 'number' || codes.length === 0 || codes.length % Z !== 0) {
       throw new RangeError(`decode: codes must hold a whole number of ${Z}-value codes (got ${codes?.length} values)`);
     }
-    const values = Float32Array.from(codes);
-    if (!values.every(Number.isFinite)) throw new RangeError('decode: codes must be finite');
-    const count = values.length / Z;
-    const { plan, output } = this.inferencePlan();
-    const D = this.config.inputSize;
-    const device = this.gpu.device;
-    const out = this.arena.storage('decode out', count * D * 4);
-    try {
-      for (let row = 0; row < count; row += plan.rows) {
-        const rows = Math.min(plan.rows, count - row);
-        device.queue.writeBuffer(plan.code, 0, values, row * Z, rows * Z);
-        this.ctx.cache.guard(`decode rows ${row}..${row + rows}`, () => {
-          const enc = device.createCommandEncoder({ label: 'decode' });
-          encodeDispatches(enc, [...plan.decoderPass, output], 'decode');
-          enc.copyBufferToBuffer(plan.batch.output, 0, out, row * D * 4, rows * D * 4);
-          device.queue.submit([enc.finish()]);
-        });
-      }
-      await this.ctx.cache.checkErrors();
-      return await readFloats(device, out, count * D);
-    } finally {
-      this.arena.release(out);
-    }
+    return runToArray(this, 'decoded', codes instanceof Float32Array ? codes : Float32Array.from(codes));
   }
 
   /**

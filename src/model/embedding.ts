@@ -1,7 +1,8 @@
-// Inference for host apps: codes and reconstructions of rows given as a
-// Float32Array, as f32 rows in a GPUBuffer, or as an uploaded GpuDataset, either
-// read back as a Float32Array or written into a GPU buffer the caller owns.
-// Codes run the encoder alone. Inputs are clean (no noise, no dropout).
+// Inference in batches through the model's inference plan: codes and
+// reconstructions of rows given as a Float32Array, as f32 rows in a GPUBuffer, or
+// as an uploaded GpuDataset, and decodings of given codes; either read back as a
+// Float32Array or written into a GPU buffer the caller owns. Codes run the
+// encoder alone, decodings the decoder alone. Inputs are clean (no noise, no dropout).
 //
 // Rows go through the model's inference plan in batches of its inferenceBatchSize:
 // a batch is loaded into the plan's input (queue.writeBuffer for a Float32Array,
@@ -45,7 +46,8 @@ export interface ToBufferOptions extends RowRange {
   outputOffset?: number;
 }
 
-export type OutputKind = 'codes' | 'reconstructions';
+/** codes: x → h (μ for a VAE); reconstructions: x → x̂; decoded: h (a VAE's z) → x̂. */
+export type OutputKind = 'codes' | 'reconstructions' | 'decoded';
 
 /** What this module needs from an Autoencoder. */
 export interface EmbeddingModel {
@@ -65,7 +67,17 @@ const COPY_DST = 0x0008;
 
 /** Width of one output row: the code size or the input size. */
 export function outputWidth(model: EmbeddingModel, kind: OutputKind): number {
-  return kind === 'codes' ? model.inferenceStep().plan.codeSize : model.config.inputSize;
+  return kind === 'codes' ? model.inferenceStep().plan.arch.codeSize : model.config.inputSize;
+}
+
+/** Width of one input row: the input size, or the code size for decoding. */
+function inputWidth(model: EmbeddingModel, kind: OutputKind): number {
+  return kind === 'decoded' ? model.inferenceStep().plan.arch.codeSize : model.config.inputSize;
+}
+
+/** The plan buffer a batch of input rows is loaded into: x, or the decoder's input. */
+function inputBuffer(plan: StepPlan, kind: OutputKind): GPUBuffer {
+  return kind === 'decoded' ? plan.code : plan.batch.clean;
 }
 
 /** Run the model on `input` and read the result back: [count, width] row-major. */
@@ -140,13 +152,14 @@ function checkRange(what: string, total: number, range: RowRange): { start: numb
   return { start, count };
 }
 
-function rowSource(model: EmbeddingModel, input: ModelInput, range: RowRange, what: string): RowSource {
-  const D = model.config.inputSize;
+function rowSource(model: EmbeddingModel, input: ModelInput, range: RowRange, what: OutputKind): RowSource {
+  const D = inputWidth(model, what);
+  const width = what === 'decoded' ? 'the code size' : 'inputSize';
   const device = model.gpu.device;
 
   if (input instanceof Float32Array) {
     if (input.length === 0 || input.length % D !== 0) {
-      throw new RangeError(`${what}: the Float32Array input has ${input.length} values, not a positive multiple of inputSize ${D}`);
+      throw new RangeError(`${what}: the Float32Array input has ${input.length} values, not a positive multiple of ${width} ${D}`);
     }
     const { start, count } = checkRange(what, input.length / D, range);
     for (let k = start * D; k < (start + count) * D; k++) {
@@ -157,13 +170,14 @@ function rowSource(model: EmbeddingModel, input: ModelInput, range: RowRange, wh
       batchOffset: () => 0,
       load: (_enc, plan, row, rows) => {
         // writeBuffer counts a typed array's offset and size in elements.
-        device.queue.writeBuffer(plan.batch.clean, 0, input as Float32Array<ArrayBuffer>, (start + row) * D, rows * D);
+        device.queue.writeBuffer(inputBuffer(plan, what), 0, input as Float32Array<ArrayBuffer>, (start + row) * D, rows * D);
         return [];
       },
     };
   }
 
   if (isDataset(input)) {
+    if (what === 'decoded') throw new TypeError('decoded: codes must be a Float32Array or a GPUBuffer of f32 codes, not a dataset');
     model.checkDataset(input);
     const { start, count } = checkRange(what, input.count, range);
     return {
@@ -184,7 +198,7 @@ function rowSource(model: EmbeddingModel, input: ModelInput, range: RowRange, wh
     count,
     batchOffset: () => 0,
     load: (enc, plan, row, rows) => {
-      enc.copyBufferToBuffer(input, (start + row) * D * 4, plan.batch.clean, 0, rows * D * 4);
+      enc.copyBufferToBuffer(input, (start + row) * D * 4, inputBuffer(plan, what), 0, rows * D * 4);
       return [];
     },
   };
@@ -194,8 +208,8 @@ async function run(model: EmbeddingModel, kind: OutputKind, source: RowSource, d
   const { plan, output } = model.inferenceStep();
   const device = model.gpu.device;
   const width = outputWidth(model, kind);
-  const result = kind === 'codes' ? plan.codes : plan.batch.output;
-  const dispatches = kind === 'codes' ? plan.encoderForward : [...plan.forward, output];
+  const result = kind === 'codes' ? plan.batch.hidden : plan.batch.output;
+  const dispatches = { codes: plan.encoderPass, reconstructions: [...plan.forward, output], decoded: [...plan.decoderPass, output] }[kind];
   const scratch = new ArrayBuffer(48);
   for (let row = 0; row < source.count; row += plan.rows) {
     const rows = Math.min(plan.rows, source.count - row);
@@ -204,7 +218,7 @@ async function run(model: EmbeddingModel, kind: OutputKind, source: RowSource, d
       const enc = device.createCommandEncoder({ label: `${kind} batch at row ${row}` });
       const loads = source.load(enc, plan, row, rows);
       // A model that corrupts its input reads x̃: with clean inputs x̃ = x (the gather writes both).
-      if (plan.batch.noisy && loads.length === 0) enc.copyBufferToBuffer(plan.batch.clean, 0, plan.batch.noisy, 0, rows * model.config.inputSize * 4);
+      if (plan.batch.noisy && loads.length === 0 && kind !== 'decoded') enc.copyBufferToBuffer(plan.batch.clean, 0, plan.batch.noisy, 0, rows * model.config.inputSize * 4);
       encodeDispatches(enc, [...loads, ...dispatches], kind);
       enc.copyBufferToBuffer(result, 0, dst, dstOffset + row * width * 4, rows * width * 4);
       device.queue.submit([enc.finish()]);

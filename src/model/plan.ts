@@ -161,20 +161,6 @@ export class StepPlan {
     return k === 0 ? this.code : this.batch.decoder[k - 1].out;
   }
 
-  /** The encoder alone (x → codes, no decoder). */
-  get encoderForward(): Dispatch[] {
-    return this.encoderPass;
-  }
-
-  /** Where the encoder writes the codes, [rows, codeSize] (μ for a VAE); before dropout. */
-  get codes(): GPUBuffer {
-    return this.batch.hidden;
-  }
-
-  get codeSize(): number {
-    return this.arch.codeSize;
-  }
-
   protected w(name: string): Resource {
     return this.model.layout.slice(this.model.params, name);
   }
