@@ -5,8 +5,11 @@
 // (0 for a gradient tensor; the loss log's stride for the step's loss row).
 // If any is NaN or ±Inf it records, in the 16-byte guard:
 //   guard.step  = the step (atomicMax: every finder writes the same value)
-//   guard.code  = min(code) over the checks that failed in that step: the
-//                 first in check order (loss, then the tensors in layout order)
+//   guard.code  = min over the failing values of their code: params.code, or
+//                 params.code + i for value i when params.indexed (so one check
+//                 over the flat gradient buffer also says where). The loss row
+//                 has code 0 and the gradients 1 + flat index: the minimum is the
+//                 loss, else the first bad gradient value in layout order.
 //   guard.kinds |= 1 NaN, 2 +Inf, 4 −Inf
 // The optimizer skips its update while guard.step ≠ 0, so the parameters and the
 // optimizer state keep their last finite values with no read-back per step.
@@ -24,6 +27,7 @@ struct FiniteParams {
   count: u32,       // values to check
   code: u32,        // what they are (src/kernels/finite.ts: 0 loss, 1 + tensor index)
   slot_stride: u32, // offset = step.loss_slot · slot_stride (0: offset 0)
+  indexed: u32,     // 1: value i has code + i
 }
 
 struct Guard {
@@ -56,15 +60,20 @@ fn check_finite(
   let base = step.loss_slot * params.slot_stride;
   let first = (wid.y * nwg.x + wid.x) * WG * PER_THREAD + lid;
   var kinds = 0u;
+  var first_bad = 0xffffffffu;
   for (var k = 0u; k < PER_THREAD; k = k + 1u) {
     let i = first + k * WG;
     if (i < params.count) {
-      kinds = kinds | non_finite_kind(values[base + i]);
+      let kind = non_finite_kind(values[base + i]);
+      if (kind != 0u) {
+        kinds = kinds | kind;
+        first_bad = min(first_bad, i);
+      }
     }
   }
   if (kinds != 0u) {
     atomicMax(&guard.step, step.step);
-    atomicMin(&guard.code, params.code);
+    atomicMin(&guard.code, params.code + select(0u, first_bad, params.indexed == 1u));
     atomicOr(&guard.kinds, kinds);
   }
 }

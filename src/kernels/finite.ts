@@ -1,5 +1,5 @@
-// The non-finite guard (shaders/finite.wgsl): after the backward pass, one
-// check per tensor scans the step's loss row and every gradient tensor; the
+// The non-finite guard (shaders/finite.wgsl): after the backward pass, two
+// checks scan the step's loss row and the whole flat gradient buffer; the
 // first non-finite value sets a 16-byte guard buffer (step, what, kinds), and
 // the optimizer then leaves parameters and state alone. The trainer reads the
 // guard at its sync points, so there is no read-back per step.
@@ -27,6 +27,8 @@ export interface FiniteCheckArgs {
   count: number;
   /** What the values are, recorded in guard.code; the smallest failing code of a step wins. */
   code: number;
+  /** Value i records code + i (to locate it). Default false: every value records code. */
+  indexed?: boolean;
   /** Check values[step.loss_slot · slotStride + i] (the loss log's row of the step). Default 0. */
   slotStride?: number;
   step: GPUBuffer;
@@ -43,31 +45,38 @@ export function finiteCheckDispatch(ctx: KernelContext, args: FiniteCheckArgs): 
   const slotStride = args.slotStride ?? 0;
   if (!Number.isInteger(slotStride) || slotStride < 0) throw new Error(`${label}: slotStride must be a non-negative integer, got ${slotStride}`);
   if (!Number.isInteger(args.code) || args.code < 0 || args.code >= 0xffffffff) throw new Error(`${label}: code must be an integer in [0, 2^32 − 1), got ${args.code}`);
+  const indexed = args.indexed ?? false;
+  if (indexed && args.code + args.count > 0xffffffff) throw new Error(`${label}: code + count must stay below 2^32 − 1 when indexed, got ${args.code} + ${args.count}`);
   checkStep(label, args.step);
   requireFloats(label, 'values', args.values, args.count);
   requireFloats(label, 'guard', args.guard, GUARD_BYTES / 4);
   requireNoAliasing(label, [['guard', args.guard]], [['values', args.values]]);
   const spec: KernelSpec = { name: 'check_finite', code: CODE, entryPoint: 'check_finite', bindings: ['uniform', 'uniform', 'read', 'rw'] };
-  const params = ctx.arena.uniform(`${label}/params`, packUniform([['u32', args.count], ['u32', args.code], ['u32', slotStride]]));
+  const params = ctx.arena.uniform(`${label}/params`, packUniform([['u32', args.count], ['u32', args.code], ['u32', slotStride], ['u32', indexed ? 1 : 0]]));
   const grid = workgroupGrid(ctx, Math.ceil(args.count / VALUES_PER_WORKGROUP), label, args.gridWidth);
   return makeDispatch(ctx.cache, spec, [params, args.step, args.values, args.guard], grid, label);
 }
 
-/** What each guard code stands for: 0 the loss, 1 + i the gradient of the layout's tensor i. */
-export function guardNames(layout: ParameterLayout): string[] {
-  return ['loss', ...layout.tensors.map((t) => `gradient of ${t.name}`)];
+/** What a guard code stands for: 0 the loss, 1 + i the gradient tensor holding flat gradient value i. */
+export function guardName(layout: ParameterLayout, code: number): string {
+  if (code === 0) return 'loss';
+  const i = code - 1;
+  const t = layout.tensors.find((x) => i >= x.offset && i < x.offset + x.size);
+  return t ? `gradient of ${t.name}` : `guard code ${code}`;
 }
 
-/** The checks of one training step: the step's loss row, then every gradient tensor in layout order. */
+/**
+ * The checks of one training step: the step's loss row (code 0), then the whole
+ * flat gradient buffer in one dispatch (code 1 + flat index, so the first bad
+ * value in layout order names its tensor; the alignment padding stays 0).
+ */
 export function finiteGuardDispatches(
   ctx: KernelContext,
   args: { layout: ParameterLayout; grads: GPUBuffer; log: GPUBuffer; step: GPUBuffer; guard: GPUBuffer },
 ): Dispatch[] {
   const loss = finiteCheckDispatch(ctx, { values: args.log, count: LOSS_LOG_STRIDE, slotStride: LOSS_LOG_STRIDE, code: 0, step: args.step, guard: args.guard, label: 'guard: loss is finite' });
-  const tensors = args.layout.tensors.map((t, i) =>
-    finiteCheckDispatch(ctx, { values: args.layout.slice(args.grads, t.name), count: t.size, code: 1 + i, step: args.step, guard: args.guard, label: `guard: gradient of ${t.name} is finite` }),
-  );
-  return [loss, ...tensors];
+  const grads = finiteCheckDispatch(ctx, { values: args.grads, count: args.layout.totalFloats, code: 1, indexed: true, step: args.step, guard: args.guard, label: 'guard: gradients are finite' });
+  return [loss, grads];
 }
 
 export interface GuardReport {

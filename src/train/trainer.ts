@@ -10,7 +10,7 @@ import { packStep, STEP_BYTES } from '../gpu/step';
 import { readFloats } from '../gpu/arena';
 import { adamCorrector, validateOptimizer, type OptimizerConfig } from '../kernels/optimizer';
 import { LOSS_COMPONENT, LOSS_LOG_STRIDE } from '../kernels/reduce';
-import { decodeGuard, GUARD_BYTES, GUARD_CLEAR, guardNames } from '../kernels/finite';
+import { decodeGuard, GUARD_BYTES, GUARD_CLEAR, guardName } from '../kernels/finite';
 import { shuffledIndices } from '../data/shuffle';
 import type { GpuDataset } from '../data/dataset';
 import { TrainingPlan } from '../model/plan';
@@ -434,7 +434,7 @@ export class Trainer {
    * from happening, so the weights and optimizer state are those of `kept`.
    */
   private stop(step: number, code: number, kinds: string[], losses: StepLoss[], kept: number): TrainingDivergedError {
-    let what = guardNames(this.model.layout)[code] ?? `guard code ${code}`;
+    let what = guardName(this.model.layout, code);
     const loss = losses.find((l) => l.step === step);
     if (code === 0 && loss) {
       const terms = Object.entries(loss.components).filter(([, v]) => !Number.isFinite(v));

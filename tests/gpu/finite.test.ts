@@ -3,7 +3,7 @@
 // that stops naming the step and tensor with the last finite weights kept.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readU32, runDispatches } from '../../src/gpu';
-import { finiteCheckDispatch, finiteGuardDispatches, GUARD_CLEAR, guardNames } from '../../src/kernels/finite';
+import { finiteCheckDispatch, finiteGuardDispatches, GUARD_CLEAR, guardName } from '../../src/kernels/finite';
 import { adamCorrections, optimizerDispatch, type OptimizerConfig } from '../../src/kernels/optimizer';
 import { finiteGuardRef } from '../../src/reference/finite';
 import { autoencoderLayout } from '../../src/model/layout';
@@ -37,14 +37,18 @@ describe('check_finite vs reference', () => {
     test(`count ${count}, ${poison.length} non-finite${gridWidth ? `, grid width ${gridWidth}` : ''}`, async () => {
       const values = randomArray(count, count, -3e38, 3e38); // large but finite
       for (const [i, v] of poison) values[i] = v;
-      const guard = t.upload('guard', GUARD_CLEAR);
       const step = t.step({ validRows: 1, step: 9 });
-      const d = finiteCheckDispatch(t, { values: t.upload('values', values), count, code: 3, step, guard, gridWidth });
-      await runDispatches(t.device, [d], true);
-      const got = Array.from(await readU32(t.device, guard, 4));
-      const want = Array.from(finiteGuardRef(GUARD_CLEAR, 9, [{ code: 3, values }]));
-      console.log(`count ${count}: guard ${got.join(', ')}`);
-      expect(got).toEqual(want);
+      const buffer = t.upload('values', values);
+      // Plain (every value records code 3) and indexed (value i records 3 + i: where the first bad one is).
+      for (const indexed of [false, true]) {
+        const guard = t.upload('guard', GUARD_CLEAR);
+        const d = finiteCheckDispatch(t, { values: buffer, count, code: 3, indexed, step, guard, gridWidth });
+        await runDispatches(t.device, [d], true);
+        const got = Array.from(await readU32(t.device, guard, 4));
+        const want = Array.from(finiteGuardRef(GUARD_CLEAR, 9, [{ code: 3, values, indexed }]));
+        console.log(`count ${count}${indexed ? ', indexed' : ''}: guard ${got.join(', ')}`);
+        expect(got).toEqual(want);
+      }
     });
   }
 
@@ -63,10 +67,10 @@ describe('check_finite vs reference', () => {
     const checks = finiteGuardDispatches(t, { layout, grads: t.upload('grads', grads), log: logBuf, step, guard });
     await runDispatches(t.device, checks, true);
     const got = await readU32(t.device, guard, 4);
-    const tensorChecks = layout.tensors.map((x, i) => ({ code: 1 + i, values: grads.subarray(x.offset, x.offset + x.size) }));
-    const want = finiteGuardRef(GUARD_CLEAR, 4, [{ code: 0, values: log.subarray(24, 32) }, ...tensorChecks]);
+    const want = finiteGuardRef(GUARD_CLEAR, 4, [{ code: 0, values: log.subarray(24, 32) }, { code: 1, values: grads, indexed: true }]);
     expect(Array.from(got)).toEqual(Array.from(want));
-    expect(guardNames(layout)[got[1]]).toBe('gradient of encoder.0.bias');
+    expect(got[1]).toBe(1 + enc.offset); // the first bad value in layout order
+    expect(guardName(layout, got[1])).toBe('gradient of encoder.0.bias');
     expect(got[2]).toBe(3); // NaN | +Inf
 
     // A step later, with the loss now non-finite too: the record of step 4 stays.
