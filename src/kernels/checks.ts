@@ -5,9 +5,6 @@ import type { Resource } from '../gpu/kernel';
 import { STEP_BYTES } from '../gpu/step';
 import { ACTIVATIONS, isActivation, type Activation } from './activations';
 
-export function checkDim(label: string, name: string, n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${label}: ${name} must be a positive integer, got ${n}`);
-}
 
 export function checkStep(label: string, step: GPUBuffer): void {
   if (!step || typeof step.size !== 'number') throw new Error(`${label}: step must be the Step uniform GPUBuffer`);

@@ -11,7 +11,7 @@ import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import contractiveWgsl from '../../shaders/contractive.wgsl?raw';
 import { groups, makeDispatch, packUniform, type Dispatch, type KernelContext, type KernelSpec, type Resource } from '../gpu';
 import { ACTIVATION_CODE, ACTIVATION_WGSL, ACTIVATIONS, isActivation, type Activation } from './activations';
-import { checkDim, checkDistinct, checkResource, checkStep } from './checks';
+import { requireCount, checkDistinct, checkResource, checkStep } from './checks';
 
 const CODE = ACTIVATION_WGSL + stepWgsl + contractiveWgsl;
 
@@ -29,8 +29,8 @@ export interface RowNormsSqArgs {
 export function rowNormsSqDispatch(ctx: KernelContext, args: RowNormsSqArgs): Dispatch {
   const label = args.label ?? 'row_norms_sq';
   const { hidden, inputs } = args;
-  checkDim(label, 'hidden', hidden);
-  checkDim(label, 'inputs', inputs);
+  requireCount(label, 'hidden', hidden);
+  requireCount(label, 'inputs', inputs);
   checkResource(ctx, label, 'w', args.w, hidden * inputs);
   checkResource(ctx, label, 's', args.s, hidden);
   checkDistinct(label, { w: args.w, s: args.s });
@@ -63,8 +63,8 @@ export interface ContractiveTermsArgs {
 export function contractiveTermsDispatch(ctx: KernelContext, args: ContractiveTermsArgs): Dispatch {
   const label = args.label ?? 'contractive_terms';
   const { rows, hidden } = args;
-  checkDim(label, 'rows', rows);
-  checkDim(label, 'hidden', hidden);
+  requireCount(label, 'rows', rows);
+  requireCount(label, 'hidden', hidden);
   if (!isActivation(args.activation)) throw new Error(`${label}: activation must be one of ${ACTIVATIONS.join(', ')}, got ${String(args.activation)}`);
   if (!Number.isFinite(args.lambda) || args.lambda < 0) throw new Error(`${label}: lambda must be a finite number ≥ 0, got ${args.lambda}`);
   checkStep(label, args.step);
@@ -102,8 +102,8 @@ export interface AddScaledRowsArgs {
 export function addScaledRowsDispatch(ctx: KernelContext, args: AddScaledRowsArgs): Dispatch {
   const label = args.label ?? 'add_scaled_rows';
   const { hidden, inputs } = args;
-  checkDim(label, 'hidden', hidden);
-  checkDim(label, 'inputs', inputs);
+  requireCount(label, 'hidden', hidden);
+  requireCount(label, 'inputs', inputs);
   checkResource(ctx, label, 'w', args.w, hidden * inputs);
   checkResource(ctx, label, 'rowScale', args.rowScale, hidden);
   checkResource(ctx, label, 'dw', args.dw, hidden * inputs);

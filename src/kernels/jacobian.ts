@@ -4,7 +4,7 @@
 import jacobianWgsl from '../../shaders/jacobian.wgsl?raw';
 import { groups, makeDispatch, packUniform, type Dispatch, type KernelContext, type KernelSpec, type Resource } from '../gpu';
 import { ACTIVATION_CODE, ACTIVATION_WGSL, type Activation } from './activations';
-import { checkDim, checkDistinct, checkResource } from './checks';
+import { requireCount, checkDistinct, checkResource } from './checks';
 import { matmulDispatch } from './matmul';
 
 const CODE = ACTIVATION_WGSL + jacobianWgsl;
@@ -50,7 +50,7 @@ function spec(entryPoint: string, bindings: KernelSpec['bindings'], activation: 
 export function encoderJacobianDispatches(ctx: KernelContext, a: EncoderJacobianArgs): Dispatch[] {
   const label = a.label ?? 'encoder jacobian';
   const R = a.rows;
-  checkDim(label, 'rows', R);
+  requireCount(label, 'rows', R);
   if (a.layers.length < 1) throw new Error(`${label}: needs at least one layer`);
   const last = a.layers[a.layers.length - 1];
   const k = last.outputs;

@@ -6,7 +6,7 @@
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import sparsityWgsl from '../../shaders/sparsity.wgsl?raw';
 import { groups, makeDispatch, packUniform, type Dispatch, type KernelContext, type KernelSpec, type Resource } from '../gpu';
-import { checkDim, checkDistinct, checkResource, checkStep } from './checks';
+import { requireCount, checkDistinct, checkResource, checkStep } from './checks';
 
 const CODE = stepWgsl + sparsityWgsl;
 
@@ -30,8 +30,8 @@ export interface L1ActivityArgs {
 export function l1ActivityDispatch(ctx: KernelContext, args: L1ActivityArgs): Dispatch {
   const label = args.label ?? 'l1_activity';
   const { rows, hidden } = args;
-  checkDim(label, 'rows', rows);
-  checkDim(label, 'hidden', hidden);
+  requireCount(label, 'rows', rows);
+  requireCount(label, 'hidden', hidden);
   checkCoef(label, 'lambda', args.lambda);
   checkStep(label, args.step);
   checkResource(ctx, label, 'h', args.h, rows * hidden);
@@ -62,8 +62,8 @@ export interface KlColumnStatsArgs {
 export function klColumnStatsDispatch(ctx: KernelContext, args: KlColumnStatsArgs): Dispatch {
   const label = args.label ?? 'kl_column_stats';
   const { rows, hidden } = args;
-  checkDim(label, 'rows', rows);
-  checkDim(label, 'hidden', hidden);
+  requireCount(label, 'rows', rows);
+  requireCount(label, 'hidden', hidden);
   checkRho(label, args.rho);
   checkStep(label, args.step);
   checkResource(ctx, label, 'h', args.h, rows * hidden);
@@ -97,8 +97,8 @@ export interface KlGradArgs {
 export function klGradDispatch(ctx: KernelContext, args: KlGradArgs): Dispatch {
   const label = args.label ?? 'kl_grad';
   const { rows, hidden } = args;
-  checkDim(label, 'rows', rows);
-  checkDim(label, 'hidden', hidden);
+  requireCount(label, 'rows', rows);
+  requireCount(label, 'hidden', hidden);
   checkRho(label, args.rho);
   checkCoef(label, 'beta', args.beta);
   checkStep(label, args.step);

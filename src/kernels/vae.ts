@@ -5,7 +5,7 @@ import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import rngWgsl from '../../shaders/common/rng.wgsl?raw';
 import vaeWgsl from '../../shaders/vae.wgsl?raw';
 import { groups, makeDispatch, packUniform, type Dispatch, type KernelContext, type KernelSpec, type Resource } from '../gpu';
-import { checkDim, checkDistinct, checkResource, checkStep } from './checks';
+import { requireCount, checkDistinct, checkResource, checkStep } from './checks';
 
 const CODE = stepWgsl + rngWgsl + vaeWgsl;
 const WG = 64;
@@ -46,8 +46,8 @@ export interface VaeBackwardArgs extends VaeShape {
 }
 
 function params(ctx: KernelContext, label: string, a: VaeShape, beta = 0, warmup = 0): GPUBuffer {
-  checkDim(label, 'rows', a.rows);
-  checkDim(label, 'latent', a.latent);
+  requireCount(label, 'rows', a.rows);
+  requireCount(label, 'latent', a.latent);
   checkStep(label, a.step);
   if (!Number.isFinite(beta) || beta < 0) throw new Error(`${label}: beta must be a finite number ≥ 0, got ${beta}`);
   if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`${label}: warmupSteps must be an integer ≥ 0, got ${warmup}`);
