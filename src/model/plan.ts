@@ -87,8 +87,10 @@ export class StepPlan {
   readonly arch: Architecture;
   protected readonly ctx: KernelContext;
   private readonly gathers = new Map<string, Dispatch>();
-  /** The encoder, up to the code (and, for a VAE, z and the per-row KL). */
+  /** The encoder, up to the code h (μ for a VAE). */
   readonly encoderPass: Dispatch[];
+  /** A VAE's log σ² head, z = μ + σ ε and the per-row KL (empty otherwise): not needed for the codes μ. */
+  readonly latentPass: Dispatch[];
   /** The decoder from `decoderInput` to the logits. */
   readonly decoderPass: Dispatch[];
   /** Encoder, decoder and loss: everything after the gather up to dL/dlogits. */
@@ -135,8 +137,9 @@ export class StepPlan {
       rowLoss: arena.storage('row_loss', B * 4),
     };
     this.encoderPass = this.buildEncoder();
+    this.latentPass = this.buildLatent();
     this.decoderPass = this.buildDecoder();
-    this.forward = [...this.encoderPass, ...this.decoderPass, this.lossPass()];
+    this.forward = [...this.encoderPass, ...this.latentPass, ...this.decoderPass, this.lossPass()];
   }
 
   /** The encoder's input: x̃ when the input is corrupted, else x. */
@@ -214,16 +217,21 @@ export class StepPlan {
       }
     });
     const heads = this.arch.heads;
-    const vae = b.vae;
-    if (heads && vae) {
-      const hin = this.encoderInput(this.arch.encoder.length);
-      const Z = this.arch.codeSize;
-      out.push(this.dense(heads.mu, hin, vae.mu, 'linear', 'μ = h·W_μᵀ + b_μ'));
-      out.push(this.dense(heads.logvar, hin, vae.logvar, 'linear', 'log σ² = h·W_sᵀ + b_s'));
-      out.push(vaeSampleDispatch(this.ctx, { mu: vae.mu, logvar: vae.logvar, z: vae.z, rows: this.rows, latent: Z, step: b.step, label: 'z = μ + σ ε' }));
-      out.push(vaeKlRowsDispatch(this.ctx, { mu: vae.mu, logvar: vae.logvar, rowKl: vae.rowKl, rows: this.rows, latent: Z, step: b.step, label: 'KL per row' }));
-    }
+    if (heads && b.vae) out.push(this.dense(heads.mu, this.encoderInput(this.arch.encoder.length), b.vae.mu, 'linear', 'μ = h·W_μᵀ + b_μ'));
     return out;
+  }
+
+  private buildLatent(): Dispatch[] {
+    const heads = this.arch.heads;
+    const vae = this.batch.vae;
+    if (!heads || !vae) return [];
+    const step = this.batch.step;
+    const Z = this.arch.codeSize;
+    return [
+      this.dense(heads.logvar, this.encoderInput(this.arch.encoder.length), vae.logvar, 'linear', 'log σ² = h·W_sᵀ + b_s'),
+      vaeSampleDispatch(this.ctx, { mu: vae.mu, logvar: vae.logvar, z: vae.z, rows: this.rows, latent: Z, step, label: 'z = μ + σ ε' }),
+      vaeKlRowsDispatch(this.ctx, { mu: vae.mu, logvar: vae.logvar, rowKl: vae.rowKl, rows: this.rows, latent: Z, step, label: 'KL per row' }),
+    ];
   }
 
   private buildDecoder(): Dispatch[] {
