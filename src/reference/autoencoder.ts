@@ -14,6 +14,7 @@ import { activate, activationGradFromOutput, activationSecondFromOutput } from '
 import type { ResolvedConfig } from '../model/config';
 import { architecture, type DenseLayer } from '../model/architecture';
 import { autoencoderLayout } from '../model/layout';
+import { klWeightRef, vaeBackwardRef, vaeKlRowsRef, vaeSampleRef } from './vae';
 
 export type Params = Record<string, Float64Array>;
 
@@ -139,9 +140,7 @@ export function autoencoderStepRef(cfg: ResolvedConfig, p: Params, batch: Refere
     headInput = current;
     mu = dense(arch.heads.mu, p, current, B);
     logvar = dense(arch.heads.logvar, p, current, B);
-    const eps = batch.eps;
-    const lv = logvar;
-    current = mu.map((m, k) => m + Math.exp(0.5 * lv[k]) * eps[k]);
+    current = vaeSampleRef(mu, logvar, batch.eps);
   }
 
   // Decoder: ys[k] = output of decoder layer k (the last: logits, before f).
@@ -190,24 +189,12 @@ export function autoencoderStepRef(cfg: ResolvedConfig, p: Params, batch: Refere
   let klTerm = 0;
   if (arch.heads && mu && logvar && headInput) {
     const v = cfg.variational as { beta: number; warmupSteps: number };
-    const step = batch.step ?? 1;
-    const beta = v.warmupSteps === 0 ? v.beta : v.beta * Math.min(1, step / v.warmupSteps);
-    const eps = batch.eps!;
-    const dmu = new Float64Array(B * Z);
-    const dlv = new Float64Array(B * Z);
-    for (let r = 0; r < V; r++) {
-      for (let j = 0; j < Z; j++) {
-        const q = r * Z + j;
-        const s = logvar[q];
-        vaeKl += -0.5 * (1 + s - mu[q] * mu[q] - Math.exp(s));
-        dmu[q] = dOut[q] + (beta / V) * mu[q];
-        dlv[q] = dOut[q] * eps[q] * 0.5 * Math.exp(0.5 * s) + (beta / V) * 0.5 * (Math.exp(s) - 1);
-      }
-    }
-    vaeKl /= V;
+    const beta = klWeightRef(v.beta, v.warmupSteps, batch.step ?? 1);
+    vaeKl = vaeKlRowsRef(mu, logvar, B, Z, V).reduce((a, x) => a + x, 0) / V;
     klTerm = beta * vaeKl;
+    const { dmu, dlogvar } = vaeBackwardRef({ mu, logvar, dz: dOut, eps: batch.eps! }, B, Z, V, beta);
     const fromMu = denseBackward(arch.heads.mu, p, grads, headInput, dmu, B, true)!;
-    const fromLv = denseBackward(arch.heads.logvar, p, grads, headInput, dlv, B, true)!;
+    const fromLv = denseBackward(arch.heads.logvar, p, grads, headInput, dlogvar, B, true)!;
     dOut = fromMu.map((d, q) => d + fromLv[q]);
   }
 

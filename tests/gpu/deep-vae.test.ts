@@ -30,7 +30,7 @@ function expectClose(what: string, gpu: ArrayLike<number>, ref: ArrayLike<number
 /** Train a few steps so the parameters are not just the initialisation. */
 async function trained(cfg: AutoencoderConfig, data: Float32Array) {
   const model = await createAutoencoder({ ...cfg, seed: 4 }, { gpu: t.gpu, inferenceBatchSize: ROWS });
-  const ds = model.uploadDataset({ data, features: D });
+  const ds = model.uploadDataset({ data, features: cfg.inputSize });
   const trainer = model.createTrainer({ batchSize: 5, optimizer: { type: 'adam', learningRate: 0.01 } });
   await trainer.steps(ds, 3);
   return { model, ds, params: toF64(await model.getParameters()) };
@@ -42,10 +42,12 @@ describe('exact Jacobian of deep encoders (contraction())', () => {
     ['3 layers sigmoid-tanh-relu', { inputSize: D, hiddenSizes: [9, 6, 3], encoderActivations: ['sigmoid', 'tanh', 'relu'] }],
     ['2 layers with dropout (off at evaluation)', { inputSize: D, hiddenSizes: [7, 5], dropout: 0.3 }],
     ['VAE: Jacobian of μ', { inputSize: D, hiddenSizes: [6, 2], encoderActivation: 'tanh', variational: true }],
+    // Blocks 70 and 67 wide: the seed, column-scaling and norm kernels cross their 64-wide workgroups.
+    ['2 layers 70–67–5, wider than a workgroup', { inputSize: 70, hiddenSizes: [67, 5], encoderActivation: 'tanh' }],
   ];
   for (const [name, cfg] of cases) {
     test(name, async () => {
-      const data = randomArray(COUNT * D, 21, 0, 1);
+      const data = randomArray(COUNT * cfg.inputSize, 21, 0, 1);
       const { model, ds, params } = await trained(cfg, data);
       try {
         const ref = jacobianNormSqRef(model.config, params, data, COUNT);
