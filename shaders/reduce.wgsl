@@ -25,7 +25,7 @@ struct ColumnParams {
 
 struct LogParams {
   count: u32,     // values to sum
-  component: u32, // column of the log row (LOSS_COMPONENT in src/kernels/reduce.ts)
+  component: u32, // column of the log row (a term's slot: LOSS_COMPONENT in src/model/objective.ts)
   scale: f32,
 }
 

@@ -1,13 +1,13 @@
 // Weight decay (L2 penalty) on one weight tensor. Prepend common/step.wgsl.
 //   penalty  P = λ·Σ w²,   ∂P/∂w = 2λ·w
 //   grads[i] += 2λ·w[i]   (in place)
-//   log[step.loss_slot · LOSS_LOG_STRIDE + WEIGHT_DECAY] += λ·Σ w²
+//   log[step.loss_slot · LOSS_LOG_STRIDE + COMPONENT] += λ·Σ w²
 // One workgroup walks the whole tensor (each thread a strided subset) so the
 // penalty is reduced in the same dispatch, without a second pass.
 
 const WG: u32 = 256u;
 const LOSS_LOG_STRIDE: u32 = 8u;
-const WEIGHT_DECAY: u32 = 1u; // LOSS_COMPONENT.weightDecay
+override COMPONENT: u32 = 0u; // the term's component of a loss-log slot (src/model/objective.ts)
 
 struct Params {
   count: u32,
@@ -40,7 +40,7 @@ fn weight_decay(@builtin(local_invocation_index) lid: u32) {
     workgroupBarrier();
   }
   if (lid == 0u) {
-    let k = step.loss_slot * LOSS_LOG_STRIDE + WEIGHT_DECAY;
+    let k = step.loss_slot * LOSS_LOG_STRIDE + COMPONENT;
     loss_log_buf[k] = loss_log_buf[k] + params.lambda * partial[0];
   }
 }

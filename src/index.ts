@@ -4,10 +4,14 @@
 /// <reference types="@webgpu/types" preserve="true" />
 export { acquireGpu, DeviceLostError, WebGpuUnavailableError, type Gpu, type GpuOptions } from './gpu/device';
 export { liveGpuMemory } from './gpu/arena';
-export { Autoencoder, createAutoencoder, type CreateOptions, type Evaluation } from './model/autoencoder';
+export { Autoencoder, createAutoencoder } from './autoencoder';
+export { AutoencoderModel, type CreateOptions, type Evaluation } from './model/autoencoder';
+export { OBJECTIVE, type LossComponents } from './model/objective';
 export { ConfigError, resolveConfig, type AutoencoderConfig, type ResolvedConfig, type InputNoise, type Sparsity, type LossKind, type Variational, MAX_LAYERS } from './model/config';
 export { architecture, type Architecture, type DenseLayer } from './model/architecture';
-export { Trainer, TrainingDivergedError, type DeviceLossEvent, type TrainerOptions, type FitOptions, type Progress, type EpochRecord, type StepLoss, type LossComponents } from './train/trainer';
+export { Trainer } from './train/trainer';
+export { TrainingDivergedError, type TrainerOptions, type FitOptions, type Progress, type EpochRecord, type StepLoss, type TrainerState } from './train/options';
+export type { DeviceLossEvent } from './train/recovery';
 export type { ModelInput, RowRange, ToBufferOptions } from './model/embedding';
 export type { OptimizerConfig } from './kernels/optimizer';
 export type { Activation } from './kernels/activations';
@@ -17,7 +21,6 @@ export { parseIdx } from './data/idx';
 export { loadMnist, mnistFromIdx, type Mnist, type LabelledImages } from './data/mnist';
 export { activationStatistics, type ActivationStatistics } from './analysis/statistics';
 export { filters, tileGrid, interleaveRows, type RgbaImage, type GridOptions } from './analysis/images';
-export type { TrainerState } from './train/trainer';
 export { saveModel, loadModel, readModelFile, resumeTrainer, ModelFileError, MODEL_FORMAT, type ModelFile, type SavedTrainingState } from './io/model-file';
 export { encodeSafetensors, decodeSafetensors, SafetensorsError, type SafetensorsTensor, type SafetensorsDtype } from './io/safetensors';
 export { trainStacked, type StackedOptions, type StageOptions, type StageEvent, type StackedResult } from './train/stacked';

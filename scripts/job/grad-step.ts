@@ -16,7 +16,7 @@
 //   draws.dropout_scale.<l>                  [B, n_l] m/(1−p) applied to encoder layer l's output (with dropout)
 //   draws.epsilon                            [B, Z] the VAE's ε in z = μ + σ ⊙ ε (a VAE only)
 // metadata: format = 'webgpu-autoencoders-grad/1', config (JSON), step, seed, rows.
-import type { Autoencoder } from '../../src/model/autoencoder';
+import type { Autoencoder } from '../../src/autoencoder';
 import { BufferArena, readFloats } from '../../src/gpu/arena';
 import { encodeDispatches, type Dispatch } from '../../src/gpu/kernel';
 import { dropoutForwardDispatch } from '../../src/kernels/dropout';

@@ -3,7 +3,7 @@
 // JSON description and resolves to { ok: true, value } or { ok: false, error };
 // progress goes to Node through window.reportProgress. Files come from the CLI's
 // file server (FileRef.url); outputs go back as data URLs / base64.
-import { createAutoencoder, type Autoencoder } from '../../src/model/autoencoder';
+import { createAutoencoder, type Autoencoder } from '../../src/autoencoder';
 import { ConfigError, resolveConfig, type AutoencoderConfig } from '../../src/model/config';
 import { validateOptimizer, type OptimizerConfig } from '../../src/kernels/optimizer';
 import { loadModel, readModelFile, saveModel } from '../../src/io/model-file';

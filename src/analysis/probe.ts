@@ -15,8 +15,9 @@
 import { BufferArena, readFloats, UNIFORM } from '../gpu/arena';
 import type { Gpu } from '../gpu/device';
 import type { KernelContext } from '../gpu/context';
-import { encodeDispatches, PipelineCache, type Dispatch } from '../gpu/kernel';
-import { packStep, STEP_BYTES } from '../gpu/step';
+import { PipelineCache, type Dispatch } from '../gpu/kernel';
+import { BatchRunner } from '../gpu/runner';
+import { STEP_BYTES } from '../gpu/step';
 import { uploadDataset, type GpuDataset } from '../data/dataset';
 import type { LabelledImages } from '../data/mnist';
 import { shuffledIndices } from '../data/shuffle';
@@ -26,7 +27,7 @@ import { adamCorrector, optimizerDispatch, type OptimizerConfig } from '../kerne
 import { columnSumDispatch, lossLogDispatch } from '../kernels/reduce';
 import { softmaxCrossEntropyDispatch, softmaxCrossEntropyForwardDispatch } from '../kernels/softmax';
 import { pca, pcaProject, type Pca } from '../reference/pca';
-import type { Autoencoder } from '../model/autoencoder';
+import type { AutoencoderModel } from '../model/autoencoder';
 
 /** Features of n samples, row-major [n, features]: bytes are read as byte/255 (pixels). */
 export type ProbeFeatures = Float32Array | Uint8Array;
@@ -157,22 +158,16 @@ export async function linearProbe(target: Gpu | GPUDevice, data: ProbeData, opti
     };
 
     const corrections = adamCorrector(optimizer);
-    const stepScratch = new ArrayBuffer(STEP_BYTES);
+    const runner = new BatchRunner(device, ctx.cache, step, { buffer: log, slots: 1 });
     let stepCount = 0;
+    // Each pass (an epoch, an evaluation) sums into the log's one slot: cleared by its first batch.
     const submit = (dispatches: Dispatch[], values: { batchOffset: number; validRows: number; training: boolean }, clearLog: boolean, what: string) => {
       const t = stepCount + (values.training ? 1 : 0);
       const { c1, c2 } = values.training ? corrections(t) : { c1: 1, c2: 1 };
-      device.queue.writeBuffer(
-        step,
-        0,
-        packStep({ step: Math.max(t, 1), seed: o.seed, lr: o.learningRate, adamC1: c1, adamC2: c2, lossSlot: 0, ...values }, stepScratch),
+      runner.submitBatch(
+        { step: Math.max(t, 1), seed: o.seed, lr: o.learningRate, adamC1: c1, adamC2: c2, lossSlot: 0, ...values },
+        { label: `${o.label}/${what}`, dispatches, clearSlot: clearLog },
       );
-      ctx.cache.guard(what, () => {
-        const enc = device.createCommandEncoder({ label: `${o.label}/${what}` });
-        if (clearLog) enc.clearBuffer(log);
-        encodeDispatches(enc, dispatches, `${o.label}/${what}`);
-        device.queue.submit([enc.finish()]);
-      });
       if (values.training) stepCount = t;
     };
     const readLog = async (count: number, what: string) => {
@@ -270,7 +265,7 @@ export async function probeWithPca(
  * The probe on an autoencoder's codes (`model.encode`) of two uploaded, labelled
  * datasets, on the model's own device.
  */
-export async function probeAutoencoder(model: Autoencoder, train: GpuDataset, test: GpuDataset, options: ProbeOptions = {}): Promise<ProbeResult> {
+export async function probeAutoencoder(model: AutoencoderModel, train: GpuDataset, test: GpuDataset, options: ProbeOptions = {}): Promise<ProbeResult> {
   for (const [name, d] of [['train', train], ['test', test]] as const) {
     if (!d.labels) throw new RangeError(`probeAutoencoder: the ${name} dataset has no labels; pass labels to uploadDataset`);
   }

@@ -127,3 +127,11 @@ async function readBytes(device: GPUDevice, src: BufferSlice | GPUBuffer, size?:
     staging.destroy();
   }
 }
+
+/** Map a MAP_READ buffer, copy its bytes out and unmap it. */
+export async function mapCopy(buffer: GPUBuffer): Promise<ArrayBuffer> {
+  await buffer.mapAsync(GPUMapMode.READ);
+  const bytes = buffer.getMappedRange().slice(0);
+  buffer.unmap();
+  return bytes;
+}

@@ -7,11 +7,13 @@
 // { optimizer, step, epoch, row, seed, shuffle, batchSize, stateBuffers } — the counters
 // from which the step's RNG draws and the shuffle order are derived.
 // Loading checks everything before any GPU allocation; see docs/safetensors.md.
-import { createAutoencoder, type Autoencoder, type CreateOptions } from '../model/autoencoder';
+import type { CreateOptions } from '../model/autoencoder';
+import { createAutoencoder, type Autoencoder } from '../autoencoder';
 import { ConfigError, resolveConfig, type AutoencoderConfig, type ResolvedConfig } from '../model/config';
 import { autoencoderLayout, type ParameterLayout } from '../model/layout';
 import { optimizerStateBuffers, validateOptimizer, type OptimizerConfig } from '../kernels/optimizer';
-import type { Trainer, TrainerOptions, TrainerState } from '../train/trainer';
+import type { Trainer } from '../train/trainer';
+import type { TrainerOptions, TrainerState } from '../train/options';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafetensorsTensor } from './safetensors';
 
 export const MODEL_FORMAT = 'webgpu-autoencoders/1';

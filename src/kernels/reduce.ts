@@ -12,8 +12,6 @@ const COL_TILE = 64; // columns per workgroup in column_sum
 
 /** Floats per step slot of the loss log. */
 export const LOSS_LOG_STRIDE = 8;
-/** Components of a loss-log slot. */
-export const LOSS_COMPONENT = { reconstruction: 0, weightDecay: 1, l1: 2, klSparsity: 3, contractive: 4, vaeKl: 5 } as const;
 
 export interface ColumnSumArgs {
   /** [rows, cols]. */
@@ -65,7 +63,7 @@ export interface LossLogArgs {
   log: Resource;
   /** The Step uniform (loss_slot, inv_rows). */
   step: GPUBuffer;
-  /** Which component of the slot, 0..LOSS_LOG_STRIDE-1 (see LOSS_COMPONENT). */
+  /** Which component of the slot, 0..LOSS_LOG_STRIDE-1 (see LOSS_COMPONENT in src/model/objective.ts). */
   component: number;
   /** Multiplies the sum. Default 1. */
   scale?: number;
@@ -84,7 +82,7 @@ export function lossLogDispatch(ctx: KernelContext, args: LossLogArgs): Dispatch
   const label = args.label ?? `loss_log(component ${args.component})`;
   requireCount(label, 'count', args.count);
   if (!Number.isInteger(args.component) || args.component < 0 || args.component >= LOSS_LOG_STRIDE) {
-    throw new Error(`${label}: component must be an integer in 0..${LOSS_LOG_STRIDE - 1} (see LOSS_COMPONENT), got ${args.component}`);
+    throw new Error(`${label}: component must be an integer in 0..${LOSS_LOG_STRIDE - 1} (see LOSS_COMPONENT in src/model/objective.ts), got ${args.component}`);
   }
   if (typeof scale !== 'number' || !Number.isFinite(scale)) throw new Error(`${label}: scale must be a finite number, got ${String(scale)}`);
   if (typeof perSample !== 'boolean') throw new Error(`${label}: perSample must be a boolean, got ${String(perSample)}`);

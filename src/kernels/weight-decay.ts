@@ -1,6 +1,7 @@
 // Weight decay on one weight tensor (shaders/weight_decay.wgsl): the penalty
 // λ·Σ w² adds 2λ·w to the gradient in place, and its value goes into the loss
-// log component LOSS_COMPONENT.weightDecay of step.loss_slot. One workgroup.
+// log at component `component` of step.loss_slot (the term's slot in
+// src/model/objective.ts). One workgroup.
 import familyWgsl from '../../shaders/weight_decay.wgsl?raw';
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
@@ -21,12 +22,14 @@ export interface WeightDecayArgs {
   lambda: number;
   /** The loss log (read and written). */
   log: Resource;
+  /** Which component of a loss-log slot receives λ·Σ w², 0..LOSS_LOG_STRIDE−1. */
+  component: number;
   /** The Step uniform (loss_slot). */
   step: GPUBuffer;
   label?: string;
 }
 
-/** grads[i] += 2λ·w[i];  log[slot·8 + weightDecay] += λ·Σ w². */
+/** grads[i] += 2λ·w[i];  log[slot·LOSS_LOG_STRIDE + component] += λ·Σ w². */
 export function weightDecayDispatch(ctx: KernelContext, args: WeightDecayArgs): Dispatch {
   const label = args.label ?? 'weight_decay';
   requireCount(label, 'count', args.count);
@@ -34,6 +37,9 @@ export function weightDecayDispatch(ctx: KernelContext, args: WeightDecayArgs): 
     throw new Error(`${label}: lambda must be a finite number ≥ 0, got ${String(args.lambda)}`);
   }
   if (!(args.step instanceof GPUBuffer)) throw new Error(`${label}: step must be the Step uniform GPUBuffer`);
+  if (!Number.isInteger(args.component) || args.component < 0 || args.component >= LOSS_LOG_STRIDE) {
+    throw new Error(`${label}: component must be an integer in 0..${LOSS_LOG_STRIDE - 1}, got ${String(args.component)}`);
+  }
   requireFloats(label, 'weights', args.weights, args.count);
   requireFloats(label, 'grads', args.grads, args.count);
   requireFloats(label, 'log', args.log, LOSS_LOG_STRIDE);
@@ -50,6 +56,7 @@ export function weightDecayDispatch(ctx: KernelContext, args: WeightDecayArgs): 
     code: CODE,
     entryPoint: 'weight_decay',
     bindings: ['uniform', 'uniform', 'read', 'rw', 'rw'],
+    constants: { COMPONENT: args.component },
   };
   const params = ctx.arena.uniform(
     `${label}/params`,

@@ -1,19 +1,23 @@
-// The public model object: parameters on the GPU, datasets, inference, and the
-// trainer factory. Everything it allocates lives in its arena and is freed by
-// dispose().
+// The model: parameters on the GPU, datasets, inference and the device life
+// cycle. Everything it allocates lives in its arena and is freed by dispose().
+// Training lives in src/train/, which depends on this file and never the other
+// way round: trainers register as ModelDependents to hear about rebuilds and
+// disposal, and the parameter version tells them when the weights changed under
+// them. The public class with createTrainer() is src/autoencoder.ts.
 import { acquireGpu, DeviceLostError, type Gpu, type GpuOptions } from '../gpu/device';
 import { BufferArena, readFloats } from '../gpu/arena';
-import { PipelineCache, encodeDispatches, type Dispatch } from '../gpu/kernel';
+import { PipelineCache, type Dispatch } from '../gpu/kernel';
 import type { KernelContext } from '../gpu/context';
-import { packStep, stepValues } from '../gpu/step';
+import { stepValues } from '../gpu/step';
+import { BatchRunner, batchesOf } from '../gpu/runner';
 import { reuploadDataset, uploadDataset, type DatasetSource, type GpuDataset } from '../data/dataset';
 import { resolveConfig, type AutoencoderConfig, type ResolvedConfig } from './config';
 import { autoencoderLayout, type ParameterLayout } from './layout';
 import { architecture, type Architecture } from './architecture';
 import { initialParameters } from './init';
 import { StepPlan } from './plan';
-import { Trainer, type TrainerOptions } from '../train/trainer';
-import { LOSS_COMPONENT, LOSS_LOG_STRIDE } from '../kernels/reduce';
+import { LOSS_LOG_STRIDE } from '../kernels/reduce';
+import { OBJECTIVE, readComponents, type TermName } from './objective';
 import { rngNormal, STREAM_PRIOR } from '../reference/rng';
 import { contractiveTermsDispatch, rowNormsSqDispatch } from '../kernels/contractive';
 import { encoderJacobianDispatches, jacobianScratchFloats, type JacobianLayer } from '../kernels/jacobian';
@@ -33,7 +37,23 @@ export interface CreateOptions extends GpuOptions {
   replaceDevice?: (info: { reason: string; message: string }) => Promise<GPUDevice | Gpu>;
 }
 
-export class Autoencoder {
+/** Something that lives on a model's device: told when the model moves to a new one or is disposed. */
+export interface ModelDependent {
+  /** The model was rebuilt on a new device; `restore` is true for the one that asked (it restores its own state). */
+  deviceReplaced(restore: boolean): void;
+  modelDisposed(): void;
+}
+
+/** What a model is built from (see createAutoencoder in src/autoencoder.ts). */
+export interface ModelInit {
+  config: ResolvedConfig;
+  gpu: Gpu;
+  ownsGpu: boolean;
+  inferenceRows: number;
+  replaceDevice?: (info: { reason: string; message: string }) => Promise<Gpu>;
+}
+
+export class AutoencoderModel {
   readonly config: ResolvedConfig;
   readonly layout: ParameterLayout;
   /** The layers (encoder, VAE heads, decoder) derived from the config. */
@@ -53,29 +73,32 @@ export class Autoencoder {
   /** Identity permutations, one per dataset, for in-order passes. */
   private readonly identity = new Map<GpuDataset, GPUBuffer>();
   private readonly datasetIds = new WeakMap<GpuDataset, number>();
-  private readonly trainers = new Set<Trainer>();
+  private readonly dependents = new Set<ModelDependent>();
+  private version = 0;
   private disposed = false;
 
-  static async create(config: AutoencoderConfig, options: CreateOptions = {}): Promise<Autoencoder> {
+  /** Validate the config and options, acquire the GPU and build a model of class `this`. */
+  static async create<T extends AutoencoderModel>(this: new (init: ModelInit) => T, config: AutoencoderConfig, options: CreateOptions = {}): Promise<T> {
     const resolved = resolveConfig(config); // validate before touching the GPU
     const rows = options.inferenceBatchSize ?? 256;
     if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`inferenceBatchSize must be a positive integer (got ${rows})`);
     const gpu = options.gpu ?? (await acquireGpu(options));
     try {
-      const model = new Autoencoder(resolved, gpu, !options.gpu, rows);
-      model.replaceDevice = replacementFor(options);
-      return model;
+      return new this({ config: resolved, gpu, ownsGpu: !options.gpu, inferenceRows: rows, replaceDevice: replacementFor(options) });
     } catch (e) {
       if (!options.gpu) gpu.destroy(); // nothing of a failed model stays on the GPU
       throw e;
     }
   }
 
-  private constructor(config: ResolvedConfig, gpu: Gpu, ownsGpu: boolean, inferenceRows: number) {
+  /** @internal Use createAutoencoder() (src/autoencoder.ts). */
+  constructor(init: ModelInit) {
+    const { config, gpu, inferenceRows } = init;
     this.config = config;
     this.gpu = gpu;
-    this.ownsGpu = ownsGpu;
+    this.ownsGpu = init.ownsGpu;
     this.inferenceRows = inferenceRows;
+    this.replaceDevice = init.replaceDevice;
     this.layout = autoencoderLayout(config);
     this.arch = architecture(config);
     const maxBinding = gpu.limits.maxStorageBufferBindingSize;
@@ -113,16 +136,24 @@ export class Autoencoder {
     return `dataset${id}`;
   }
 
-  createTrainer(options: TrainerOptions): Trainer {
-    this.assertAlive();
-    const t = new Trainer(this, options);
-    this.trainers.add(t);
-    return t;
+  /** @internal A trainer (or anything else on this model's device) to tell about rebuilds and disposal. */
+  addDependent(d: ModelDependent): void {
+    this.dependents.add(d);
   }
 
   /** @internal */
-  forgetTrainer(t: Trainer): void {
-    this.trainers.delete(t);
+  removeDependent(d: ModelDependent): void {
+    this.dependents.delete(d);
+  }
+
+  /** Counts changes of the parameters: setParameters() and every training step. */
+  get parameterVersion(): number {
+    return this.version;
+  }
+
+  /** @internal The parameters changed (a training step); returns the new version. */
+  touchParameters(): number {
+    return ++this.version;
   }
 
   /** 0..count−1 as a GPU buffer, for passes in dataset order. */
@@ -137,10 +168,11 @@ export class Autoencoder {
 
   private inferencePlan(): Inference {
     if (!this.inference) {
-      const plan = new StepPlan(this.ctx, this, this.inferenceRows, this.arena);
       const logSlots = 64;
       const log = this.arena.storage('inference loss log', logSlots * LOSS_LOG_STRIDE * 4);
-      this.inference = { plan, log, logSlots, logLoss: [plan.logReconstruction(log), ...plan.logVaeKl(log)], output: plan.outputActivation() };
+      const plan = new StepPlan(this.ctx, this, this.inferenceRows, this.arena, { log });
+      const runner = new BatchRunner(this.gpu.device, this.ctx.cache, plan.batch.step, { buffer: log, slots: logSlots });
+      this.inference = { plan, runner, log, logSlots, output: plan.outputActivation() };
     }
     return this.inference;
   }
@@ -161,20 +193,15 @@ export class Autoencoder {
     seed = 0,
   ): Promise<void> {
     this.checkRows(data, start, count);
-    const { plan, logSlots } = this.inferencePlan();
+    const { plan, runner, logSlots } = this.inferencePlan();
     const gather = plan.gather(data, this.identityIndices(data), `identity ${this.datasetKey(data)}`);
     const device = this.gpu.device;
-    const scratch = new ArrayBuffer(48);
     let slot = 0;
-    for (let row = start; row < start + count; row += plan.rows) {
-      const rows = Math.min(plan.rows, start + count - row);
-      device.queue.writeBuffer(plan.batch.step, 0, packStep(stepValues({ seed, batchOffset: row, validRows: rows, lossSlot: slot, training: false }), scratch));
-      this.ctx.cache.guard(`inference batch at row ${row}`, () => {
-        const enc = device.createCommandEncoder({ label: 'inference' });
-        enc.clearBuffer(this.inferencePlan().log, slot * LOSS_LOG_STRIDE * 4, LOSS_LOG_STRIDE * 4);
-        encodeDispatches(enc, [gather, ...plan.forward, ...extra], 'inference');
-        afterBatch(enc, plan, row - start, rows, slot);
-        device.queue.submit([enc.finish()]);
+    for (const { row, rows } of batchesOf(count, plan.rows)) {
+      runner.submitBatch(stepValues({ seed, batchOffset: start + row, validRows: rows, lossSlot: slot, training: false }), {
+        label: `inference batch at row ${start + row}`,
+        dispatches: [gather, ...plan.forward, ...extra],
+        after: (enc) => afterBatch(enc, plan, row, rows, slot),
       });
       slot += 1;
       if (slot === logSlots) {
@@ -189,29 +216,30 @@ export class Autoencoder {
 
   /**
    * Mean losses per sample over a dataset (clean inputs, no noise or dropout):
-   * the reconstruction loss and, for a VAE, the KL term and the negative ELBO
-   * (their sum; z is sampled once per sample, as in training, with `seed`).
+   * the objective's data terms (src/model/objective.ts) — the reconstruction
+   * loss and, for a VAE, the KL term and the negative ELBO (their sum; z is
+   * sampled once per sample, as in training, with `seed`).
    */
   async evaluate(data: GpuDataset, options: { seed?: number } = {}): Promise<Evaluation> {
     const inf = this.inferencePlan();
     const seed = options.seed ?? 0;
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`evaluate: seed must be an integer in [0, 2^32) (got ${seed})`);
-    let recon = 0;
-    let kl = 0;
+    const terms = OBJECTIVE.filter((t) => t.evaluated && t.enabled(this.config)).map((t) => t.name as TermName);
+    const sums = Object.fromEntries(terms.map((t) => [t, 0])) as Record<TermName, number>;
     const pending: Array<{ slot: number; rows: number }> = [];
     const flush = async () => {
       if (pending.length === 0) return;
       const values = await readFloats(this.gpu.device, inf.log, inf.logSlots * LOSS_LOG_STRIDE);
       for (const p of pending) {
-        recon += values[p.slot * LOSS_LOG_STRIDE + LOSS_COMPONENT.reconstruction] * p.rows;
-        kl += values[p.slot * LOSS_LOG_STRIDE + LOSS_COMPONENT.vaeKl] * p.rows;
+        const c = readComponents(values, p.slot * LOSS_LOG_STRIDE);
+        for (const t of terms) sums[t] += c[t] * p.rows;
       }
       pending.length = 0;
     };
-    await this.inOrder(data, 0, data.count, inf.logLoss, (_enc, _plan, _row, rows, slot) => pending.push({ slot, rows }), flush, seed);
-    const reconstruction = recon / data.count;
+    await this.inOrder(data, 0, data.count, [], (_enc, _plan, _row, rows, slot) => pending.push({ slot, rows }), flush, seed);
+    const reconstruction = sums.reconstruction / data.count;
     if (!this.arch.heads) return { reconstruction };
-    const vaeKl = kl / data.count;
+    const vaeKl = sums.vaeKl / data.count;
     return { reconstruction, vaeKl, negativeElbo: reconstruction + vaeKl };
   }
 
@@ -373,10 +401,10 @@ export class Autoencoder {
     return runToBuffer(this, 'reconstructions', input, options);
   }
 
-  /** @internal The inference plan and its x̂ = f(z) dispatch, for src/model/embedding.ts. */
-  inferenceStep(): { plan: StepPlan; output: Dispatch } {
-    const { plan, output } = this.inferencePlan();
-    return { plan, output };
+  /** @internal The inference plan, its runner and its x̂ = f(z) dispatch, for src/model/embedding.ts. */
+  inferenceStep(): { plan: StepPlan; runner: BatchRunner; output: Dispatch } {
+    const { plan, runner, output } = this.inferencePlan();
+    return { plan, runner, output };
   }
 
   /** Every parameter tensor, by its state_dict name. */
@@ -391,7 +419,7 @@ export class Autoencoder {
   /** Overwrite parameter tensors (all or some) by name; shapes are checked. */
   setParameters(values: Record<string, ArrayLike<number>>): void {
     this.assertAlive();
-    this.parametersChanged();
+    this.version += 1; // trainers' snapshots no longer match
     for (const [name, v] of Object.entries(values)) {
       const t = this.layout.get(name);
       if (v.length !== t.size) throw new RangeError(`parameter ${name} has ${t.size} values (shape [${t.shape.join(', ')}]), got ${v.length}`);
@@ -414,11 +442,6 @@ export class Autoencoder {
     }
   }
 
-  /** @internal Trainers' snapshots no longer match the parameters (set, or trained by another trainer). */
-  parametersChanged(by?: Trainer): void {
-    for (const t of this.trainers) if (t !== by) t.invalidateSnapshot();
-  }
-
   /** @internal A device to continue on after a loss, or a DeviceLostError saying why there is none. */
   async replacementGpu(info: { reason: string; message: string }): Promise<Gpu> {
     if (!this.replaceDevice) {
@@ -434,10 +457,10 @@ export class Autoencoder {
    * Move the model to `gpu` after its device was lost: a new arena, pipelines and
    * parameter buffer (holding `params`), its datasets re-uploaded from their host
    * copies (the same GpuDataset objects stay valid), inference plans rebuilt on
-   * demand, and every trainer rebuilt; `restoring` restores itself from its
-   * snapshot, the others are marked as having lost their state.
+   * demand, and every dependent (trainer) told; `restoring` restores itself from
+   * its snapshot, the others are marked as having lost their state.
    */
-  rebuildOnDevice(gpu: Gpu, params: Float32Array, restoring?: Trainer): void {
+  rebuildOnDevice(gpu: Gpu, params: Float32Array, restoring?: object): void {
     this.assertAlive();
     if (params.length !== this.layout.totalFloats) throw new RangeError(`rebuildOnDevice: params has ${params.length} floats, the layout needs ${this.layout.totalFloats}`);
     this.arena.dispose(); // the lost device's buffers: only the tally needs updating
@@ -450,7 +473,7 @@ export class Autoencoder {
     this.inference = undefined;
     this.jacobian = undefined;
     for (const d of this.uploaded) reuploadDataset(this.ctx, d);
-    for (const t of this.trainers) t.rebuildOnDevice(t === restoring);
+    for (const d of this.dependents) d.deviceReplaced(d === restoring);
   }
 
   get isDisposed(): boolean {
@@ -464,7 +487,7 @@ export class Autoencoder {
   /** Free every GPU buffer of the model, its datasets and its trainers. */
   dispose(): void {
     if (this.disposed) return;
-    for (const t of [...this.trainers]) t.dispose();
+    for (const d of [...this.dependents]) d.modelDisposed();
     this.arena.dispose();
     this.identity.clear();
     this.uploaded.clear();
@@ -493,9 +516,9 @@ function replacementFor(options: CreateOptions): ((info: { reason: string; messa
 
 interface Inference {
   plan: StepPlan;
+  runner: BatchRunner;
   log: GPUBuffer;
   logSlots: number;
-  logLoss: Dispatch[];
   output: Dispatch;
 }
 
@@ -507,9 +530,4 @@ export interface Evaluation {
   vaeKl?: number;
   /** A VAE's reconstruction + KL: the negative ELBO, a bound on −log p(x) in nats. */
   negativeElbo?: number;
-}
-
-/** Build an autoencoder on a new or given GPU device. */
-export function createAutoencoder(config: AutoencoderConfig, options?: CreateOptions): Promise<Autoencoder> {
-  return Autoencoder.create(config, options);
 }

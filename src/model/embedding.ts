@@ -14,8 +14,9 @@ import type { GpuDataset } from '../data/dataset';
 import { readFloats, STORAGE } from '../gpu/arena';
 import type { KernelContext } from '../gpu/context';
 import type { Gpu } from '../gpu/device';
-import { encodeDispatches, type Dispatch } from '../gpu/kernel';
-import { packStep, stepValues } from '../gpu/step';
+import type { Dispatch } from '../gpu/kernel';
+import { stepValues } from '../gpu/step';
+import { batchesOf, type BatchRunner } from '../gpu/runner';
 import type { StepPlan } from './plan';
 
 /**
@@ -58,7 +59,7 @@ export interface EmbeddingModel {
   checkDataset(data: GpuDataset): void;
   identityIndices(data: GpuDataset): GPUBuffer;
   datasetKey(data: GpuDataset): string;
-  inferenceStep(): { plan: StepPlan; output: Dispatch };
+  inferenceStep(): { plan: StepPlan; runner: BatchRunner; output: Dispatch };
 }
 
 // GPUBufferUsage flags (as literals: see src/gpu/arena.ts).
@@ -130,8 +131,8 @@ export async function runToBuffer(model: EmbeddingModel, kind: OutputKind, input
 /** Rows to load into the plan, one batch at a time. */
 interface RowSource {
   count: number;
-  /** Load rows [row, row + rows) of the source into the plan's input; may record into `enc`. */
-  load(enc: GPUCommandEncoder, plan: StepPlan, row: number, rows: number): Dispatch[];
+  /** Load rows [row, row + rows) of the source into the plan's input: dispatches (a gather), or copies to record first. */
+  load(plan: StepPlan, row: number, rows: number): { dispatches: Dispatch[]; copies?: (enc: GPUCommandEncoder) => void };
   /** batch_offset of the Step uniform for the batch starting at `row`. */
   batchOffset(row: number): number;
 }
@@ -168,10 +169,10 @@ function rowSource(model: EmbeddingModel, input: ModelInput, range: RowRange, wh
     return {
       count,
       batchOffset: () => 0,
-      load: (_enc, plan, row, rows) => {
+      load: (plan, row, rows) => {
         // writeBuffer counts a typed array's offset and size in elements.
         device.queue.writeBuffer(inputBuffer(plan, what), 0, input as Float32Array<ArrayBuffer>, (start + row) * D, rows * D);
-        return [];
+        return { dispatches: [] };
       },
     };
   }
@@ -183,7 +184,7 @@ function rowSource(model: EmbeddingModel, input: ModelInput, range: RowRange, wh
     return {
       count,
       batchOffset: (row) => start + row,
-      load: (_enc, plan) => [plan.gather(input, model.identityIndices(input), `identity ${model.datasetKey(input)}`)],
+      load: (plan) => ({ dispatches: [plan.gather(input, model.identityIndices(input), `identity ${model.datasetKey(input)}`)] }),
     };
   }
 
@@ -197,31 +198,31 @@ function rowSource(model: EmbeddingModel, input: ModelInput, range: RowRange, wh
   return {
     count,
     batchOffset: () => 0,
-    load: (enc, plan, row, rows) => {
-      enc.copyBufferToBuffer(input, (start + row) * D * 4, inputBuffer(plan, what), 0, rows * D * 4);
-      return [];
-    },
+    load: (plan, row, rows) => ({
+      dispatches: [],
+      copies: (enc) => enc.copyBufferToBuffer(input, (start + row) * D * 4, inputBuffer(plan, what), 0, rows * D * 4),
+    }),
   };
 }
 
 async function run(model: EmbeddingModel, kind: OutputKind, source: RowSource, dst: GPUBuffer, dstOffset: number): Promise<void> {
-  const { plan, output } = model.inferenceStep();
-  const device = model.gpu.device;
+  const { plan, runner, output } = model.inferenceStep();
   const width = outputWidth(model, kind);
   const result = kind === 'codes' ? plan.batch.hidden : plan.batch.output;
-  const dispatches = { codes: plan.encoderPass, reconstructions: [...plan.forward, output], decoded: [...plan.decoderPass, output] }[kind];
-  const scratch = new ArrayBuffer(48);
-  for (let row = 0; row < source.count; row += plan.rows) {
-    const rows = Math.min(plan.rows, source.count - row);
-    device.queue.writeBuffer(plan.batch.step, 0, packStep(stepValues({ batchOffset: source.batchOffset(row), validRows: rows, training: false }), scratch));
-    model.ctx.cache.guard(`${kind} of rows ${row}..${row + rows}`, () => {
-      const enc = device.createCommandEncoder({ label: `${kind} batch at row ${row}` });
-      const loads = source.load(enc, plan, row, rows);
-      // A model that corrupts its input reads x̃: with clean inputs x̃ = x (the gather writes both).
-      if (plan.batch.noisy && loads.length === 0 && kind !== 'decoded') enc.copyBufferToBuffer(plan.batch.clean, 0, plan.batch.noisy, 0, rows * model.config.inputSize * 4);
-      encodeDispatches(enc, [...loads, ...dispatches], kind);
-      enc.copyBufferToBuffer(result, 0, dst, dstOffset + row * width * 4, rows * width * 4);
-      device.queue.submit([enc.finish()]);
+  // No loss here: codes need the encoder alone, reconstructions the model up to x̂, decodings the decoder.
+  const dispatches = { codes: plan.encoderPass, reconstructions: [...plan.encoderPass, ...plan.latentPass, ...plan.decoderPass, output], decoded: [...plan.decoderPass, output] }[kind];
+  for (const { row, rows } of batchesOf(source.count, plan.rows)) {
+    const load = source.load(plan, row, rows);
+    runner.submitBatch(stepValues({ batchOffset: source.batchOffset(row), validRows: rows, training: false }), {
+      label: `${kind} of rows ${row}..${row + rows}`,
+      clearSlot: false, // nothing here writes the loss log
+      dispatches: [...load.dispatches, ...dispatches],
+      before: (enc) => {
+        load.copies?.(enc);
+        // A model that corrupts its input reads x̃: with clean inputs x̃ = x (the gather writes both).
+        if (plan.batch.noisy && load.dispatches.length === 0 && kind !== 'decoded') enc.copyBufferToBuffer(plan.batch.clean, 0, plan.batch.noisy, 0, rows * model.config.inputSize * 4);
+      },
+      after: (enc) => enc.copyBufferToBuffer(result, 0, dst, dstOffset + row * width * 4, rows * width * 4),
     });
   }
   await model.ctx.cache.checkErrors();

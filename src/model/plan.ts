@@ -1,38 +1,30 @@
-// The static plan of one training (or evaluation) step for a batch size B:
-// every buffer, pipeline and bind group is built here once; a step then only
-// writes the Step uniform and records these dispatches in order.
+// The static forward plan of one batch of B rows: every buffer, pipeline and
+// bind group is built here once; a batch then only writes the Step uniform and
+// records these dispatches in order. The training plan (src/train/training-plan.ts)
+// extends it with the backward pass and the update.
 //
 // Forward          x̃ ← gather(data, perm) (+ noise)            [B, D]
 //                  h  = g(x̃·Wᵀ + b)        matmul 'nt' + epilogue [B, H]
 //                  h̃  = dropout(h)                               [B, H]
 //                  z  = h̃·W*ᵀ + c          'nt' ('nn' with W when tied)
-//                  ℓ, dz = loss(z, x)      fused with the output activation
-// Backward         dW* = dzᵀ·h̃ ('tn'); dc = Σ_r dz
-//                  dh̃ = dz·W* ('nn'; 'nt' when tied); dh = dropout'(dh̃)
-//                  dh += sparsity'(h);  da = dh ⊙ g'(h)
-//                  dW (+)= daᵀ·x̃ ('tn'); db = Σ_r da
-//                  contractive and weight-decay terms added to dW, db
-// Update           one optimizer dispatch over the flat parameter buffer
+//                  the objective's forward terms (src/model/objective.ts): the loss
+//                  ℓ (and dz when training), fused with the output activation, a
+//                  VAE's KL, each reduced into the loss log
 import { BufferArena, UNIFORM } from '../gpu/arena';
 import type { KernelContext } from '../gpu/context';
 import type { Dispatch, Resource } from '../gpu/kernel';
 import { STEP_BYTES } from '../gpu/step';
 import { matmulDispatch } from '../kernels/matmul';
-import { activationBackwardDispatch, activationForwardDispatch } from '../kernels/activation';
-import { lossDispatch } from '../kernels/loss';
-import { columnSumDispatch, lossLogDispatch, LOSS_COMPONENT } from '../kernels/reduce';
-import { optimizerDispatch, optimizerStateBuffers, type OptimizerConfig } from '../kernels/optimizer';
-import { weightDecayDispatch } from '../kernels/weight-decay';
+import { activationForwardDispatch } from '../kernels/activation';
 import { gatherDispatch } from '../kernels/gather';
-import { finiteGuardDispatches, GUARD_CLEAR } from '../kernels/finite';
-import { dropoutBackwardDispatch, dropoutForwardDispatch } from '../kernels/dropout';
+import { dropoutForwardDispatch } from '../kernels/dropout';
 import type { GpuDataset } from '../data/dataset';
 import type { ResolvedConfig } from './config';
 import type { ParameterLayout } from './layout';
-import { regulariserDispatches, type RegulariserBuffers } from './regularisers';
 import { architecture, type Architecture, type DenseLayer } from './architecture';
-import { vaeBackwardDispatch, vaeKlRowsDispatch, vaeSampleDispatch } from '../kernels/vae';
+import { vaeSampleDispatch } from '../kernels/vae';
 import type { Activation } from '../kernels/activations';
+import { objectiveTerms, termLogger, LOSS_COMPONENT, type TermContext, type TermDispatches, type TermName } from './objective';
 
 /** What the plan needs from the model. */
 export interface PlanModel {
@@ -51,7 +43,7 @@ export interface LayerBuffers {
   grad: GPUBuffer;
 }
 
-/** The VAE's latent tensors [B, Z] (rowKl [B]). */
+/** The VAE's latent tensors [B, Z]. */
 export interface VaeBuffers {
   mu: GPUBuffer;
   logvar: GPUBuffer;
@@ -59,7 +51,6 @@ export interface VaeBuffers {
   dz: GPUBuffer;
   dmu: GPUBuffer;
   dlogvar: GPUBuffer;
-  rowKl: GPUBuffer;
 }
 
 /** The activations and scratch tensors of one batch. */
@@ -81,6 +72,14 @@ export interface BatchBuffers {
   rowLoss: GPUBuffer; // [B]
 }
 
+/** Where a plan's objective terms log their values, and (training) the gradient buffer. */
+export interface PlanTargets {
+  /** The loss log (LOSS_LOG_STRIDE floats per slot). */
+  log: GPUBuffer;
+  /** A training plan's flat gradient buffer (the parameters' layout); none for inference. */
+  grads?: GPUBuffer;
+}
+
 export class StepPlan {
   readonly batch: BatchBuffers;
   readonly rows: number;
@@ -89,18 +88,24 @@ export class StepPlan {
   private readonly gathers = new Map<string, Dispatch>();
   /** The encoder, up to the code h (μ for a VAE). */
   readonly encoderPass: Dispatch[];
-  /** A VAE's log σ² head, z = μ + σ ε and the per-row KL (empty otherwise): not needed for the codes μ. */
+  /** A VAE's log σ² head and z = μ + σ ε (empty otherwise): not needed for the codes μ. */
   readonly latentPass: Dispatch[];
   /** The decoder from `decoderInput` to the logits. */
   readonly decoderPass: Dispatch[];
-  /** Encoder, decoder and loss: everything after the gather up to dL/dlogits. */
+  /** Encoder, decoder and the objective's forward terms: everything after the gather (up to dL/dlogits when training). */
   readonly forward: Dispatch[];
+  readonly log: GPUBuffer;
+  /** A training plan's gradient buffer. */
+  protected readonly gradients?: GPUBuffer;
+  /** What each objective term of the model added to the plan, by term name. */
+  readonly terms: ReadonlyMap<TermName, TermDispatches>;
 
   constructor(
     ctx: KernelContext,
     readonly model: PlanModel,
     rows: number,
     readonly arena: BufferArena,
+    targets: PlanTargets,
   ) {
     this.ctx = ctx;
     this.rows = rows;
@@ -118,7 +123,7 @@ export class StepPlan {
     const Z = this.arch.codeSize;
     const latent = (name: string) => arena.storage(name, B * Z * 4);
     const vae = this.arch.heads
-      ? { mu: latent('μ'), logvar: latent('log σ²'), z: latent('z = μ + σ ε'), dz: latent('dz'), dmu: latent('dμ'), dlogvar: latent('d log σ²'), rowKl: arena.storage('KL per row', B * 4) }
+      ? { mu: latent('μ'), logvar: latent('log σ²'), z: latent('z = μ + σ ε'), dz: latent('dz'), dmu: latent('dμ'), dlogvar: latent('d log σ²') }
       : undefined;
     const code = encoder[encoder.length - 1];
     this.batch = {
@@ -136,10 +141,56 @@ export class StepPlan {
       dHidden: vae ? vae.dz : code.grad,
       rowLoss: arena.storage('row_loss', B * 4),
     };
+    this.log = targets.log;
+    this.gradients = targets.grads;
     this.encoderPass = this.buildEncoder();
     this.latentPass = this.buildLatent();
     this.decoderPass = this.buildDecoder();
-    this.forward = [...this.encoderPass, ...this.latentPass, ...this.decoderPass, this.lossPass()];
+    this.terms = this.buildTerms(targets.grads);
+    this.forward = [...this.encoderPass, ...this.latentPass, ...this.decoderPass, ...[...this.terms.values()].flatMap((t) => t.forward ?? [])];
+  }
+
+  /** Each objective term of the model, built against this plan's tensors. */
+  private buildTerms(grads: GPUBuffer | undefined): Map<TermName, TermDispatches> {
+    const b = this.batch;
+    const layout = this.model.layout;
+    const out = new Map<TermName, TermDispatches>();
+    for (const term of objectiveTerms(this.model.config)) {
+      const name = term.name as TermName;
+      const t: TermContext = {
+        ctx: this.ctx,
+        arena: this.arena,
+        config: this.model.config,
+        arch: this.arch,
+        layout,
+        rows: this.rows,
+        step: b.step,
+        training: grads !== undefined,
+        clean: b.clean,
+        input: this.input,
+        code: b.hidden,
+        logits: b.logits,
+        dLogits: grads ? b.dLogits : undefined,
+        dCode: grads ? b.dHidden : undefined,
+        rowLoss: b.rowLoss,
+        vae: b.vae,
+        param: (p) => layout.slice(this.model.params, p),
+        grad: (p) => {
+          if (!grads) throw new Error(`objective term '${name}' asked for the gradient of ${p} in an inference plan`);
+          return layout.slice(grads, p);
+        },
+        lossLog: this.log,
+        component: LOSS_COMPONENT[name],
+        log: termLogger(this.ctx, this.log, b.step, name),
+      };
+      out.set(name, term.build(t));
+    }
+    return out;
+  }
+
+  /** The dispatches every term adds at one hook of the backward pass, in objective order. */
+  protected hook(which: 'onCode' | 'onEncoderGrads' | 'onGradients'): Dispatch[] {
+    return [...this.terms.values()].flatMap((t) => t[which] ?? []);
   }
 
   /** The encoder's input: x̃ when the input is corrupted, else x. */
@@ -230,7 +281,6 @@ export class StepPlan {
     return [
       this.dense(heads.logvar, this.encoderInput(this.arch.encoder.length), vae.logvar, 'linear', 'log σ² = h·W_sᵀ + b_s'),
       vaeSampleDispatch(this.ctx, { mu: vae.mu, logvar: vae.logvar, z: vae.z, rows: this.rows, latent: Z, step, label: 'z = μ + σ ε' }),
-      vaeKlRowsDispatch(this.ctx, { mu: vae.mu, logvar: vae.logvar, rowKl: vae.rowKl, rows: this.rows, latent: Z, step, label: 'KL per row' }),
     ];
   }
 
@@ -243,22 +293,6 @@ export class StepPlan {
     );
   }
 
-  private lossPass(): Dispatch {
-    const c = this.model.config;
-    const b = this.batch;
-    return lossDispatch(this.ctx, {
-      logits: b.logits,
-      target: b.clean,
-      grad: b.dLogits,
-      rowLoss: b.rowLoss,
-      step: b.step,
-      rows: this.rows,
-      features: c.inputSize,
-      loss: c.loss,
-      outputActivation: c.decoderActivation,
-    });
-  }
-
   /** x̂ = f(z), for reconstructions (not part of a training step). */
   outputActivation(): Dispatch {
     const c = this.model.config;
@@ -269,169 +303,5 @@ export class StepPlan {
       activation: c.decoderActivation,
       label: 'x̂ = f(z)',
     });
-  }
-
-  /** Adds this batch's mean reconstruction loss into `log` at the step's slot. */
-  logReconstruction(log: GPUBuffer): Dispatch {
-    return lossLogDispatch(this.ctx, {
-      values: this.batch.rowLoss,
-      count: this.rows,
-      log,
-      step: this.batch.step,
-      component: LOSS_COMPONENT.reconstruction,
-      perSample: true,
-      label: 'log reconstruction loss',
-    });
-  }
-
-  /** Adds a VAE batch's mean KL (unweighted) into `log`; none for other models. */
-  logVaeKl(log: GPUBuffer): Dispatch[] {
-    const vae = this.batch.vae;
-    if (!vae) return [];
-    return [lossLogDispatch(this.ctx, { values: vae.rowKl, count: this.rows, log, step: this.batch.step, component: LOSS_COMPONENT.vaeKl, perSample: true, label: 'log VAE KL' })];
-  }
-}
-
-/** A step plan plus gradients, regularisers and the optimizer: one training step. */
-export class TrainingPlan extends StepPlan {
-  readonly grads: GPUBuffer;
-  readonly optimizerState: GPUBuffer[];
-  readonly backward: Dispatch[];
-  /** Non-finite guard checks then the optimizer (which does nothing once the guard is set). */
-  readonly update: Dispatch[];
-  /** The non-finite guard: [step, code, kinds, 0] (src/kernels/finite.ts). */
-  readonly guard: GPUBuffer;
-  readonly regularisers: RegulariserBuffers;
-
-  constructor(
-    ctx: KernelContext,
-    model: PlanModel,
-    rows: number,
-    arena: BufferArena,
-    readonly optimizer: OptimizerConfig,
-    readonly log: GPUBuffer,
-  ) {
-    super(ctx, model, rows, arena);
-    const P = model.layout.totalFloats;
-    this.grads = arena.storage('grads', P * 4);
-    this.optimizerState = Array.from({ length: optimizerStateBuffers(optimizer) }, (_, i) => arena.storage(`optimizer_state_${i}`, P * 4));
-    const codeLayer = this.arch.encoder[this.arch.encoder.length - 1];
-    const reg = this.arch.heads
-      ? { onHidden: [], onEncoderGrads: [], buffers: {} }
-      : regulariserDispatches(ctx, arena, {
-          config: model.config,
-          rows,
-          step: this.batch.step,
-          log,
-          input: this.input,
-          hidden: this.batch.hidden,
-          dHidden: this.batch.dHidden,
-          weight: this.w(codeLayer.weight),
-          dWeight: this.g(codeLayer.weight),
-          dBias: this.g(codeLayer.bias),
-        });
-    this.regularisers = reg.buffers;
-    this.backward = this.buildBackward(reg.onHidden, reg.onEncoderGrads);
-    this.guard = arena.storage('non-finite guard', GUARD_CLEAR);
-    this.update = [
-      ...finiteGuardDispatches(ctx, { layout: model.layout, grads: this.grads, log, step: this.batch.step, guard: this.guard }),
-      optimizerDispatch(ctx, { config: optimizer, params: model.params, grads: this.grads, state: this.optimizerState, count: P, step: this.batch.step, guard: this.guard, label: `optimizer ${optimizer.type}` }),
-    ];
-  }
-
-  private g(name: string): Resource {
-    return this.model.layout.slice(this.grads, name);
-  }
-
-  /**
-   * Back through one layer from dPre = ∂L/∂(pre-activation) [B, out]:
-   *   dW (+)= dPreᵀ·in ('tn'; a tied decoder writes its mirror's dW as inᵀ·dPre),
-   *   db = Σ_r dPre, and, when `dIn` is given, dIn (+)= dPre·W.
-   */
-  private denseBackward(layer: DenseLayer, input: GPUBuffer, dPre: GPUBuffer, dIn: GPUBuffer | undefined, o: { accumulateWeight?: boolean; accumulateInput?: boolean } = {}): Dispatch[] {
-    const B = this.rows;
-    const { inputs: n, outputs: m } = layer;
-    const out: Dispatch[] = [];
-    out.push(
-      layer.transposed
-        ? matmulDispatch(this.ctx, { form: 'tn', M: n, N: m, K: B, a: input, b: dPre, c: this.g(layer.weight), accumulate: o.accumulateWeight, label: `d${layer.weight} (tied, ${layer.name} term) = inᵀ·dPre` })
-        : matmulDispatch(this.ctx, { form: 'tn', M: m, N: n, K: B, a: dPre, b: input, c: this.g(layer.weight), accumulate: o.accumulateWeight, label: `d${layer.weight} ${o.accumulateWeight ? '+' : ''}= dPreᵀ·in` }),
-    );
-    out.push(columnSumDispatch(this.ctx, { input: dPre, output: this.g(layer.bias), rows: B, cols: m, label: `d${layer.bias} = Σ_r dPre` }));
-    if (dIn) {
-      out.push(
-        layer.transposed
-          ? matmulDispatch(this.ctx, { form: 'nt', M: B, N: n, K: m, a: dPre, b: this.w(layer.weight), c: dIn, accumulate: o.accumulateInput, label: `${layer.name}: dIn = dPre·W*` })
-          : matmulDispatch(this.ctx, { form: 'nn', M: B, N: n, K: m, a: dPre, b: this.w(layer.weight), c: dIn, accumulate: o.accumulateInput, label: `${layer.name}: dIn = dPre·W` }),
-      );
-    }
-    return out;
-  }
-
-  private activationBackward(grad: GPUBuffer, output: GPUBuffer, count: number, activation: Activation, label: string): Dispatch[] {
-    if (activation === 'linear') return [];
-    return [activationBackwardDispatch(this.ctx, { grad, output, count, activation, label })];
-  }
-
-  private buildBackward(onHidden: Dispatch[], onEncoderGrads: Dispatch[]): Dispatch[] {
-    const c = this.model.config;
-    const B = this.rows;
-    const b = this.batch;
-    const arch = this.arch;
-    const out: Dispatch[] = [this.logReconstruction(this.log), ...this.logVaeKl(this.log)];
-
-    // Decoder, last layer first: dPre of the last layer is dL/dlogits.
-    const lastDec = arch.decoder.length - 1;
-    for (let k = lastDec; k >= 0; k--) {
-      const layer = arch.decoder[k];
-      let dPre = b.dLogits;
-      if (k < lastDec) {
-        dPre = b.decoder[k].grad;
-        out.push(...this.activationBackward(dPre, b.decoder[k].out, B * layer.outputs, layer.activation, `${layer.name}: dPre = dy ⊙ a'(y)`));
-      }
-      const dIn = k > 0 ? b.decoder[k - 1].grad : b.dHidden;
-      out.push(...this.denseBackward(layer, this.decoderInput(k), dPre, dIn));
-    }
-
-    // VAE: through the reparameterisation and the KL, then the heads.
-    const Lenc = arch.encoder.length;
-    if (arch.heads && b.vae) {
-      const v = b.vae;
-      const vc = c.variational as { beta: number; warmupSteps: number };
-      out.push(vaeBackwardDispatch(this.ctx, { mu: v.mu, logvar: v.logvar, dz: v.dz, dmu: v.dmu, dlogvar: v.dlogvar, rows: B, latent: arch.codeSize, step: b.step, beta: vc.beta, warmupSteps: vc.warmupSteps, label: 'dμ, d log σ²' }));
-      const hin = this.encoderInput(Lenc);
-      const dIn = Lenc > 0 ? b.encoder[Lenc - 1].grad : undefined;
-      out.push(...this.denseBackward(arch.heads.mu, hin, v.dmu, dIn));
-      out.push(...this.denseBackward(arch.heads.logvar, hin, v.dlogvar, dIn, { accumulateInput: true }));
-    }
-
-    // Encoder, code layer first; grad holds ∂L/∂h̃_l on entry.
-    for (let l = Lenc - 1; l >= 0; l--) {
-      const layer = arch.encoder[l];
-      const buf = b.encoder[l];
-      const units = layer.outputs;
-      if (buf.dropped) out.push(dropoutBackwardDispatch(this.ctx, { grad: buf.grad, step: b.step, rows: B, units, rate: c.dropout, layer: l, label: `${layer.name} dropout backward` }));
-      if (l === Lenc - 1) out.push(...onHidden); // sparsity terms into dh of the code
-      out.push(...this.activationBackward(buf.grad, buf.out, B * units, layer.activation, `${layer.name}: da = dh ⊙ g'(h)`));
-      out.push(...this.denseBackward(layer, this.encoderInput(l), buf.grad, l > 0 ? b.encoder[l - 1].grad : undefined, { accumulateWeight: c.tiedWeights }));
-      if (l === 0) out.push(...onEncoderGrads); // contractive terms into dW, db
-    }
-
-    if (c.weightDecay > 0) {
-      for (const t of this.model.layout.tensors.filter((x) => x.kind === 'weight')) {
-        out.push(
-          weightDecayDispatch(this.ctx, {
-            weights: this.w(t.name),
-            grads: this.g(t.name),
-            count: t.size,
-            lambda: c.weightDecay,
-            log: this.log,
-            step: b.step,
-            label: `weight decay ${t.name}`,
-          }),
-        );
-      }
-    }
-    return out;
   }
 }

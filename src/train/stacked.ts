@@ -8,11 +8,12 @@
 // Its encoder becomes encoder.l and its decoder decoder.{L−1−l} of the deep model,
 // whose mirrored decoder layer l reconstructs exactly what stage l reconstructed
 // (same width, same activation). Then the whole stack is fine-tuned end to end.
-import { Autoencoder } from '../model/autoencoder';
+import { AutoencoderModel } from '../model/autoencoder';
+import { Trainer } from './trainer';
 import type { AutoencoderConfig, InputNoise, LossKind, Sparsity } from '../model/config';
 import type { GpuDataset } from '../data/dataset';
 import type { OptimizerConfig } from '../kernels/optimizer';
-import type { EpochRecord, FitOptions, Progress } from './trainer';
+import type { EpochRecord, FitOptions, Progress } from './options';
 
 /** What a pretraining stage may change: the single-layer regularisers and its training. */
 export interface StageOptions {
@@ -66,7 +67,7 @@ export interface StackedResult {
  * model.uploadDataset), copy the stages' weights into it, and fine-tune it.
  * The stage models share the model's GPU device and are disposed as they finish.
  */
-export async function trainStacked(model: Autoencoder, data: GpuDataset, options: StackedOptions): Promise<StackedResult> {
+export async function trainStacked(model: AutoencoderModel, data: GpuDataset, options: StackedOptions): Promise<StackedResult> {
   model.assertAlive();
   model.checkDataset(data);
   const c = model.config;
@@ -81,7 +82,7 @@ export async function trainStacked(model: Autoencoder, data: GpuDataset, options
   const weights: Record<string, Float32Array> = {};
 
   let stageData = data;
-  let previous: Autoencoder | undefined;
+  let previous: AutoencoderModel | undefined;
   try {
     for (let l = 0; l < L; l++) {
       const s = { ...options.pretrain, ...stages[l] };
@@ -105,7 +106,7 @@ export async function trainStacked(model: Autoencoder, data: GpuDataset, options
       };
       const event: StageEvent = { kind: 'pretrain', index: l, count, layer: l, config };
       options.onStage?.(event);
-      const stage = await Autoencoder.create(config, { gpu: model.gpu });
+      const stage = await AutoencoderModel.create(config, { gpu: model.gpu });
       try {
         if (l > 0 && previous) {
           // The codes of the layers below, computed by the previous stage's encoder.
@@ -114,7 +115,7 @@ export async function trainStacked(model: Autoencoder, data: GpuDataset, options
           previous.dispose();
           previous = undefined;
         }
-        const trainer = stage.createTrainer({ batchSize: s.batchSize, optimizer: s.optimizer });
+        const trainer = new Trainer(stage, { batchSize: s.batchSize, optimizer: s.optimizer });
         result.pretrain.push(await trainer.fit(stageData, stageFit(options, event, s.epochs)));
         trainer.dispose();
         const p = await stage.getParameters();
@@ -137,7 +138,7 @@ export async function trainStacked(model: Autoencoder, data: GpuDataset, options
   if (options.fineTune) {
     const event: StageEvent = { kind: 'fine-tune', index: L, count };
     options.onStage?.(event);
-    const trainer = model.createTrainer({ batchSize: options.fineTune.batchSize, optimizer: options.fineTune.optimizer });
+    const trainer = new Trainer(model, { batchSize: options.fineTune.batchSize, optimizer: options.fineTune.optimizer });
     try {
       result.fineTune = await trainer.fit(data, { ...stageFit(options, event, options.fineTune.epochs), evalData: options.evalData });
     } finally {

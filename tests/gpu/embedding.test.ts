@@ -4,7 +4,7 @@
 // float64 reference and against encode()/reconstruct(); awkward sizes (13 inputs,
 // 6 hidden units, batches of 4 over 11 rows: the last batch is partial).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createAutoencoder, type Autoencoder } from '../../src/model/autoencoder';
+import { createAutoencoder, type Autoencoder } from '../../src/autoencoder';
 import { resolveConfig, type AutoencoderConfig } from '../../src/model/config';
 import { liveGpuMemory, readFloats, STORAGE } from '../../src/gpu/arena';
 import { autoencoderStepRef, type Params } from '../../src/reference/autoencoder';

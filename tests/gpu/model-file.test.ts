@@ -3,7 +3,7 @@
 // malformed or mismatched files are rejected with a message naming the problem,
 // and leave no GPU memory behind.
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { Autoencoder, createAutoencoder } from '../../src/model/autoencoder';
+import { Autoencoder, createAutoencoder } from '../../src/autoencoder';
 import type { AutoencoderConfig } from '../../src/model/config';
 import { liveGpuMemory } from '../../src/gpu/arena';
 import { loadModel, MODEL_FORMAT, readModelFile, resumeTrainer, saveModel } from '../../src/io/model-file';

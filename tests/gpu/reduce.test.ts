@@ -1,7 +1,8 @@
 // Column sums and the loss log vs the float64 references.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runDispatches } from '../../src/gpu';
-import { columnSumDispatch, LOSS_COMPONENT, LOSS_LOG_STRIDE, lossLogDispatch } from '../../src/kernels/reduce';
+import { columnSumDispatch, LOSS_LOG_STRIDE, lossLogDispatch } from '../../src/kernels/reduce';
+import { LOSS_COMPONENT } from '../../src/model/objective';
 import { columnSumRef, lossLogIncrementRef } from '../../src/reference/reduce';
 import { compare, randomArray, testGpu, type TestGpu } from './helpers';
 

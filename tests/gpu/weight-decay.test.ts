@@ -1,7 +1,8 @@
 // Weight decay on the GPU vs the float64 reference: grads += 2λw and the penalty λΣw² in the loss log.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { runDispatches } from '../../src/gpu';
-import { LOSS_COMPONENT, LOSS_LOG_STRIDE } from '../../src/kernels/reduce';
+import { LOSS_LOG_STRIDE } from '../../src/kernels/reduce';
+import { LOSS_COMPONENT } from '../../src/model/objective';
 import { weightDecayDispatch } from '../../src/kernels/weight-decay';
 import { weightDecayRef } from '../../src/reference/optimizer';
 import { compare, randomArray, testGpu, type TestGpu } from './helpers';
@@ -29,7 +30,7 @@ for (const count of [1, 5, 257, 784 * 64, 70001]) {
       const logInit = Float32Array.from({ length: 4 * LOSS_LOG_STRIDE }, (_, i) => i / 8);
       const log = t.upload('log', logInit);
       const step = t.step({ validRows: 3, lossSlot: SLOT });
-      await runDispatches(t.device, [weightDecayDispatch(t, { weights, grads, count, lambda, log, step })], true);
+      await runDispatches(t.device, [weightDecayDispatch(t, { weights, grads, count, lambda, log, component: LOSS_COMPONENT.weightDecay, step })], true);
 
       const refG = Float64Array.from(g0);
       const penalty = weightDecayRef(w, refG, lambda);
@@ -61,7 +62,7 @@ test('argument errors name the problem', () => {
   const g = t.upload('g', new Float32Array(8));
   const log = t.upload('log', new Float32Array(8));
   const step = t.step({ validRows: 1 });
-  expect(() => weightDecayDispatch(t, { weights: b, grads: g, count: 8, lambda: -1, log, step })).toThrow(/lambda must be a finite number ≥ 0/);
-  expect(() => weightDecayDispatch(t, { weights: b, grads: b, count: 8, lambda: 1, log, step })).toThrow(/same GPUBuffer/);
-  expect(() => weightDecayDispatch(t, { weights: b, grads: g, count: 9, lambda: 1, log, step })).toThrow(/weights holds 8 floats/);
+  expect(() => weightDecayDispatch(t, { weights: b, grads: g, count: 8, lambda: -1, log, component: LOSS_COMPONENT.weightDecay, step })).toThrow(/lambda must be a finite number ≥ 0/);
+  expect(() => weightDecayDispatch(t, { weights: b, grads: b, count: 8, lambda: 1, log, component: LOSS_COMPONENT.weightDecay, step })).toThrow(/same GPUBuffer/);
+  expect(() => weightDecayDispatch(t, { weights: b, grads: g, count: 9, lambda: 1, log, component: LOSS_COMPONENT.weightDecay, step })).toThrow(/weights holds 8 floats/);
 });

@@ -1,0 +1,145 @@
+// The trainer's options (and their checks), records and errors: the public types of src/train/trainer.ts.
+import { validateOptimizer, type OptimizerConfig } from '../kernels/optimizer';
+import { guardName } from '../kernels/finite';
+import type { ParameterLayout } from '../model/layout';
+import type { GpuDataset } from '../data/dataset';
+import type { Evaluation } from '../model/autoencoder';
+import type { LossComponents } from '../model/objective';
+import type { DeviceLossPolicy } from './recovery';
+import type { TrainableModel } from './trainable';
+
+export interface TrainerOptions {
+  /** Samples per step; the last batch of an epoch may be smaller. */
+  batchSize: number;
+  optimizer: OptimizerConfig;
+  /** Seed of the shuffling and of the noise/dropout draws. Default: the model's seed. */
+  seed?: number;
+  /** Shuffle the samples every epoch. Default true. */
+  shuffle?: boolean;
+  /** Steps between loss read-backs and progress events. Default 20. */
+  syncEvery?: number;
+  /**
+   * Steps between in-memory snapshots of the parameters, optimizer state and
+   * counters (taken with a sync's read-back, so they cost no extra GPU wait).
+   * After a device loss at most this many steps are redone. Default 50.
+   */
+  snapshotEvery?: number;
+  /**
+   * What to do when the GPU device is lost during fit() or steps(): 'recover'
+   * (default: a new device, the model rebuilt, the last snapshot restored, the
+   * lost steps redone) or 'stop' (throw a DeviceLostError). A function is told
+   * what happened and returns the choice (nothing means 'recover').
+   */
+  onDeviceLost?: DeviceLossPolicy;
+}
+
+export interface StepLoss {
+  step: number;
+  epoch: number;
+  rows: number;
+  total: number;
+  components: LossComponents;
+}
+
+export interface Progress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepInEpoch: number;
+  stepsPerEpoch: number;
+  /** Mean total loss per sample over the steps since the last event. */
+  loss: number;
+  samplesPerSecond: number;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  /** Mean training loss per sample (all terms) over the epoch. */
+  trainLoss: number;
+  components: LossComponents;
+  /** Mean loss per held-out sample, when evalData is given: the reconstruction loss, or a VAE's negative ELBO. */
+  evalLoss?: number;
+  /** Every held-out term (reconstruction, and a VAE's KL and negative ELBO). */
+  evaluation?: Evaluation;
+  seconds: number;
+  samplesPerSecond: number;
+}
+
+export interface FitOptions {
+  epochs: number;
+  evalData?: GpuDataset;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  onEpoch?: (r: EpochRecord) => void;
+}
+
+/** Everything needed to resume training exactly: optimizer state and counters. */
+export interface TrainerState {
+  optimizer: OptimizerConfig;
+  /** Optimizer steps taken. */
+  step: number;
+  /** Epoch and next row of the permutation of the dataset being trained on. */
+  epoch: number;
+  row: number;
+  seed: number;
+  shuffle: boolean;
+  /** Optimizer state buffers (momentum: [v]; Adam: [m, v]), each layout.totalFloats long. */
+  state: Float32Array[];
+}
+
+/**
+ * Training produced a NaN or an infinity. `step` is the first step where it
+ * happened and `tensor` what held it ('loss (reconstruction)', 'gradient of
+ * encoder.0.weight', …); the model keeps the weights of step − 1.
+ */
+export class TrainingDivergedError extends Error {
+  override name = 'TrainingDivergedError';
+  constructor(
+    message: string,
+    readonly step: number,
+    readonly tensor: string,
+  ) {
+    super(message);
+  }
+
+  /**
+   * Training diverged at `step`: the guard reported `code` (0: a loss term, else a
+   * gradient; see guardName) holding `kinds` of values, and kept the weights of step `kept`.
+   */
+  static at(layout: ParameterLayout, step: number, code: number, kinds: string[], losses: StepLoss[], kept: number): TrainingDivergedError {
+    let what = guardName(layout, code);
+    const loss = losses.find((l) => l.step === step);
+    if (code === 0 && loss) {
+      const terms = Object.entries(loss.components).filter(([, v]) => !Number.isFinite(v));
+      what = `loss (${terms.length ? terms.map(([k, v]) => `${k} = ${v}`).join(', ') : `total = ${loss.total}`})`;
+    }
+    return new TrainingDivergedError(
+      `training diverged at step ${step}: the ${what} became non-finite (${kinds.join(', ')}); the model keeps the weights of step ${kept}. Lower the learning rate or check the data`,
+      step,
+      what,
+    );
+  }
+}
+
+/** Options with defaults applied, each checked with a message naming it. */
+export function resolveTrainerOptions(options: TrainerOptions, model: Pick<TrainableModel, 'config' | 'gpu' | 'arch'>): Required<Omit<TrainerOptions, 'onDeviceLost'>> & { onDeviceLost: DeviceLossPolicy } {
+  const B = options?.batchSize;
+  if (!Number.isInteger(B) || B < 1) throw new RangeError(`batchSize must be a positive integer (got ${B})`);
+  const optimizer = validateOptimizer(options.optimizer);
+  const seed = options.seed ?? model.config.seed;
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`seed must be an integer in [0, 2^32) (got ${seed})`);
+  const syncEvery = options.syncEvery ?? 20;
+  if (!Number.isInteger(syncEvery) || syncEvery < 1) throw new RangeError(`syncEvery must be a positive integer (got ${syncEvery})`);
+  const maxBinding = model.gpu.limits.maxStorageBufferBindingSize;
+  const widest = B * Math.max(...model.arch.widths) * 4;
+  if (widest > maxBinding) {
+    throw new RangeError(`batchSize ${B} needs ${widest}-byte batch buffers, above maxStorageBufferBindingSize (${maxBinding}); use a batch of at most ${Math.floor(maxBinding / (widest / B))}`);
+  }
+  const snapshotEvery = options.snapshotEvery ?? 50;
+  if (!Number.isInteger(snapshotEvery) || snapshotEvery < 1) throw new RangeError(`snapshotEvery must be a positive integer (got ${snapshotEvery})`);
+  const onDeviceLost = options.onDeviceLost ?? 'recover';
+  if (onDeviceLost !== 'recover' && onDeviceLost !== 'stop' && typeof onDeviceLost !== 'function') {
+    throw new RangeError(`onDeviceLost must be 'recover', 'stop' or a function (got ${JSON.stringify(onDeviceLost)})`);
+  }
+  return { batchSize: B, optimizer, seed, shuffle: options.shuffle ?? true, syncEvery, snapshotEvery, onDeviceLost };
+}

@@ -1,0 +1,133 @@
+// The static plan of one training step: the forward plan (src/model/plan.ts) with
+// gradients, the objective's training hooks (src/model/objective.ts) and the update.
+//
+// Backward         dW* = dzᵀ·h̃ ('tn'); dc = Σ_r dz
+//                  dh̃ = dz·W* ('nn'; 'nt' when tied); dh = dropout'(dh̃)
+//                  dh += the terms' onCode hooks (sparsity);  da = dh ⊙ g'(h)
+//                  dW (+)= daᵀ·x̃ ('tn'); db = Σ_r da
+//                  the terms' onEncoderGrads (contractive) and onGradients (weight decay)
+// Update           the non-finite guard, then one optimizer dispatch over the flat parameter buffer
+import type { BufferArena, BufferSlice } from '../gpu/arena';
+import type { KernelContext } from '../gpu/context';
+import type { Dispatch } from '../gpu/kernel';
+import { matmulDispatch } from '../kernels/matmul';
+import { activationBackwardDispatch } from '../kernels/activation';
+import { columnSumDispatch } from '../kernels/reduce';
+import { optimizerDispatch, optimizerStateBuffers, type OptimizerConfig } from '../kernels/optimizer';
+import { finiteGuardDispatches, GUARD_CLEAR } from '../kernels/finite';
+import { dropoutBackwardDispatch } from '../kernels/dropout';
+import { vaeBackwardDispatch } from '../kernels/vae';
+import type { Activation } from '../kernels/activations';
+import type { DenseLayer } from '../model/architecture';
+import { StepPlan, type PlanModel } from '../model/plan';
+
+export class TrainingPlan extends StepPlan {
+  readonly grads: GPUBuffer;
+  readonly optimizerState: GPUBuffer[];
+  readonly backward: Dispatch[];
+  /** Non-finite guard checks then the optimizer (which does nothing once the guard is set). */
+  readonly update: Dispatch[];
+  /** The non-finite guard: [step, code, kinds, 0] (src/kernels/finite.ts). */
+  readonly guard: GPUBuffer;
+
+  constructor(
+    ctx: KernelContext,
+    model: PlanModel,
+    rows: number,
+    arena: BufferArena,
+    readonly optimizer: OptimizerConfig,
+    log: GPUBuffer,
+  ) {
+    super(ctx, model, rows, arena, { log, grads: arena.storage('grads', model.layout.totalFloats * 4) });
+    const P = model.layout.totalFloats;
+    this.grads = this.gradients!;
+    this.optimizerState = Array.from({ length: optimizerStateBuffers(optimizer) }, (_, i) => arena.storage(`optimizer_state_${i}`, P * 4));
+    this.backward = this.buildBackward();
+    this.guard = arena.storage('non-finite guard', GUARD_CLEAR);
+    this.update = [
+      ...finiteGuardDispatches(ctx, { layout: model.layout, grads: this.grads, log, step: this.batch.step, guard: this.guard }),
+      optimizerDispatch(ctx, { config: optimizer, params: model.params, grads: this.grads, state: this.optimizerState, count: P, step: this.batch.step, guard: this.guard, label: `optimizer ${optimizer.type}` }),
+    ];
+  }
+
+  private g(name: string): BufferSlice {
+    return this.model.layout.slice(this.grads, name);
+  }
+
+  /**
+   * Back through one layer from dPre = ∂L/∂(pre-activation) [B, out]:
+   *   dW (+)= dPreᵀ·in ('tn'; a tied decoder writes its mirror's dW as inᵀ·dPre),
+   *   db = Σ_r dPre, and, when `dIn` is given, dIn (+)= dPre·W.
+   */
+  private denseBackward(layer: DenseLayer, input: GPUBuffer, dPre: GPUBuffer, dIn: GPUBuffer | undefined, o: { accumulateWeight?: boolean; accumulateInput?: boolean } = {}): Dispatch[] {
+    const B = this.rows;
+    const { inputs: n, outputs: m } = layer;
+    const out: Dispatch[] = [];
+    out.push(
+      layer.transposed
+        ? matmulDispatch(this.ctx, { form: 'tn', M: n, N: m, K: B, a: input, b: dPre, c: this.g(layer.weight), accumulate: o.accumulateWeight, label: `d${layer.weight} (tied, ${layer.name} term) = inᵀ·dPre` })
+        : matmulDispatch(this.ctx, { form: 'tn', M: m, N: n, K: B, a: dPre, b: input, c: this.g(layer.weight), accumulate: o.accumulateWeight, label: `d${layer.weight} ${o.accumulateWeight ? '+' : ''}= dPreᵀ·in` }),
+    );
+    out.push(columnSumDispatch(this.ctx, { input: dPre, output: this.g(layer.bias), rows: B, cols: m, label: `d${layer.bias} = Σ_r dPre` }));
+    if (dIn) {
+      out.push(
+        layer.transposed
+          ? matmulDispatch(this.ctx, { form: 'nt', M: B, N: n, K: m, a: dPre, b: this.w(layer.weight), c: dIn, accumulate: o.accumulateInput, label: `${layer.name}: dIn = dPre·W*` })
+          : matmulDispatch(this.ctx, { form: 'nn', M: B, N: n, K: m, a: dPre, b: this.w(layer.weight), c: dIn, accumulate: o.accumulateInput, label: `${layer.name}: dIn = dPre·W` }),
+      );
+    }
+    return out;
+  }
+
+  private activationBackward(grad: GPUBuffer, output: GPUBuffer, count: number, activation: Activation, label: string): Dispatch[] {
+    if (activation === 'linear') return [];
+    return [activationBackwardDispatch(this.ctx, { grad, output, count, activation, label })];
+  }
+
+  private buildBackward(): Dispatch[] {
+    const c = this.model.config;
+    const B = this.rows;
+    const b = this.batch;
+    const arch = this.arch;
+    const out: Dispatch[] = [];
+
+    // Decoder, last layer first: dPre of the last layer is dL/dlogits (written by the loss term).
+    const lastDec = arch.decoder.length - 1;
+    for (let k = lastDec; k >= 0; k--) {
+      const layer = arch.decoder[k];
+      let dPre = b.dLogits;
+      if (k < lastDec) {
+        dPre = b.decoder[k].grad;
+        out.push(...this.activationBackward(dPre, b.decoder[k].out, B * layer.outputs, layer.activation, `${layer.name}: dPre = dy ⊙ a'(y)`));
+      }
+      const dIn = k > 0 ? b.decoder[k - 1].grad : b.dHidden;
+      out.push(...this.denseBackward(layer, this.decoderInput(k), dPre, dIn));
+    }
+
+    // VAE: through the reparameterisation and the KL (β_t·∂KL fused in), then the heads.
+    const Lenc = arch.encoder.length;
+    if (arch.heads && b.vae) {
+      const v = b.vae;
+      const vc = c.variational as { beta: number; warmupSteps: number };
+      out.push(vaeBackwardDispatch(this.ctx, { mu: v.mu, logvar: v.logvar, dz: v.dz, dmu: v.dmu, dlogvar: v.dlogvar, rows: B, latent: arch.codeSize, step: b.step, beta: vc.beta, warmupSteps: vc.warmupSteps, label: 'dμ, d log σ²' }));
+      const hin = this.encoderInput(Lenc);
+      const dIn = Lenc > 0 ? b.encoder[Lenc - 1].grad : undefined;
+      out.push(...this.denseBackward(arch.heads.mu, hin, v.dmu, dIn));
+      out.push(...this.denseBackward(arch.heads.logvar, hin, v.dlogvar, dIn, { accumulateInput: true }));
+    }
+
+    // Encoder, code layer first; grad holds ∂L/∂h̃_l on entry.
+    for (let l = Lenc - 1; l >= 0; l--) {
+      const layer = arch.encoder[l];
+      const buf = b.encoder[l];
+      const units = layer.outputs;
+      if (buf.dropped) out.push(dropoutBackwardDispatch(this.ctx, { grad: buf.grad, step: b.step, rows: B, units, rate: c.dropout, layer: l, label: `${layer.name} dropout backward` }));
+      if (l === Lenc - 1 && !arch.heads) out.push(...this.hook('onCode')); // e.g. sparsity, into dh of the code
+      out.push(...this.activationBackward(buf.grad, buf.out, B * units, layer.activation, `${layer.name}: da = dh ⊙ g'(h)`));
+      out.push(...this.denseBackward(layer, this.encoderInput(l), buf.grad, l > 0 ? b.encoder[l - 1].grad : undefined, { accumulateWeight: c.tiedWeights }));
+      if (l === 0) out.push(...this.hook('onEncoderGrads')); // e.g. contractive, into dW, db
+    }
+    out.push(...this.hook('onGradients')); // e.g. weight decay
+    return out;
+  }
+}
