@@ -1,5 +1,5 @@
 // The page the command-line jobs run in (headless Chromium, driven by
-// scripts/cli/run-job.mjs). Each job is a window function that takes a plain
+// cli/node/run-job.mjs). Each job is a window function that takes a plain
 // JSON description and resolves to { ok: true, value } or { ok: false, error };
 // progress goes to Node through window.reportProgress. Files come from the CLI's
 // file server (FileRef.url); outputs go back as data URLs / base64.
@@ -10,7 +10,7 @@ import { loadModel, readModelFile, saveModel } from '../../src/io/model-file';
 import { fetchFile, InputError, loadImageSet, type FileRef, type ImageSet, type ImageSetSpec } from './data';
 import { heldOutMeasures, modelPictures, type ProbeSettings } from './measures';
 import { lossCurve } from './pictures';
-import { gradientStep, readGradBatch } from './grad-step';
+import { gradientStep, readGradBatch } from './grad-file';
 
 export interface TrainJob {
   /** An AutoencoderConfig; inputSize may be left out (then rows×cols of the images). */

@@ -1,31 +1,17 @@
-#!/usr/bin/env node
-// npx webgpu-autoencoders <command>: train, evaluate and check autoencoders in
-// WebGPU, driven in headless Chromium (the real GPU when there is one, else
-// SwiftShader). Exit codes: 0 success, 1 the job failed, 2 the command was
-// called wrongly (bad flag, value, config field or input file).
-//
-// It runs from a checkout of the repository: the jobs are pages of this repo
-// served by Vite (the library's TypeScript sources) and driven by Playwright, all
-// dev dependencies. The published package ships only the built library (see
-// tests/e2e/package.e2e.ts), so there this file says so instead of crashing.
-import { existsSync, readFileSync } from 'node:fs';
+// The command: npx webgpu-autoencoders <command> (bin/webgpu-autoencoders.mjs
+// loads this file from a checkout). Each command's flags and help, parsed into a
+// job for cli/node/commands.mjs. Exit codes: 0 success, 1 the job failed, 2 the
+// command was called wrongly (bad flag, value, config field or input file).
+import { readFileSync } from 'node:fs';
 
-if (!existsSync(new URL('../scripts/cli/args.mjs', import.meta.url)) || !existsSync(new URL('../src/index.ts', import.meta.url))) {
-  console.error(
-    'webgpu-autoencoders: the command line runs from a checkout of the repository (it serves the library\'s ' +
-      'sources to headless Chromium with Vite and Playwright); this installed package ships only the built library. ' +
-      'Clone the repository, run npm ci, then npx webgpu-autoencoders --help there.',
-  );
-  process.exit(1);
-}
-const { UsageError, describeOptions, parseOptions, positiveInt, positiveIntList, nonNegativeInt, positiveNumber } = await import('../scripts/cli/args.mjs');
-const { bundledMnist, outputDir, outputFile, overrideSet, probeSettings, readableFile, trainJob } = await import('../scripts/cli/job-config.mjs');
-const { ADAPTER_MODES } = await import('../scripts/browser-flags.mjs');
+import { UsageError, describeOptions, parseOptions, positiveInt, positiveIntList, nonNegativeInt, positiveNumber } from './args.mjs';
+import { bundledMnist, outputDir, outputFile, overrideSet, probeSettings, readableFile, trainJob } from './job-config.mjs';
+import { ADAPTER_MODES } from './browser-flags.mjs';
 
 // Playwright and Vite load only when a job runs, so usage errors and --help answer at once.
-const loadCommands = () => import('../scripts/cli/commands.mjs');
+const loadCommands = () => import('./commands.mjs');
 
-const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+const VERSION = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 const NAME = 'webgpu-autoencoders';
 
 const COMMON = {
