@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 
 import { UsageError, describeOptions, parseOptions, positiveInt, positiveIntList, nonNegativeInt, positiveNumber } from './args.mjs';
-import { bundledMnist, outputDir, outputFile, overrideSet, probeSettings, readableFile, trainJob } from './job-config.mjs';
+import { ENCODER_ACTIVATIONS, bundledMnist, outputDir, outputFile, overrideSet, probeSettings, readableFile, trainJob } from './job-config.mjs';
 import { ADAPTER_MODES } from './browser-flags.mjs';
 
 // Playwright and Vite load only when a job runs, so usage errors and --help answer at once.
@@ -44,6 +44,9 @@ const SPECS = {
       optimizer: { type: 'string', value: 'NAME', help: 'sgd | momentum | adam (default adam)' },
       lr: { type: 'string', value: 'X', help: 'learning rate (default 0.001 for adam, 0.1 otherwise)' },
       hidden: { type: 'string', value: 'N[,N…]', help: 'hidden units, or the widths of a deep encoder such as 500,250,30 (default 128)' },
+      encoder: { type: 'string', value: 'ACT', help: `activation of every encoder layer: ${ENCODER_ACTIVATIONS.join(' | ')} (default sigmoid)` },
+      tied: { type: 'boolean', help: "tie the decoder weights to the encoder's (W* = Wᵀ)" },
+      'weight-decay': { type: 'string', value: 'λ', help: 'λ of the penalty λ·ΣW² on the weight matrices (default 0)' },
       variational: { type: 'boolean', help: 'a variational autoencoder (the last width is the latent size)' },
       seed: { type: 'string', value: 'N', help: "seed of shuffling, noise and dropout (default: the model's seed)" },
       'train-images': { type: 'string', value: 'FILE', help: 'training images, IDX count×rows×cols u8 (default: MNIST train)' },
@@ -150,6 +153,9 @@ async function main(argv) {
       lr: v.lr === undefined ? undefined : positiveNumber('lr', v.lr),
       seed: v.seed === undefined ? undefined : nonNegativeInt('seed', v.seed),
       hidden: v.hidden === undefined ? undefined : positiveIntList('hidden', v.hidden),
+      encoder: v.encoder,
+      tied: Boolean(v.tied),
+      weightDecay: v['weight-decay'] === undefined ? undefined : positiveNumber('weight-decay', v['weight-decay'], true),
       variational: Boolean(v.variational),
       trainLimit: int('train-limit'),
       testLimit: int('test-limit'),
