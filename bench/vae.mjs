@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { callPageFunction, REPO_ROOT, withHeadlessPage } from '../scripts/headless.mjs';
+import { callPageFunction, REPO_ROOT, withHeadlessPage } from '../cli/node/headless.mjs';
 
 const { values: args } = parseArgs({
   options: {

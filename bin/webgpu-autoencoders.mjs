@@ -1,16 +1,16 @@
 #!/usr/bin/env node
 // npx webgpu-autoencoders <command>: train, evaluate and check autoencoders in
 // WebGPU, driven in headless Chromium (the real GPU when there is one, else
-// SwiftShader). Exit codes: 0 success, 1 the job failed, 2 the command was
-// called wrongly (bad flag, value, config field or input file).
+// SwiftShader). The command itself is cli/node/main.mjs (Node side) and
+// cli/page/ (the job page that runs in Chromium).
 //
 // It runs from a checkout of the repository: the jobs are pages of this repo
 // served by Vite (the library's TypeScript sources) and driven by Playwright, all
 // dev dependencies. The published package ships only the built library (see
 // tests/e2e/package.e2e.ts), so there this file says so instead of crashing.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 
-if (!existsSync(new URL('../scripts/cli/args.mjs', import.meta.url)) || !existsSync(new URL('../src/index.ts', import.meta.url))) {
+if (!existsSync(new URL('../cli/node/main.mjs', import.meta.url)) || !existsSync(new URL('../src/index.ts', import.meta.url))) {
   console.error(
     'webgpu-autoencoders: the command line runs from a checkout of the repository (it serves the library\'s ' +
       'sources to headless Chromium with Vite and Playwright); this installed package ships only the built library. ' +
@@ -18,197 +18,4 @@ if (!existsSync(new URL('../scripts/cli/args.mjs', import.meta.url)) || !existsS
   );
   process.exit(1);
 }
-const { UsageError, describeOptions, parseOptions, positiveInt, positiveIntList, nonNegativeInt, positiveNumber } = await import('../scripts/cli/args.mjs');
-const { bundledMnist, outputDir, outputFile, overrideSet, probeSettings, readableFile, trainJob } = await import('../scripts/cli/job-config.mjs');
-const { ADAPTER_MODES } = await import('../scripts/browser-flags.mjs');
-
-// Playwright and Vite load only when a job runs, so usage errors and --help answer at once.
-const loadCommands = () => import('../scripts/cli/commands.mjs');
-
-const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
-const NAME = 'webgpu-autoencoders';
-
-const COMMON = {
-  adapter: { type: 'string', value: 'MODE', help: `WebGPU adapter: ${ADAPTER_MODES.join(' | ')} (default: $WEBGPU_ADAPTER, else auto = the GPU if there is one, else SwiftShader)` },
-  quiet: { type: 'boolean', help: 'no progress output' },
-  verbose: { type: 'boolean', help: "show the page's console output" },
-  help: { type: 'boolean', help: 'show this help' },
-};
-
-const PROBE = {
-  'probe-epochs': { type: 'string', value: 'N', help: 'epochs of the linear probe on the codes; 0: no probe (default 5)' },
-  'probe-limit': { type: 'string', value: 'N', help: 'train the probe on the first N labelled training samples (default 10000)' },
-};
-
-const TEST_DATA = {
-  'test-images': { type: 'string', value: 'FILE', help: 'held-out images, IDX count×rows×cols u8 (default: MNIST t10k)' },
-  'test-labels': { type: 'string', value: 'FILE', help: 'held-out labels, IDX 1-D u8 (optional)' },
-  'test-limit': { type: 'string', value: 'N', help: 'use only the first N held-out samples' },
-};
-
-const SPECS = {
-  train: {
-    summary: 'train an autoencoder; write model.safetensors, metrics.json and PNGs to --out',
-    usage: `${NAME} train [--config cfg.json] [--out DIR] [options]`,
-    options: {
-      config: { type: 'string', value: 'FILE', help: 'JSON: { model: AutoencoderConfig, training: {…}, data: {…} } (see README)' },
-      out: { type: 'string', value: 'DIR', help: 'output folder (default out/)' },
-      epochs: { type: 'string', value: 'N', help: 'epochs (default 5)' },
-      'batch-size': { type: 'string', value: 'N', help: 'batch size (default 128)' },
-      optimizer: { type: 'string', value: 'NAME', help: 'sgd | momentum | adam (default adam)' },
-      lr: { type: 'string', value: 'X', help: 'learning rate (default 0.001 for adam, 0.1 otherwise)' },
-      hidden: { type: 'string', value: 'N[,N…]', help: 'hidden units, or the widths of a deep encoder such as 500,250,30 (default 128)' },
-      variational: { type: 'boolean', help: 'a variational autoencoder (the last width is the latent size)' },
-      seed: { type: 'string', value: 'N', help: "seed of shuffling, noise and dropout (default: the model's seed)" },
-      'train-images': { type: 'string', value: 'FILE', help: 'training images, IDX count×rows×cols u8 (default: MNIST train)' },
-      'train-labels': { type: 'string', value: 'FILE', help: 'training labels, IDX 1-D u8 (optional)' },
-      'train-limit': { type: 'string', value: 'N', help: 'use only the first N training samples' },
-      ...TEST_DATA,
-      ...PROBE,
-      ...COMMON,
-    },
-  },
-  eval: {
-    summary: 'measure a saved model on held-out data; write metrics.json and PNGs to --out',
-    usage: `${NAME} eval --model m.safetensors [--out DIR] [options]`,
-    options: {
-      model: { type: 'string', value: 'FILE', help: 'a model saved by train (or saveModel)' },
-      out: { type: 'string', value: 'DIR', help: 'output folder (default out/)' },
-      config: { type: 'string', value: 'FILE', help: 'a train config: its data and limits are used' },
-      ...TEST_DATA,
-      'train-images': { type: 'string', value: 'FILE', help: "labelled training images for the linear probe (default: the config's, or MNIST's when testing on MNIST)" },
-      'train-labels': { type: 'string', value: 'FILE', help: 'their labels, IDX 1-D u8' },
-      ...PROBE,
-      ...COMMON,
-    },
-  },
-  grad: {
-    summary: "one step's loss, parameter gradients and random draws on a batch, as safetensors",
-    usage: `${NAME} grad --model m.safetensors --batch x.safetensors --out g.safetensors`,
-    options: {
-      model: { type: 'string', value: 'FILE', help: 'a model saved by train (or saveModel)' },
-      batch: { type: 'string', value: 'FILE', help: 'safetensors with x: F32 [B, inputSize]; metadata step (default 1), seed (default: model seed)' },
-      out: { type: 'string', value: 'FILE', help: 'where to write the gradients (safetensors)' },
-      ...COMMON,
-    },
-  },
-  bench: {
-    summary: 'benchmark against TensorFlow.js (arguments go to bench/run.mjs; --help for its options)',
-    usage: `${NAME} bench [bench/run.mjs options]`,
-    options: null,
-  },
-};
-
-const MAIN_HELP = `usage: ${NAME} <command> [options]
-
-commands:
-${Object.entries(SPECS)
-  .map(([n, s]) => `  ${n.padEnd(6)} ${s.summary}`)
-  .join('\n')}
-  help   show help (of a command: ${NAME} help train)
-
-  ${NAME} --version   print the version
-Exit codes: 0 success, 1 the job failed, 2 bad usage (flag, value, config field or input file).`;
-
-function commandHelp(name) {
-  const s = SPECS[name];
-  return `usage: ${s.usage}\n${s.summary}\n\noptions:\n${describeOptions(s.options)}`;
-}
-
-function adapterMode(v) {
-  const mode = v ?? process.env.WEBGPU_ADAPTER ?? 'auto';
-  if (!ADAPTER_MODES.includes(mode)) throw new UsageError(`${v === undefined ? 'WEBGPU_ADAPTER' : '--adapter'} must be one of ${ADAPTER_MODES.join(', ')} (got ${JSON.stringify(mode)})`);
-  return mode;
-}
-
-function probeFlags(v) {
-  return {
-    probeEpochs: v['probe-epochs'] === undefined ? undefined : nonNegativeInt('probe-epochs', v['probe-epochs']),
-    probeLimit: v['probe-limit'] === undefined ? undefined : positiveInt('probe-limit', v['probe-limit']),
-  };
-}
-
-function required(values, name, command) {
-  if (values[name] === undefined) throw new UsageError(`${command}: --${name} is required\n\n${commandHelp(command)}`);
-  return values[name];
-}
-
-async function main(argv) {
-  const [command, ...rest] = argv;
-  if (command === undefined) throw new UsageError(`a command is needed\n\n${MAIN_HELP}`);
-  if (command === '--help' || command === '-h') return void console.log(MAIN_HELP);
-  if (command === '--version' || command === '-v') return void console.log(VERSION);
-  if (command === 'help') {
-    const topic = rest[0];
-    if (topic === undefined) return void console.log(MAIN_HELP);
-    if (!(topic in SPECS)) throw new UsageError(`help: unknown command "${topic}"; commands: ${Object.keys(SPECS).join(', ')}`);
-    if (topic === 'bench') return void (process.exitCode = await (await loadCommands()).bench(['--help']));
-    return void console.log(commandHelp(topic));
-  }
-  if (!(command in SPECS)) {
-    throw new UsageError(`unknown command "${command}"; commands: ${Object.keys(SPECS).join(', ')}, help (or --help, --version)`);
-  }
-  if (command === 'bench') return void (process.exitCode = await (await loadCommands()).bench(rest));
-
-  const { values: v, positionals } = parseOptions(rest, SPECS[command].options, command);
-  if (v.help) return void console.log(commandHelp(command));
-  if (positionals.length > 0) throw new UsageError(`${command}: unexpected argument(s) ${positionals.map((p) => JSON.stringify(p)).join(' ')}; options are written --name value`);
-  const common = { adapter: adapterMode(v.adapter), quiet: Boolean(v.quiet), verbose: Boolean(v.verbose), version: VERSION };
-  const int = (name) => (v[name] === undefined ? undefined : positiveInt(name, v[name]));
-
-  if (command === 'train') {
-    const job = trainJob(v.config, {
-      epochs: int('epochs'),
-      batchSize: int('batch-size'),
-      optimizer: v.optimizer,
-      lr: v.lr === undefined ? undefined : positiveNumber('lr', v.lr),
-      seed: v.seed === undefined ? undefined : nonNegativeInt('seed', v.seed),
-      hidden: v.hidden === undefined ? undefined : positiveIntList('hidden', v.hidden),
-      variational: Boolean(v.variational),
-      trainLimit: int('train-limit'),
-      testLimit: int('test-limit'),
-      trainImages: v['train-images'],
-      trainLabels: v['train-labels'],
-      testImages: v['test-images'],
-      testLabels: v['test-labels'],
-      ...probeFlags(v),
-    });
-    await (await loadCommands()).train(job, outputDir(v.out ?? 'out'), common);
-  } else if (command === 'eval') {
-    const model = readableFile(required(v, 'model', command), 'model');
-    const flags = { testImages: v['test-images'], testLabels: v['test-labels'], testLimit: int('test-limit'), trainImages: v['train-images'], trainLabels: v['train-labels'], ...probeFlags(v) };
-    // The training set is only for the linear probe: the config's, the flags', or MNIST's when the model is tested on MNIST.
-    const onMnist = v.config === undefined && flags.testImages === undefined;
-    const { data, limits, probe } =
-      v.config !== undefined
-        ? trainJob(v.config, flags)
-        : {
-            data: {
-              test: overrideSet(bundledMnist().test, flags.testImages, flags.testLabels, 'test'),
-              train: onMnist || flags.trainImages !== undefined ? overrideSet(bundledMnist().train, flags.trainImages, flags.trainLabels, 'train') : undefined,
-            },
-            limits: { test: flags.testLimit },
-            probe: probeSettings(undefined, flags),
-          };
-    const out = outputDir(v.out ?? 'out');
-    await (await loadCommands()).evaluate(model, data, limits, probe, out, common);
-  } else if (command === 'grad') {
-    const model = readableFile(required(v, 'model', command), 'model');
-    const batch = readableFile(required(v, 'batch', command), 'batch');
-    await (await loadCommands()).grad(model, batch, outputFile(required(v, 'out', command)), common);
-  }
-}
-
-try {
-  await main(process.argv.slice(2));
-} catch (e) {
-  if (e instanceof UsageError) {
-    console.error(`${NAME}: ${e.message}`);
-    if (!e.message.includes('usage:')) console.error(`(${NAME} --help for usage)`);
-    process.exitCode = 2;
-  } else {
-    console.error(`${NAME}: ${e?.name === 'JobError' ? '' : 'error: '}${e instanceof Error ? e.message : String(e)}`);
-    if (process.env.DEBUG) console.error(e?.stack);
-    process.exitCode = 1;
-  }
-}
+await import('../cli/node/main.mjs');

@@ -12,7 +12,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build, preview, runnerImport } from 'vite';
 import { chromium } from 'playwright';
-import { chromiumArgs, chromiumPath } from './browser-flags.mjs';
+import { chromiumArgs, chromiumPath } from '../cli/node/browser-flags.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONFIG = `${ROOT}vite.config.ts`;

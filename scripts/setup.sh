@@ -14,8 +14,8 @@ if [[ ! -d node_modules || package-lock.json -nt $marker ]]; then
   npm ci
 fi
 
-# 2. Chromium: the same lookup the scripts use (scripts/browser-flags.mjs).
-if ! node --input-type=module -e "import { chromiumPath } from './scripts/browser-flags.mjs'; chromiumPath();" 2>/dev/null; then
+# 2. Chromium: the same lookup the scripts use (cli/node/browser-flags.mjs).
+if ! node --input-type=module -e "import { chromiumPath } from './cli/node/browser-flags.mjs'; chromiumPath();" 2>/dev/null; then
   if [[ -n ${CHROMIUM_PATH:-} ]]; then
     echo "setup: CHROMIUM_PATH=$CHROMIUM_PATH does not exist; fix it or unset it." >&2
     exit 1

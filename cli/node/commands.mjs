@@ -1,10 +1,9 @@
 // The CLI's commands, as functions of already-parsed options: each runs its job
-// in the page and writes the outputs. Shared by bin/webgpu-autoencoders.mjs and
-// scripts/train.mjs (npm run train).
+// in the page and writes the outputs (cli/node/main.mjs parses the flags).
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { REPO_ROOT } from '../headless.mjs';
+import { REPO_ROOT } from './headless.mjs';
 import { chooseAdapter, describeAdapter, fileRefs, runPageJob } from './run-job.mjs';
 import { progressPrinter } from './progress.mjs';
 

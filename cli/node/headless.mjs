@@ -18,7 +18,7 @@ import { createServer } from 'vite';
 import { chromium } from 'playwright';
 import { chromiumArgs, chromiumPath } from './browser-flags.mjs';
 
-export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * Vite plugin: serve data files verbatim. Vite treats an extension-less URL such as

@@ -1,10 +1,7 @@
 // The measures of metrics.json for a model on a held-out set, and the pictures
 // that go with them. Shared by the train and eval jobs so both report the same
 // things the same way.
-import type { Autoencoder } from '../../src/autoencoder';
-import type { GpuDataset } from '../../src/data/dataset';
-import { activationStatistics } from '../../src/analysis/statistics';
-import { probeAutoencoder, type ProbeResult } from '../../src/analysis/probe';
+import { activationStatistics, probeAutoencoder, type Autoencoder, type GpuDataset, type ProbeResult } from '../../src/index';
 import { filtersPng, reconstructionsPng, samplesPng, shownSamples } from './pictures';
 import type { ImageSet } from './data';
 

@@ -1,6 +1,6 @@
 // Pictures of a job as PNG data URLs (drawn on a canvas in the page): the loss
 // curve, digits over their reconstructions, the hidden units' filters.
-import { filters, interleaveRows, tileGrid, type RgbaImage } from '../../src/analysis/images';
+import { filters, interleaveRows, tileGrid, type RgbaImage } from '../../src/index';
 
 export function png(img: RgbaImage): string {
   const canvas = document.createElement('canvas');

@@ -2,7 +2,7 @@
 // files given by path, served by the CLI) and safetensors files. Anything wrong
 // with a file is an InputError naming the file, which the CLI reports as a
 // usage error (exit code 2).
-import { parseIdx } from '../../src/data/idx';
+import { parseIdx } from '../../src/index';
 
 export class InputError extends Error {
   override name = 'InputError';

@@ -1,16 +1,24 @@
 // The page the command-line jobs run in (headless Chromium, driven by
-// scripts/cli/run-job.mjs). Each job is a window function that takes a plain
+// cli/node/run-job.mjs). Each job is a window function that takes a plain
 // JSON description and resolves to { ok: true, value } or { ok: false, error };
 // progress goes to Node through window.reportProgress. Files come from the CLI's
 // file server (FileRef.url); outputs go back as data URLs / base64.
-import { createAutoencoder, type Autoencoder } from '../../src/autoencoder';
-import { ConfigError, resolveConfig, type AutoencoderConfig } from '../../src/model/config';
-import { validateOptimizer, type OptimizerConfig } from '../../src/kernels/optimizer';
-import { loadModel, readModelFile, saveModel } from '../../src/io/model-file';
+import {
+  ConfigError,
+  createAutoencoder,
+  loadModel,
+  readModelFile,
+  resolveConfig,
+  saveModel,
+  validateOptimizer,
+  type Autoencoder,
+  type AutoencoderConfig,
+  type OptimizerConfig,
+} from '../../src/index';
 import { fetchFile, InputError, loadImageSet, type FileRef, type ImageSet, type ImageSetSpec } from './data';
 import { heldOutMeasures, modelPictures, type ProbeSettings } from './measures';
 import { lossCurve } from './pictures';
-import { gradientStep, readGradBatch } from './grad-step';
+import { gradientFile, readGradBatch } from './grad-file';
 
 export interface TrainJob {
   /** An AutoencoderConfig; inputSize may be left out (then rows×cols of the images). */
@@ -192,7 +200,7 @@ window.runGradJob = job(async (j: GradJob) => {
     const adapter = adapterOf(model);
     say({ kind: 'adapter', adapter });
     const batch = readGradBatch(batchBytes, j.batch.path, model);
-    const { bytes, loss } = await gradientStep(model, batch);
+    const { bytes, loss } = await gradientFile(model, batch);
     return { adapter, config: model.config, rows: batch.rows, step: batch.step, seed: batch.seed, loss, file: base64(bytes) };
   } finally {
     model.dispose();

@@ -1,11 +1,11 @@
-// Run one job of scripts/job/job-page.ts in headless Chromium: pick the WebGPU
+// Run one job of cli/page/job-page.ts in headless Chromium: pick the WebGPU
 // adapter, serve the user's files to the page, stream its progress, and turn its
 // answer into a value or an error (UsageError for bad input, JobError otherwise).
 import { createReadStream, statSync } from 'node:fs';
 import { chromium } from 'playwright';
-import { chromiumArgs, chromiumPath } from '../browser-flags.mjs';
-export { ADAPTER_MODES } from '../browser-flags.mjs';
-import { callPageFunction, withHeadlessPage } from '../headless.mjs';
+import { chromiumArgs, chromiumPath } from './browser-flags.mjs';
+export { ADAPTER_MODES } from './browser-flags.mjs';
+import { callPageFunction, withHeadlessPage } from './headless.mjs';
 import { UsageError } from './args.mjs';
 
 /** A failure while running a job (exit code 1). */
@@ -101,7 +101,7 @@ export function fileRefs(paths) {
  * @param {{ files: Record<string, string>, adapter: { args: string[] }, onProgress: (e: object) => void, verbose?: boolean }} opts
  */
 export async function runPageJob(fn, job, opts) {
-  const answer = await withHeadlessPage('scripts/job/job.html', ({ page }) => callPageFunction(page, fn, job), {
+  const answer = await withHeadlessPage('cli/page/job.html', ({ page }) => callPageFunction(page, fn, job), {
     args: opts.adapter.args,
     expose: { reportProgress: opts.onProgress },
     quiet: !opts.verbose,
