@@ -13,6 +13,7 @@ import type { GpuDataset } from '../data/dataset';
 /** shaders/common/rng.wgsl, to prepend to kernels that draw random numbers. */
 export const RNG_WGSL: string = rngWgsl;
 
+/** Corruption of the input for a denoising autoencoder (training only). */
 export type InputNoise =
   | { type: 'none' }
   | { type: 'masking'; rate: number }
