@@ -8,12 +8,13 @@
 // Loss: λ · step.inv_rows · Σ_r rowJacSq[r]. rowJacSq[r] = ‖J_r‖²_F is also the
 // analysis metric: mean ‖J_r‖_F = mean over valid rows of sqrt(rowJacSq[r]).
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
+import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
 import contractiveWgsl from '../../shaders/contractive.wgsl?raw';
 import { groups, makeDispatch, packUniform, type Dispatch, type KernelContext, type KernelSpec, type Resource } from '../gpu';
 import { ACTIVATION_CODE, ACTIVATION_WGSL, ACTIVATIONS, isActivation, type Activation } from './activations';
 import { requireCount, checkDistinct, checkResource, checkStep } from './checks';
 
-const CODE = ACTIVATION_WGSL + stepWgsl + contractiveWgsl;
+const CODE = ACTIVATION_WGSL + stepWgsl + workgroupSumWgsl + contractiveWgsl;
 
 export interface RowNormsSqArgs {
   /** [hidden, inputs] weights W (read). */

@@ -5,13 +5,14 @@
 // Padding rows (r ≥ step.valid_rows) get ℓ_r = 0 and dz = 0.
 import familyWgsl from '../../shaders/loss.wgsl?raw';
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
+import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
 import { requireActivation, requireCount, requireFloats, requireNoAliasing, workgroupGrid } from './checks';
 import { ACTIVATION_CODE, ACTIVATION_WGSL, type Activation } from './activations';
 
-const CODE = ACTIVATION_WGSL + stepWgsl + familyWgsl;
+const CODE = ACTIVATION_WGSL + stepWgsl + workgroupSumWgsl + familyWgsl;
 
 export const LOSS_KINDS = ['bce', 'mse'] as const;
 export type LossKind = (typeof LOSS_KINDS)[number];

@@ -2,12 +2,13 @@
 // loss log, a GPU buffer of f32 with LOSS_LOG_STRIDE components per step slot.
 import familyWgsl from '../../shaders/reduce.wgsl?raw';
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
+import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
 import { requireCount, requireFloats, requireNoAliasing, workgroupGrid } from './checks';
 
-const CODE = stepWgsl + familyWgsl;
+const CODE = stepWgsl + workgroupSumWgsl + familyWgsl;
 const COL_TILE = 64; // columns per workgroup in column_sum
 
 /** Floats per step slot of the loss log. */

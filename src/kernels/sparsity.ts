@@ -4,11 +4,12 @@
 //   L1: loss += λ · step.inv_rows · Σ_r rowAbs[r]
 //   KL: loss += β · Σ_j klUnit[j]
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
+import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
 import sparsityWgsl from '../../shaders/sparsity.wgsl?raw';
 import { groups, makeDispatch, packUniform, type Dispatch, type KernelContext, type KernelSpec, type Resource } from '../gpu';
 import { requireCount, checkDistinct, checkResource, checkStep } from './checks';
 
-const CODE = stepWgsl + sparsityWgsl;
+const CODE = stepWgsl + workgroupSumWgsl + sparsityWgsl;
 
 export interface L1ActivityArgs {
   /** [rows, hidden] activations h (read). */

@@ -3,13 +3,14 @@
 // log component LOSS_COMPONENT.weightDecay of step.loss_slot. One workgroup.
 import familyWgsl from '../../shaders/weight_decay.wgsl?raw';
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
+import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
 import { requireCount, requireFloats, requireNoAliasing } from './checks';
 import { LOSS_LOG_STRIDE } from './reduce';
 
-const CODE = stepWgsl + familyWgsl;
+const CODE = stepWgsl + workgroupSumWgsl + familyWgsl;
 
 export interface WeightDecayArgs {
   /** w [count] (read). */
