@@ -63,7 +63,7 @@ export function dropoutForwardDispatch(ctx: KernelContext, args: DropoutForwardA
   return makeDispatch(
     ctx.cache,
     { name: 'dropout_forward', code: CODE, entryPoint: 'dropout_forward', bindings: ['uniform', 'uniform', 'read', 'rw'], constants: { WG } },
-    [args.step, params, args.input, args.output],
+    [params, args.step, args.input, args.output],
     [Math.ceil(args.units / WG), args.rows],
     label,
   );
@@ -76,7 +76,7 @@ export function dropoutBackwardDispatch(ctx: KernelContext, args: DropoutBackwar
   return makeDispatch(
     ctx.cache,
     { name: 'dropout_backward', code: CODE, entryPoint: 'dropout_backward', bindings: ['uniform', 'uniform', 'rw'], constants: { WG } },
-    [args.step, params, args.grad],
+    [params, args.step, args.grad],
     [Math.ceil(args.units / WG), args.rows],
     label,
   );

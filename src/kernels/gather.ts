@@ -114,7 +114,7 @@ export function gatherDispatch(ctx: KernelContext, args: GatherArgs): Dispatch {
   return makeDispatch(
     ctx.cache,
     spec,
-    [args.step, params, dataset.buffer, args.indices, center, args.clean, noisy, scale],
+    [params, args.step, dataset.buffer, args.indices, center, args.clean, noisy, scale],
     [Math.ceil(F / WG), batchSize],
     label,
   );

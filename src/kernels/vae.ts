@@ -75,7 +75,7 @@ export function vaeSampleDispatch(ctx: KernelContext, a: VaeSampleArgs): Dispatc
   const n = a.rows * a.latent;
   for (const [name, r] of Object.entries({ mu: a.mu, logvar: a.logvar, z: a.z })) checkResource(ctx, label, name, r, n);
   checkDistinct(label, { mu: a.mu, logvar: a.logvar, z: a.z });
-  return makeDispatch(ctx.cache, spec('vae_sample', ['uniform', 'uniform', 'read', 'read', 'rw']), [a.step, p, a.mu, a.logvar, a.z], [groups(a.latent, WG), a.rows], label);
+  return makeDispatch(ctx.cache, spec('vae_sample', ['uniform', 'uniform', 'read', 'read', 'rw']), [p, a.step, a.mu, a.logvar, a.z], [groups(a.latent, WG), a.rows], label);
 }
 
 /** KL_r = −½ Σ_j (1 + log σ² − μ² − σ²) per valid row. Grid ⌈rows/64⌉. */
@@ -86,7 +86,7 @@ export function vaeKlRowsDispatch(ctx: KernelContext, a: VaeKlRowsArgs): Dispatc
   checkResource(ctx, label, 'logvar', a.logvar, a.rows * a.latent);
   checkResource(ctx, label, 'rowKl', a.rowKl, a.rows);
   checkDistinct(label, { mu: a.mu, logvar: a.logvar, rowKl: a.rowKl });
-  return makeDispatch(ctx.cache, spec('vae_kl_rows', ['uniform', 'uniform', 'read', 'read', 'rw']), [a.step, p, a.mu, a.logvar, a.rowKl], [groups(a.rows, WG)], label);
+  return makeDispatch(ctx.cache, spec('vae_kl_rows', ['uniform', 'uniform', 'read', 'read', 'rw']), [p, a.step, a.mu, a.logvar, a.rowKl], [groups(a.rows, WG)], label);
 }
 
 /** ∂L/∂μ and ∂L/∂log σ² from dz and the β-weighted KL. Grid (⌈Z/64⌉, rows). */
@@ -99,7 +99,7 @@ export function vaeBackwardDispatch(ctx: KernelContext, a: VaeBackwardArgs): Dis
   return makeDispatch(
     ctx.cache,
     spec('vae_backward', ['uniform', 'uniform', 'read', 'read', 'read', 'rw', 'rw']),
-    [a.step, p, a.mu, a.logvar, a.dz, a.dmu, a.dlogvar],
+    [p, a.step, a.mu, a.logvar, a.dz, a.dmu, a.dlogvar],
     [groups(a.latent, WG), a.rows],
     label,
   );
