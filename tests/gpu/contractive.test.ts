@@ -138,8 +138,8 @@ describe('argument checks', () => {
     const other = t.upload('other', new Float32Array(4));
     const step = t.step({ validRows: 1 });
     const notUniform = t.upload('not a uniform', new Float32Array(STEP_BYTES / 4));
-    expect(() => rowNormsSqDispatch(t, { w: buf, s: other, hidden: 2, inputs: 3 })).toThrow(/w has 16 bytes but needs 24/);
-    expect(() => addScaledRowsDispatch(t, { w: buf, rowScale: other, dw: buf, hidden: 1, inputs: 1 })).toThrow(/dw and w are the same buffer/);
+    expect(() => rowNormsSqDispatch(t, { w: buf, s: other, hidden: 2, inputs: 3 })).toThrow(/w holds 4 floats \(16 bytes\) but 6 are needed/);
+    expect(() => addScaledRowsDispatch(t, { w: buf, rowScale: other, dw: buf, hidden: 1, inputs: 1 })).toThrow(/w \(read\) and dw \(written\) are in the same GPUBuffer/);
     expect(() =>
       contractiveTermsDispatch(t, { h: buf, s: buf, u: buf, rowScale: buf, rowJacSq: buf, rows: 1, hidden: 1, activation: 'softmax' as never, lambda: 1, step }),
     ).toThrow(/activation must be one of linear, sigmoid, tanh, relu/);
