@@ -1,6 +1,6 @@
 // Contractive penalty of one encoder layer a = X·Wᵀ + b, h = g(a)
 // (X [B, D], W [H, D] PyTorch layout, h [B, H], all row-major).
-// Needs shaders/common/activation.wgsl and shaders/common/step.wgsl prepended.
+// Needs shaders/common/activation.wgsl, step.wgsl and workgroup_sum.wgsl prepended.
 //
 // J_r = ∂h_r/∂x_r = diag(g'(a_r))·W, so ‖J_r‖²_F = Σ_j g'(a_rj)² s_j, s_j = Σ_i W_ji².
 // P = λ/V · Σ_{r<V} ‖J_r‖²_F. The exact gradient needs g'' (it does not go through dH):
@@ -26,7 +26,7 @@ struct Params {
 }
 
 override ACT: u32; // activation code ACT_* (contractive_terms only)
-const WG: u32 = 64u;
+const WG: u32 = 64u; // @workgroup_size; also sizes workgroup_sum's scratch
 
 @group(0) @binding(0) var<uniform> params: Params;
 
@@ -45,8 +45,6 @@ const WG: u32 = 64u;
 @group(0) @binding(5) var<storage, read_write> row_scale: array<f32>;
 @group(0) @binding(6) var<storage, read_write> row_jac: array<f32>;
 
-var<workgroup> partial: array<f32, WG>;
-
 // g''(a) from y = g(a) (activation.wgsl has g' only).
 fn activation_second_from_output(y: f32, kind: u32) -> f32 {
   switch kind {
@@ -54,20 +52,6 @@ fn activation_second_from_output(y: f32, kind: u32) -> f32 {
     case 2u: { return -2.0 * y * (1.0 - y * y); }
     default: { return 0.0; }
   }
-}
-
-// Tree sum of one value per invocation; every invocation gets the total.
-// Must be called from uniform control flow.
-fn workgroup_sum(lid: u32, v: f32) -> f32 {
-  partial[lid] = v;
-  workgroupBarrier();
-  for (var k = WG / 2u; k > 0u; k >>= 1u) {
-    if (lid < k) {
-      partial[lid] += partial[lid + k];
-    }
-    workgroupBarrier();
-  }
-  return partial[0];
 }
 
 // s_j = Σ_i W_ji². One workgroup per row j of W (grid [H]).

@@ -22,8 +22,8 @@ struct Params {
   _pad2: u32,
 }
 
-@group(0) @binding(0) var<uniform> step: Step;
-@group(0) @binding(1) var<uniform> params: Params;
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<uniform> step: Step;
 
 // m / (1 − p) for element k, or 1 when not training.
 fn keep_scale(k: u32) -> f32 {

@@ -27,8 +27,8 @@ struct Params {
   _pad: u32,
 }
 
-@group(0) @binding(0) var<uniform> step: Step;
-@group(0) @binding(1) var<uniform> params: Params;
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<uniform> step: Step;
 @group(0) @binding(2) var<storage, read> data: array<u32>;     // u8 packed, or f32 bits
 @group(0) @binding(3) var<storage, read> perm: array<u32>;
 @group(0) @binding(4) var<storage, read> center: array<f32>;   // [F]; a placeholder unless HAS_CENTER

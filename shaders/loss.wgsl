@@ -1,6 +1,6 @@
 // Reconstruction loss of a batch [rows, features] and its gradient with respect
-// to the output pre-activation z, fused. Prepend common/activation.wgsl and
-// common/step.wgsl.
+// to the output pre-activation z, fused. Prepend common/activation.wgsl,
+// common/step.wgsl and common/workgroup_sum.wgsl.
 //
 // Per sample (row) r < step.valid_rows, summed over the features i:
 //   LOSS_BCE (output activation sigmoid, x̂ = σ(z)):
@@ -21,7 +21,7 @@ const LOSS_MSE: u32 = 1u;
 override LOSS: u32 = 0u; // LOSS_BCE or LOSS_MSE
 override ACT: u32 = 0u;  // output activation f (ACT_SIGMOID for LOSS_BCE)
 
-const WG: u32 = 64u;
+const WG: u32 = 64u; // @workgroup_size; also sizes workgroup_sum's scratch
 
 struct Params {
   rows: u32,     // B: rows in the buffers (valid and padding)
@@ -35,8 +35,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read> target_x: array<f32>;       // x [B, F]
 @group(0) @binding(4) var<storage, read_write> row_loss: array<f32>; // ℓ [B]
 @group(0) @binding(5) var<storage, read_write> grad: array<f32>;     // ∂L/∂z [B, F]
-
-var<workgroup> partial: array<f32, WG>;
 
 // log(1 + t) for t in [0, 1]. WGSL has no log1p: for small t the series is exact
 // to f32 precision (error t⁴/4 < 3e-13 relative); otherwise log(u)·t/(u − 1) with
@@ -64,19 +62,6 @@ fn element_grad(z: f32, x: f32) -> f32 {
   }
   let y = activate(z, ACT);
   return 2.0 * (y - x) * activation_grad_from_output(y, ACT);
-}
-
-// Sum of `value` over the workgroup (every thread gets the result).
-fn workgroup_sum(lid: u32, value: f32) -> f32 {
-  partial[lid] = value;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) {
-      partial[lid] = partial[lid] + partial[lid + s];
-    }
-    workgroupBarrier();
-  }
-  return partial[0];
 }
 
 @compute @workgroup_size(WG)

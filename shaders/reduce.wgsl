@@ -1,4 +1,4 @@
-// Reductions. column_sum needs nothing prepended; loss_log needs common/step.wgsl.
+// Reductions. Prepend common/step.wgsl and common/workgroup_sum.wgsl (both for loss_log).
 //
 // column_sum (bias gradients):  out[j] = Σ_{r < rows} in[r, j]   (ACCUMULATE: out[j] += …)
 //   A workgroup owns COL_TILE adjacent columns (coalesced reads along a row) and
@@ -12,7 +12,7 @@
 
 const COL_TILE: u32 = 64u;
 const ROW_LANES: u32 = 4u;
-const LOG_WG: u32 = 256u;
+const WG: u32 = 256u; // loss_log's @workgroup_size; also sizes workgroup_sum's scratch
 const LOSS_LOG_STRIDE: u32 = 8u;
 
 override ACCUMULATE: bool = false; // column_sum: add into out instead of overwriting
@@ -41,7 +41,6 @@ struct LogParams {
 @group(0) @binding(3) var<storage, read_write> loss_log_buf: array<f32>;
 
 var<workgroup> col_partial: array<array<f32, COL_TILE>, ROW_LANES>;
-var<workgroup> log_partial: array<f32, LOG_WG>;
 
 @compute @workgroup_size(COL_TILE, ROW_LANES)
 fn column_sum(
@@ -68,22 +67,15 @@ fn column_sum(
   }
 }
 
-@compute @workgroup_size(LOG_WG)
+@compute @workgroup_size(WG)
 fn loss_log(@builtin(local_invocation_index) lid: u32) {
   var acc = 0.0;
-  for (var i = lid; i < log_params.count; i = i + LOG_WG) {
+  for (var i = lid; i < log_params.count; i = i + WG) {
     acc = acc + log_values[i];
   }
-  log_partial[lid] = acc;
-  workgroupBarrier();
-  for (var s = LOG_WG / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) {
-      log_partial[lid] = log_partial[lid] + log_partial[lid + s];
-    }
-    workgroupBarrier();
-  }
+  let sum = workgroup_sum(lid, acc);
   if (lid == 0u) {
-    var total = log_partial[0] * log_params.scale;
+    var total = sum * log_params.scale;
     if (PER_SAMPLE) {
       total = total * step.inv_rows;
     }

@@ -2,7 +2,7 @@
 // their gradients, ADDED in place into dH = ∂L/∂h (the caller then multiplies by
 // g'(a)). Only the first V = step.valid_rows rows hold samples: padding rows are
 // never read, their dH is left untouched and their per-row outputs are 0.
-// Needs shaders/common/step.wgsl prepended.
+// Needs shaders/common/step.wgsl and workgroup_sum.wgsl prepended.
 //
 // L1:  P = λ/V · Σ_{r<V} Σ_j |h_rj|,   ∂P/∂h_rj = λ/V · sign(h_rj)   (sign(0) = 0).
 //      l1_activity writes row_abs[r] = Σ_j |h_rj|; the loss is λ·inv_rows·Σ_r row_abs[r].
@@ -22,7 +22,7 @@ struct Params {
   rho: f32,  // KL target activation ρ ∈ (0, 1); unused by L1
 }
 
-const WG: u32 = 64u;
+const WG: u32 = 64u; // @workgroup_size; also sizes workgroup_sum's scratch
 const KL_EPS: f32 = 1e-6;
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -40,24 +40,8 @@ const KL_EPS: f32 = 1e-6;
 // kl_grad
 @group(0) @binding(2) var<storage, read> rho_hat_in: array<f32>;
 
-var<workgroup> partial: array<f32, WG>;
-
 fn valid_rows() -> u32 {
   return min(step.valid_rows, params.rows);
-}
-
-// Tree sum of one value per invocation; every invocation gets the total.
-// Must be called from uniform control flow.
-fn workgroup_sum(lid: u32, v: f32) -> f32 {
-  partial[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) {
-      partial[lid] += partial[lid + s];
-    }
-    workgroupBarrier();
-  }
-  return partial[0];
 }
 
 // One workgroup per row r (grid [B]).

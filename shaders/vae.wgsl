@@ -22,8 +22,8 @@ struct Params {
   warmup: u32,
 }
 
-@group(0) @binding(0) var<uniform> step: Step;
-@group(0) @binding(1) var<uniform> params: Params;
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<uniform> step: Step;
 
 fn vae_eps(r: u32, j: u32) -> f32 {
   return rng_normal(step.seed, STREAM_VAE_EPS, step.step, (step.batch_offset + r) * params.latent + j);

@@ -1,11 +1,12 @@
-// Weight decay (L2 penalty) on one weight tensor. Prepend common/step.wgsl.
+// Weight decay (L2 penalty) on one weight tensor. Prepend common/step.wgsl and
+// common/workgroup_sum.wgsl.
 //   penalty  P = λ·Σ w²,   ∂P/∂w = 2λ·w
 //   grads[i] += 2λ·w[i]   (in place)
 //   log[step.loss_slot · LOSS_LOG_STRIDE + COMPONENT] += λ·Σ w²
 // One workgroup walks the whole tensor (each thread a strided subset) so the
 // penalty is reduced in the same dispatch, without a second pass.
 
-const WG: u32 = 256u;
+const WG: u32 = 256u; // @workgroup_size; also sizes workgroup_sum's scratch
 const LOSS_LOG_STRIDE: u32 = 8u;
 override COMPONENT: u32 = 0u; // the term's component of a loss-log slot (src/model/objective.ts)
 
@@ -21,8 +22,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> grads: array<f32>;
 @group(0) @binding(4) var<storage, read_write> loss_log_buf: array<f32>;
 
-var<workgroup> partial: array<f32, WG>;
-
 @compute @workgroup_size(WG)
 fn weight_decay(@builtin(local_invocation_index) lid: u32) {
   var acc = 0.0;
@@ -31,16 +30,9 @@ fn weight_decay(@builtin(local_invocation_index) lid: u32) {
     grads[i] = grads[i] + params.two_lambda * w;
     acc = acc + w * w;
   }
-  partial[lid] = acc;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) {
-      partial[lid] = partial[lid] + partial[lid + s];
-    }
-    workgroupBarrier();
-  }
+  let total = workgroup_sum(lid, acc);
   if (lid == 0u) {
     let k = step.loss_slot * LOSS_LOG_STRIDE + COMPONENT;
-    loss_log_buf[k] = loss_log_buf[k] + params.lambda * partial[0];
+    loss_log_buf[k] = loss_log_buf[k] + params.lambda * total;
   }
 }

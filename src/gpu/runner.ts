@@ -5,9 +5,10 @@
 // encoding and decoding (src/model/embedding.ts, src/model/autoencoder.ts) and the
 // linear probe (src/analysis/probe.ts) all go through submitBatch.
 //
-// queue.submit sites in src/: this file (submitBatch, submitCommands); the upload
-// and read-back helpers in src/gpu/arena.ts; runDispatches in src/gpu/kernel.ts
-// (one-off dispatch lists for kernel tests).
+// queue.submit sites in src/ (3): this file (submitCommands, which submitBatch,
+// the trainer's read-backs and snapshots and the profiler use); the read-back
+// helper in src/gpu/arena.ts; runDispatches in src/gpu/kernel.ts (one-off
+// dispatch lists: the kernel tests and computeGradientsWithDraws' draw probes).
 import type { Dispatch, PipelineCache } from './kernel';
 import { encodeDispatches } from './kernel';
 import { packStep, STEP_BYTES, type StepValues } from './step';

@@ -14,7 +14,7 @@ export interface StepValues {
 
 export const STEP_BYTES = 48;
 
-/** Pack step values into `out` (48 bytes) in the layout of `struct Step`. */
+/** Pack step values into `out` (STEP_BYTES bytes) in the layout of `struct Step`. */
 export function packStep(v: StepValues, out = new ArrayBuffer(STEP_BYTES)): ArrayBuffer {
   const u = new Uint32Array(out);
   const f = new Float32Array(out);

@@ -27,8 +27,8 @@ export function activationBackwardDispatch(ctx: KernelContext, args: ActivationB
   const label = args.label ?? `activation_backward(${args.activation})`;
   requireActivation(label, 'activation', args.activation);
   requireCount(label, 'count', args.count);
-  requireFloats(label, 'grad', args.grad, args.count);
-  requireFloats(label, 'output', args.output, args.count);
+  requireFloats(ctx, label, 'grad', args.grad, args.count);
+  requireFloats(ctx, label, 'output', args.output, args.count);
   requireNoAliasing(label, [['grad', args.grad]], [['output', args.output]]);
   return elementwise(ctx, 'activation_backward', args.activation, args.count, args.output, args.grad, label, args.gridWidth);
 }
@@ -49,8 +49,8 @@ export function activationForwardDispatch(ctx: KernelContext, args: ActivationFo
   const label = args.label ?? `activation_forward(${args.activation})`;
   requireActivation(label, 'activation', args.activation);
   requireCount(label, 'count', args.count);
-  requireFloats(label, 'input', args.input, args.count);
-  requireFloats(label, 'output', args.output, args.count);
+  requireFloats(ctx, label, 'input', args.input, args.count);
+  requireFloats(ctx, label, 'output', args.output, args.count);
   requireNoAliasing(label, [['output', args.output]], [['input', args.input]]);
   return elementwise(ctx, 'activation_forward', args.activation, args.count, args.input, args.output, label, args.gridWidth);
 }

@@ -8,12 +8,13 @@
 // Loss: λ · step.inv_rows · Σ_r rowJacSq[r]. rowJacSq[r] = ‖J_r‖²_F is also the
 // analysis metric: mean ‖J_r‖_F = mean over valid rows of sqrt(rowJacSq[r]).
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
+import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
 import contractiveWgsl from '../../shaders/contractive.wgsl?raw';
 import { groups, makeDispatch, packUniform, type Dispatch, type KernelContext, type KernelSpec, type Resource } from '../gpu';
-import { ACTIVATION_CODE, ACTIVATION_WGSL, ACTIVATIONS, isActivation, type Activation } from './activations';
-import { requireCount, checkDistinct, checkResource, checkStep } from './checks';
+import { ACTIVATION_CODE, ACTIVATION_WGSL, type Activation } from './activations';
+import { requireActivation, requireCount, requireFloats, requireNoAliasing, requireNonNegative, requireStep } from './checks';
 
-const CODE = ACTIVATION_WGSL + stepWgsl + contractiveWgsl;
+const CODE = ACTIVATION_WGSL + stepWgsl + workgroupSumWgsl + contractiveWgsl;
 
 export interface RowNormsSqArgs {
   /** [hidden, inputs] weights W (read). */
@@ -31,9 +32,9 @@ export function rowNormsSqDispatch(ctx: KernelContext, args: RowNormsSqArgs): Di
   const { hidden, inputs } = args;
   requireCount(label, 'hidden', hidden);
   requireCount(label, 'inputs', inputs);
-  checkResource(ctx, label, 'w', args.w, hidden * inputs);
-  checkResource(ctx, label, 's', args.s, hidden);
-  checkDistinct(label, { w: args.w, s: args.s });
+  requireFloats(ctx, label, 'w', args.w, hidden * inputs);
+  requireFloats(ctx, label, 's', args.s, hidden);
+  requireNoAliasing(label, [['s', args.s]], [['w', args.w]]);
   const params = uniform(ctx, label, 0, hidden, inputs, 0);
   const spec: KernelSpec = { name: 'row_norms_sq', code: CODE, entryPoint: 'row_norms_sq', bindings: ['uniform', 'read', 'rw'] };
   return makeDispatch(ctx.cache, spec, [params, args.w, args.s], [hidden], label);
@@ -65,15 +66,26 @@ export function contractiveTermsDispatch(ctx: KernelContext, args: ContractiveTe
   const { rows, hidden } = args;
   requireCount(label, 'rows', rows);
   requireCount(label, 'hidden', hidden);
-  if (!isActivation(args.activation)) throw new Error(`${label}: activation must be one of ${ACTIVATIONS.join(', ')}, got ${String(args.activation)}`);
-  if (!Number.isFinite(args.lambda) || args.lambda < 0) throw new Error(`${label}: lambda must be a finite number ≥ 0, got ${args.lambda}`);
-  checkStep(label, args.step);
-  checkResource(ctx, label, 'h', args.h, rows * hidden);
-  checkResource(ctx, label, 's', args.s, hidden);
-  checkResource(ctx, label, 'u', args.u, rows * hidden);
-  checkResource(ctx, label, 'rowScale', args.rowScale, hidden);
-  checkResource(ctx, label, 'rowJacSq', args.rowJacSq, rows);
-  checkDistinct(label, { h: args.h, s: args.s, u: args.u, rowScale: args.rowScale, rowJacSq: args.rowJacSq });
+  requireActivation(label, 'activation', args.activation);
+  requireNonNegative(label, 'lambda', args.lambda);
+  requireStep(label, args.step);
+  requireFloats(ctx, label, 'h', args.h, rows * hidden);
+  requireFloats(ctx, label, 's', args.s, hidden);
+  requireFloats(ctx, label, 'u', args.u, rows * hidden);
+  requireFloats(ctx, label, 'rowScale', args.rowScale, hidden);
+  requireFloats(ctx, label, 'rowJacSq', args.rowJacSq, rows);
+  requireNoAliasing(
+    label,
+    [
+      ['u', args.u],
+      ['rowScale', args.rowScale],
+      ['rowJacSq', args.rowJacSq],
+    ],
+    [
+      ['h', args.h],
+      ['s', args.s],
+    ],
+  );
   const params = uniform(ctx, label, rows, hidden, 0, args.lambda);
   const spec: KernelSpec = {
     name: 'contractive_terms',
@@ -104,16 +116,23 @@ export function addScaledRowsDispatch(ctx: KernelContext, args: AddScaledRowsArg
   const { hidden, inputs } = args;
   requireCount(label, 'hidden', hidden);
   requireCount(label, 'inputs', inputs);
-  checkResource(ctx, label, 'w', args.w, hidden * inputs);
-  checkResource(ctx, label, 'rowScale', args.rowScale, hidden);
-  checkResource(ctx, label, 'dw', args.dw, hidden * inputs);
-  checkDistinct(label, { w: args.w, rowScale: args.rowScale, dw: args.dw });
+  requireFloats(ctx, label, 'w', args.w, hidden * inputs);
+  requireFloats(ctx, label, 'rowScale', args.rowScale, hidden);
+  requireFloats(ctx, label, 'dw', args.dw, hidden * inputs);
+  requireNoAliasing(
+    label,
+    [['dw', args.dw]],
+    [
+      ['w', args.w],
+      ['rowScale', args.rowScale],
+    ],
+  );
   const params = uniform(ctx, label, 0, hidden, inputs, 0);
   const spec: KernelSpec = { name: 'add_scaled_rows', code: CODE, entryPoint: 'add_scaled_rows', bindings: ['uniform', 'read', 'read', 'rw'] };
   return makeDispatch(ctx.cache, spec, [params, args.w, args.rowScale, args.dw], [groups(inputs, 64), hidden], label);
 }
 
-// ---- argument checks -------------------------------------------------------
+// ---- the params uniform ------------------------------------------------------
 
 function uniform(ctx: KernelContext, label: string, rows: number, hidden: number, inputs: number, lambda: number): GPUBuffer {
   const data = packUniform([

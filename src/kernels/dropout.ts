@@ -5,9 +5,9 @@ import rngWgsl from '../../shaders/common/rng.wgsl?raw';
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type Resource } from '../gpu/kernel';
-import { STEP_BYTES } from '../gpu/step';
 import { packUniform, type UniformField } from '../gpu/uniforms';
 import { MAX_DROPOUT_LAYER } from '../reference/rng';
+import { requireCount, requireFloats, requireInteger, requireNoAliasing, requireStep, requireValue } from './checks';
 
 interface DropoutShape {
   /** The Step uniform (seed, step, training). */
@@ -37,21 +37,16 @@ const WG = 64;
 const CODE = stepWgsl + rngWgsl + dropoutWgsl;
 
 /** Validate and create the kernel's params uniform. */
-function paramsBuffer(ctx: KernelContext, label: string, a: DropoutShape, tensors: Record<string, Resource>): GPUBuffer {
+function paramsBuffer(ctx: KernelContext, label: string, a: DropoutShape, written: [string, Resource], read?: [string, Resource]): GPUBuffer {
   const { rows, units, rate, layer } = a;
-  if (!Number.isInteger(rows) || rows < 1) throw new Error(`${label}: rows must be a positive integer, got ${rows}`);
-  if (!Number.isInteger(units) || units < 1) throw new Error(`${label}: units must be a positive integer, got ${units}`);
-  if (!(Number.isFinite(rate) && rate >= 0 && rate < 1)) throw new Error(`${label}: rate must be in [0, 1), got ${rate}`);
-  if (!Number.isInteger(layer) || layer < 0 || layer > MAX_DROPOUT_LAYER) {
-    throw new Error(`${label}: layer must be an integer in 0..${MAX_DROPOUT_LAYER} (its random stream must stay below the VAE's), got ${layer}`);
-  }
+  requireCount(label, 'rows', rows);
+  requireCount(label, 'units', units);
+  requireValue(label, 'rate', rate, Number.isFinite(rate) && rate >= 0 && rate < 1, 'in [0, 1)');
+  requireInteger(label, 'layer', layer, 0, MAX_DROPOUT_LAYER, "its random stream must stay below the VAE's");
   if (rows * units > 0xffffffff) throw new Error(`${label}: rows×units = ${rows * units} exceeds the u32 element index`);
-  for (const [what, r] of Object.entries(tensors)) {
-    if (r.size < rows * units * 4) {
-      throw new Error(`${label}: ${what} holds ${r.size} bytes; rows×units = ${rows}×${units} f32 need ${rows * units * 4}`);
-    }
-  }
-  if (a.step.size < STEP_BYTES) throw new Error(`${label}: step buffer has ${a.step.size} bytes; struct Step needs ${STEP_BYTES}`);
+  for (const [name, r] of read ? [read, written] : [written]) requireFloats(ctx, label, name, r, rows * units, `[rows, units] = [${rows}, ${units}]`);
+  requireNoAliasing(label, [written], read ? [read] : []);
+  requireStep(label, a.step);
   const fields: UniformField[] = [['u32', rows], ['u32', units], ['f32', rate], ['f32', 1 / (1 - rate)], ['u32', layer], ['u32', 0], ['u32', 0], ['u32', 0]];
   return ctx.arena.uniform(`${label}/params`, packUniform(fields));
 }
@@ -59,11 +54,11 @@ function paramsBuffer(ctx: KernelContext, label: string, a: DropoutShape, tensor
 /** out = h · m / (1 − p) when training, out = h otherwise. */
 export function dropoutForwardDispatch(ctx: KernelContext, args: DropoutForwardArgs): Dispatch {
   const label = args.label ?? 'dropout_forward';
-  const params = paramsBuffer(ctx, label, args, { input: args.input, output: args.output });
+  const params = paramsBuffer(ctx, label, args, ['output', args.output], ['input', args.input]);
   return makeDispatch(
     ctx.cache,
     { name: 'dropout_forward', code: CODE, entryPoint: 'dropout_forward', bindings: ['uniform', 'uniform', 'read', 'rw'], constants: { WG } },
-    [args.step, params, args.input, args.output],
+    [params, args.step, args.input, args.output],
     [Math.ceil(args.units / WG), args.rows],
     label,
   );
@@ -72,11 +67,11 @@ export function dropoutForwardDispatch(ctx: KernelContext, args: DropoutForwardA
 /** dh ← dh · m / (1 − p) in place when training (the forward pass's mask, recomputed). */
 export function dropoutBackwardDispatch(ctx: KernelContext, args: DropoutBackwardArgs): Dispatch {
   const label = args.label ?? 'dropout_backward';
-  const params = paramsBuffer(ctx, label, args, { grad: args.grad });
+  const params = paramsBuffer(ctx, label, args, ['grad', args.grad]);
   return makeDispatch(
     ctx.cache,
     { name: 'dropout_backward', code: CODE, entryPoint: 'dropout_backward', bindings: ['uniform', 'uniform', 'rw'], constants: { WG } },
-    [args.step, params, args.grad],
+    [params, args.step, args.grad],
     [Math.ceil(args.units / WG), args.rows],
     label,
   );

@@ -9,7 +9,7 @@ import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
 import type { ParameterLayout } from '../model/layout';
-import { checkStep, requireCount, requireFloats, requireNoAliasing, workgroupGrid } from './checks';
+import { requireBoolean, requireCount, requireFloats, requireInteger, requireNoAliasing, requireStep, workgroupGrid } from './checks';
 import { LOSS_LOG_STRIDE } from './reduce';
 
 const CODE = stepWgsl + familyWgsl;
@@ -43,13 +43,14 @@ export function finiteCheckDispatch(ctx: KernelContext, args: FiniteCheckArgs): 
   const label = args.label ?? `check_finite(code ${args.code})`;
   requireCount(label, 'count', args.count);
   const slotStride = args.slotStride ?? 0;
-  if (!Number.isInteger(slotStride) || slotStride < 0) throw new Error(`${label}: slotStride must be a non-negative integer, got ${slotStride}`);
-  if (!Number.isInteger(args.code) || args.code < 0 || args.code >= 0xffffffff) throw new Error(`${label}: code must be an integer in [0, 2^32 − 1), got ${args.code}`);
+  requireInteger(label, 'slotStride', slotStride, 0);
+  requireInteger(label, 'code', args.code, 0, 0xfffffffe, '0xffffffff is the clear guard');
   const indexed = args.indexed ?? false;
+  requireBoolean(label, 'indexed', indexed);
   if (indexed && args.code + args.count > 0xffffffff) throw new Error(`${label}: code + count must stay below 2^32 − 1 when indexed, got ${args.code} + ${args.count}`);
-  checkStep(label, args.step);
-  requireFloats(label, 'values', args.values, args.count);
-  requireFloats(label, 'guard', args.guard, GUARD_BYTES / 4);
+  requireStep(label, args.step);
+  requireFloats(ctx, label, 'values', args.values, args.count);
+  requireFloats(ctx, label, 'guard', args.guard, GUARD_BYTES / 4);
   requireNoAliasing(label, [['guard', args.guard]], [['values', args.values]]);
   const spec: KernelSpec = { name: 'check_finite', code: CODE, entryPoint: 'check_finite', bindings: ['uniform', 'uniform', 'read', 'rw'] };
   const params = ctx.arena.uniform(`${label}/params`, packUniform([['u32', args.count], ['u32', args.code], ['u32', slotStride], ['u32', indexed ? 1 : 0]]));

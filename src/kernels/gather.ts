@@ -6,13 +6,14 @@ import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import { STORAGE } from '../gpu/arena';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
-import { STEP_BYTES } from '../gpu/step';
 import { packUniform } from '../gpu/uniforms';
 import type { GpuDataset } from '../data/dataset';
+import { requireCount, requireFloats, requireNoAliasing, requireNonNegative, requireOneOf, requireStep, requireU32s, requireValue } from './checks';
 
 /** shaders/common/rng.wgsl, to prepend to kernels that draw random numbers. */
 export const RNG_WGSL: string = rngWgsl;
 
+/** Corruption of the input for a denoising autoencoder (training only). */
 export type InputNoise =
   | { type: 'none' }
   | { type: 'masking'; rate: number }
@@ -43,27 +44,21 @@ export interface GatherArgs {
 const WG = 64;
 const CODE = stepWgsl + rngWgsl + gatherWgsl;
 
-// A GPUBuffer and a BufferSlice both carry their size in bytes.
-const sizeOf = (r: Resource): number => r.size;
+const NOISE_TYPES = Object.keys(NOISE_CODE) as InputNoise['type'][];
 
 /** The noise's parameter (q, σ or ν), after checking it. */
 export function noiseParam(noise: InputNoise, where = 'noise'): number {
+  requireOneOf(where, 'noise type', noise.type, NOISE_TYPES);
   switch (noise.type) {
     case 'none':
       return 0;
     case 'masking':
     case 'salt-and-pepper':
-      if (!(Number.isFinite(noise.rate) && noise.rate >= 0 && noise.rate <= 1)) {
-        throw new Error(`${where}: ${noise.type} rate must be in [0, 1], got ${noise.rate}`);
-      }
+      requireValue(where, `${noise.type} rate`, noise.rate, Number.isFinite(noise.rate) && noise.rate >= 0 && noise.rate <= 1, 'in [0, 1]');
       return noise.rate;
     case 'gaussian':
-      if (!(Number.isFinite(noise.stddev) && noise.stddev >= 0)) {
-        throw new Error(`${where}: gaussian stddev must be a finite number ≥ 0, got ${noise.stddev}`);
-      }
+      requireNonNegative(where, 'gaussian stddev', noise.stddev);
       return noise.stddev;
-    default:
-      throw new Error(`${where}: unknown noise type ${JSON.stringify((noise as { type: unknown }).type)}; allowed: ${Object.keys(NOISE_CODE).join(', ')}`);
   }
 }
 
@@ -73,29 +68,25 @@ export function gatherDispatch(ctx: KernelContext, args: GatherArgs): Dispatch {
   const noise = args.noise ?? { type: 'none' };
   const param = noiseParam(noise, label);
   const F = dataset.features;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new Error(`${label}: batchSize must be a positive integer, got ${batchSize}`);
-  }
-  const outBytes = batchSize * F * 4;
-  if (sizeOf(args.clean) < outBytes) {
-    throw new Error(`${label}: clean holds ${sizeOf(args.clean)} bytes; batchSize×features = ${batchSize}×${F} f32 need ${outBytes}`);
-  }
+  requireCount(label, 'batchSize', batchSize);
+  const batchShape = `[batchSize, features] = [${batchSize}, ${F}]`;
+  requireFloats(ctx, label, 'clean', args.clean, batchSize * F, batchShape);
   if (noise.type === 'none') {
     if (args.noisy) throw new Error(`${label}: noisy was given but noise is 'none' (the model reads clean)`);
   } else {
     if (!args.noisy) throw new Error(`${label}: noise '${noise.type}' needs a noisy output buffer`);
-    if (sizeOf(args.noisy) < outBytes) {
-      throw new Error(`${label}: noisy holds ${sizeOf(args.noisy)} bytes; batchSize×features = ${batchSize}×${F} f32 need ${outBytes}`);
-    }
+    requireFloats(ctx, label, 'noisy', args.noisy, batchSize * F, batchShape);
   }
-  if (args.center && sizeOf(args.center) < F * 4) {
-    throw new Error(`${label}: center holds ${sizeOf(args.center)} bytes; ${F} features need ${F * 4}`);
-  }
-  if (args.scale && sizeOf(args.scale) < F * 4) {
-    throw new Error(`${label}: scale holds ${sizeOf(args.scale)} bytes; ${F} features need ${F * 4}`);
-  }
-  if (sizeOf(args.indices) < 4) throw new Error(`${label}: indices is empty; it must hold the u32 permutation`);
-  if (args.step.size < STEP_BYTES) throw new Error(`${label}: step buffer has ${args.step.size} bytes; struct Step needs ${STEP_BYTES}`);
+  if (args.center) requireFloats(ctx, label, 'center', args.center, F, `[features] = [${F}]`);
+  if (args.scale) requireFloats(ctx, label, 'scale', args.scale, F, `[features] = [${F}]`);
+  requireU32s(ctx, label, 'indices', args.indices, 1, 'the permutation');
+  requireStep(label, args.step);
+  const written: [string, Resource][] = [['clean', args.clean]];
+  if (args.noisy) written.push(['noisy', args.noisy]);
+  const read: [string, Resource][] = [['dataset', dataset.buffer], ['indices', args.indices]];
+  if (args.center) read.push(['center', args.center]);
+  if (args.scale) read.push(['scale', args.scale]);
+  requireNoAliasing(label, written, read);
 
   const spec: KernelSpec = {
     name: 'gather',
@@ -113,7 +104,7 @@ export function gatherDispatch(ctx: KernelContext, args: GatherArgs): Dispatch {
   return makeDispatch(
     ctx.cache,
     spec,
-    [args.step, params, dataset.buffer, args.indices, center, args.clean, noisy, scale],
+    [params, args.step, dataset.buffer, args.indices, center, args.clean, noisy, scale],
     [Math.ceil(F / WG), batchSize],
     label,
   );

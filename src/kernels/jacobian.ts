@@ -4,7 +4,7 @@
 import jacobianWgsl from '../../shaders/jacobian.wgsl?raw';
 import { groups, makeDispatch, packUniform, type Dispatch, type KernelContext, type KernelSpec, type Resource } from '../gpu';
 import { ACTIVATION_CODE, ACTIVATION_WGSL, type Activation } from './activations';
-import { requireCount, checkDistinct, checkResource } from './checks';
+import { requireActivation, requireCount, requireFloats, requireNoAliasing, requireValue } from './checks';
 import { matmulDispatch } from './matmul';
 
 const CODE = ACTIVATION_WGSL + jacobianWgsl;
@@ -51,16 +51,22 @@ export function encoderJacobianDispatches(ctx: KernelContext, a: EncoderJacobian
   const label = a.label ?? 'encoder jacobian';
   const R = a.rows;
   requireCount(label, 'rows', R);
-  if (a.layers.length < 1) throw new Error(`${label}: needs at least one layer`);
+  requireValue(label, 'layers.length', a.layers.length, a.layers.length >= 1, 'at least 1');
   const last = a.layers[a.layers.length - 1];
   const k = last.outputs;
   const need = jacobianScratchFloats(a.layers, R);
-  a.scratch.forEach((b, i) => checkResource(ctx, label, `scratch[${i}]`, b, need));
-  checkDistinct(label, { scratch0: a.scratch[0], scratch1: a.scratch[1] });
-  checkResource(ctx, label, 'norms', a.norms, R);
   a.layers.forEach((l, i) => {
-    checkResource(ctx, label, `layers[${i}].weight`, l.weight, l.outputs * l.inputs);
-    checkResource(ctx, label, `layers[${i}].output`, l.output, R * l.outputs);
+    requireCount(label, `layers[${i}].inputs`, l.inputs);
+    requireCount(label, `layers[${i}].outputs`, l.outputs);
+    requireActivation(label, `layers[${i}].activation`, l.activation);
+  });
+  a.scratch.forEach((b, i) => requireFloats(ctx, label, `scratch[${i}]`, b, need));
+  // Each step of the chain reads one scratch buffer and writes the other.
+  requireNoAliasing(label, [['scratch[1]', a.scratch[1]]], [['scratch[0]', a.scratch[0]]]);
+  requireFloats(ctx, label, 'norms', a.norms, R);
+  a.layers.forEach((l, i) => {
+    requireFloats(ctx, label, `layers[${i}].weight`, l.weight, l.outputs * l.inputs);
+    requireFloats(ctx, label, `layers[${i}].output`, l.output, R * l.outputs);
     if (i > 0 && a.layers[i - 1].outputs !== l.inputs) throw new Error(`${label}: layer ${i} takes ${l.inputs} inputs but layer ${i - 1} gives ${a.layers[i - 1].outputs}`);
   });
 

@@ -5,13 +5,14 @@
 // Padding rows (r ≥ step.valid_rows) get ℓ_r = 0 and dz = 0.
 import familyWgsl from '../../shaders/loss.wgsl?raw';
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
+import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
-import { requireActivation, requireCount, requireFloats, requireNoAliasing, workgroupGrid } from './checks';
+import { requireActivation, requireCount, requireFloats, requireNoAliasing, requireOneOf, requireStep, workgroupGrid } from './checks';
 import { ACTIVATION_CODE, ACTIVATION_WGSL, type Activation } from './activations';
 
-const CODE = ACTIVATION_WGSL + stepWgsl + familyWgsl;
+const CODE = ACTIVATION_WGSL + stepWgsl + workgroupSumWgsl + familyWgsl;
 
 export const LOSS_KINDS = ['bce', 'mse'] as const;
 export type LossKind = (typeof LOSS_KINDS)[number];
@@ -43,8 +44,8 @@ export interface LossArgs extends LossForwardArgs {
 /** Per-row loss and its gradient w.r.t. z, one workgroup per row. */
 export function lossDispatch(ctx: KernelContext, args: LossArgs): Dispatch {
   const label = args.label ?? `loss_grad(${args.loss}, ${args.outputActivation})`;
-  validate(label, args);
-  requireFloats(label, 'grad', args.grad, args.rows * args.features);
+  validate(ctx, label, args);
+  requireFloats(ctx, label, 'grad', args.grad, args.rows * args.features);
   requireNoAliasing(
     label,
     [
@@ -62,7 +63,7 @@ export function lossDispatch(ctx: KernelContext, args: LossArgs): Dispatch {
 /** Evaluation only: the same per-row loss, no gradient. */
 export function lossForwardDispatch(ctx: KernelContext, args: LossForwardArgs): Dispatch {
   const label = args.label ?? `loss_forward(${args.loss}, ${args.outputActivation})`;
-  validate(label, args);
+  validate(ctx, label, args);
   requireNoAliasing(
     label,
     [['rowLoss', args.rowLoss]],
@@ -74,10 +75,8 @@ export function lossForwardDispatch(ctx: KernelContext, args: LossForwardArgs): 
   return build(ctx, 'loss_forward', args, [args.logits, args.target, args.rowLoss], label);
 }
 
-function validate(label: string, args: LossForwardArgs): void {
-  if (!(LOSS_KINDS as readonly string[]).includes(args.loss)) {
-    throw new Error(`${label}: loss must be one of ${LOSS_KINDS.join(', ')}, got ${String(args.loss)}`);
-  }
+function validate(ctx: KernelContext, label: string, args: LossForwardArgs): void {
+  requireOneOf(label, 'loss', args.loss, LOSS_KINDS);
   requireActivation(label, 'outputActivation', args.outputActivation);
   if (args.loss === 'bce' && args.outputActivation !== 'sigmoid') {
     throw new Error(
@@ -87,10 +86,10 @@ function validate(label: string, args: LossForwardArgs): void {
   }
   requireCount(label, 'rows', args.rows);
   requireCount(label, 'features', args.features);
-  if (!(args.step instanceof GPUBuffer)) throw new Error(`${label}: step must be the Step uniform GPUBuffer`);
-  requireFloats(label, 'logits', args.logits, args.rows * args.features);
-  requireFloats(label, 'target', args.target, args.rows * args.features);
-  requireFloats(label, 'rowLoss', args.rowLoss, args.rows);
+  requireStep(label, args.step);
+  requireFloats(ctx, label, 'logits', args.logits, args.rows * args.features, `[rows, features] = [${args.rows}, ${args.features}]`);
+  requireFloats(ctx, label, 'target', args.target, args.rows * args.features, `[rows, features] = [${args.rows}, ${args.features}]`);
+  requireFloats(ctx, label, 'rowLoss', args.rowLoss, args.rows);
 }
 
 function build(ctx: KernelContext, entryPoint: string, args: LossForwardArgs, buffers: Resource[], label: string): Dispatch {

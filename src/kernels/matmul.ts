@@ -7,9 +7,11 @@ import matmulWgsl from '../../shaders/matmul.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, groups, type BindingKind, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
-import { ACTIVATION_CODE, ACTIVATION_WGSL, isActivation, type Activation } from './activations';
+import { ACTIVATION_CODE, ACTIVATION_WGSL, type Activation } from './activations';
+import { requireActivation, requireBoolean, requireCount, requireFloats, requireNoAliasing, requireOneOf } from './checks';
 
-export type MatmulForm = 'nn' | 'nt' | 'tn';
+const MATMUL_FORMS = ['nn', 'nt', 'tn'] as const;
+export type MatmulForm = (typeof MATMUL_FORMS)[number];
 
 export interface MatmulArgs {
   form: MatmulForm;
@@ -32,7 +34,8 @@ export interface MatmulArgs {
 }
 
 /** 'aligned': vec4 loads of A and B; 'general': scalar loads, any sizes. */
-export type MatmulPath = 'aligned' | 'general';
+const MATMUL_PATHS = ['aligned', 'general'] as const;
+export type MatmulPath = (typeof MATMUL_PATHS)[number];
 
 /** The full WGSL module: activation helpers + the matmul family. */
 export const MATMUL_CODE: string = ACTIVATION_WGSL + matmulWgsl;
@@ -58,43 +61,30 @@ export function matmulAlignedOk(form: MatmulForm, M: number, N: number, K: numbe
   }
 }
 
-function byteRange(r: Resource): { buffer: GPUBuffer; offset: number; size: number } {
-  return r instanceof GPUBuffer ? { buffer: r, offset: 0, size: r.size } : r;
-}
-
 /** Check sizes, slices and options; throw a message naming the bad argument. */
 function validate(ctx: KernelContext, args: MatmulArgs, where: string): void {
   const { form, M, N, K } = args;
-  if (form !== 'nn' && form !== 'nt' && form !== 'tn') {
-    throw new Error(`${where}: form must be 'nn', 'nt' or 'tn', got ${String(form)}`);
-  }
-  for (const [name, v] of [['M', M], ['N', N], ['K', K]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${where}: ${name} must be a positive integer, got ${v}`);
-  }
+  requireOneOf(where, 'form', form, MATMUL_FORMS);
+  requireCount(where, 'M', M);
+  requireCount(where, 'N', N);
+  requireCount(where, 'K', K);
   const activation = args.activation ?? 'linear';
-  if (!isActivation(activation)) throw new Error(`${where}: unknown activation ${String(activation)} (allowed: linear, sigmoid, tanh, relu)`);
-  if (args.accumulate && (args.bias !== undefined || activation !== 'linear')) {
+  requireActivation(where, 'activation', activation);
+  const accumulate = args.accumulate ?? false;
+  requireBoolean(where, 'accumulate', accumulate);
+  if (accumulate && (args.bias !== undefined || activation !== 'linear')) {
     throw new Error(`${where}: accumulate (C += A·B) is only allowed with no bias and a linear activation`);
   }
-  const align = ctx.device.limits.minStorageBufferOffsetAlignment;
-  const need: [string, Resource | undefined, number, string][] = [
-    ['a', args.a, M * K, form === 'tn' ? `[K,M] = [${K},${M}]` : `[M,K] = [${M},${K}]`],
-    ['b', args.b, N * K, form === 'nt' ? `[N,K] = [${N},${K}]` : `[K,N] = [${K},${N}]`],
-    ['c', args.c, M * N, `[M,N] = [${M},${N}]`],
-    ['bias', args.bias, N, `[N] = [${N}]`],
+  requireFloats(ctx, where, 'a', args.a, M * K, form === 'tn' ? `[K,M] = [${K},${M}]` : `[M,K] = [${M},${K}]`);
+  requireFloats(ctx, where, 'b', args.b, N * K, form === 'nt' ? `[N,K] = [${N},${K}]` : `[K,N] = [${K},${N}]`);
+  requireFloats(ctx, where, 'c', args.c, M * N, `[M,N] = [${M},${N}]`);
+  if (args.bias !== undefined) requireFloats(ctx, where, 'bias', args.bias, N, `[N] = [${N}]`);
+  const read: [string, Resource][] = [
+    ['a', args.a],
+    ['b', args.b],
   ];
-  for (const [name, r, floats, shape] of need) {
-    if (r === undefined) continue;
-    const { offset, size } = byteRange(r);
-    if (size < floats * 4) throw new Error(`${where}: ${name} is ${size} bytes, needs ${floats * 4} (${shape} f32)`);
-    if (offset % align !== 0) throw new Error(`${where}: ${name} slice offset ${offset} is not a multiple of ${align} bytes`);
-  }
-  const c = byteRange(args.c).buffer;
-  for (const [name, r] of [['a', args.a], ['b', args.b], ['bias', args.bias]] as const) {
-    if (r !== undefined && byteRange(r).buffer === c) {
-      throw new Error(`${where}: ${name} and c are the same buffer; WebGPU forbids binding a buffer twice when one binding is writable`);
-    }
-  }
+  if (args.bias !== undefined) read.push(['bias', args.bias]);
+  requireNoAliasing(where, [['c', args.c]], read);
 }
 
 /** Build the dispatch for C = g(op(A)·op(B) + bias) (or C += op(A)·op(B)); picks the fastest valid path. */
@@ -111,7 +101,7 @@ export function matmulDispatchOnPath(ctx: KernelContext, args: MatmulArgs, path:
     const dims = { nn: 'K and N', nt: 'K', tn: 'M and N' }[form];
     throw new Error(`${label}: the aligned path of '${form}' needs ${dims} to be multiples of 4 (M=${M}, N=${N}, K=${K})`);
   }
-  if (path !== 'aligned' && path !== 'general') throw new Error(`${label}: path must be 'aligned' or 'general', got ${String(path)}`);
+  requireOneOf(label, 'path', path, MATMUL_PATHS);
 
   const hasBias = args.bias !== undefined;
   const bindings: BindingKind[] = ['uniform', 'read', 'read', 'rw'];

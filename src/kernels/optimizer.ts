@@ -10,7 +10,7 @@ import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
-import { requireCount, requireFloats, requireNoAliasing, workgroupGrid } from './checks';
+import { requireBoolean, requireCount, requireFloats, requireNoAliasing, requireStep, requireValue, workgroupGrid } from './checks';
 
 const CODE = stepWgsl + familyWgsl;
 const WG = 64; // vec4s per workgroup
@@ -49,31 +49,29 @@ export function validateOptimizer(config: unknown): OptimizerConfig {
     }
   }
   const lr = c.learningRate;
-  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) {
-    throw new Error(`optimizer '${t}': learningRate must be a finite number > 0, got ${String(lr)}`);
-  }
+  requirePositive(t, 'learningRate', lr);
   if (t === 'sgd') return { type: 'sgd', learningRate: lr };
   if (t === 'momentum') {
     const momentum = unitInterval(t, 'momentum', c.momentum ?? OPTIMIZER_DEFAULTS.momentum);
     const nesterov = c.nesterov ?? OPTIMIZER_DEFAULTS.nesterov;
-    if (typeof nesterov !== 'boolean') throw new Error(`optimizer 'momentum': nesterov must be a boolean, got ${String(nesterov)}`);
+    requireBoolean("optimizer 'momentum'", 'nesterov', nesterov);
     if (nesterov && momentum === 0) throw new Error(`optimizer 'momentum': nesterov needs momentum > 0 (as in PyTorch), got 0`);
     return { type: 'momentum', learningRate: lr, momentum, nesterov };
   }
   const beta1 = unitInterval(t, 'beta1', c.beta1 ?? OPTIMIZER_DEFAULTS.beta1);
   const beta2 = unitInterval(t, 'beta2', c.beta2 ?? OPTIMIZER_DEFAULTS.beta2);
   const epsilon = c.epsilon ?? OPTIMIZER_DEFAULTS.epsilon;
-  if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon <= 0) {
-    throw new Error(`optimizer 'adam': epsilon must be a finite number > 0, got ${String(epsilon)}`);
-  }
+  requirePositive(t, 'epsilon', epsilon);
   return { type: 'adam', learningRate: lr, beta1, beta2, epsilon };
 }
 
 function unitInterval(type: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v >= 1) {
-    throw new Error(`optimizer '${type}': ${name} must be a number in [0, 1), got ${String(v)}`);
-  }
-  return v;
+  requireValue(`optimizer '${type}'`, name, v, typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < 1, 'a number in [0, 1)');
+  return v as number;
+}
+
+function requirePositive(type: string, name: string, v: unknown): asserts v is number {
+  requireValue(`optimizer '${type}'`, name, v, typeof v === 'number' && Number.isFinite(v) && v > 0, 'a finite number > 0');
 }
 
 /** How many state buffers, each the size of the parameters, the optimizer needs. */
@@ -129,16 +127,16 @@ export function optimizerDispatch(ctx: KernelContext, args: OptimizerArgs): Disp
   const config = validateOptimizer(args.config);
   const label = args.label ?? `optimizer(${config.type})`;
   requireCount(label, 'count', args.count);
-  if (args.count % 4 !== 0) throw new Error(`${label}: count must be a multiple of 4 (the kernel updates vec4s), got ${args.count}`);
-  if (!(args.step instanceof GPUBuffer)) throw new Error(`${label}: step must be the Step uniform GPUBuffer`);
+  requireValue(label, 'count', args.count, args.count % 4 === 0, 'a multiple of 4 (the kernel updates vec4s)');
+  requireStep(label, args.step);
   const nState = optimizerStateBuffers(config);
   if (!Array.isArray(args.state) || args.state.length !== nState) {
     throw new Error(`${label}: '${config.type}' needs ${nState} state buffer(s), got ${Array.isArray(args.state) ? args.state.length : String(args.state)}`);
   }
-  requireFloats(label, 'params', args.params, args.count);
-  requireFloats(label, 'grads', args.grads, args.count);
-  args.state.forEach((s, i) => requireFloats(label, `state[${i}]`, s, args.count));
-  if (args.guard) requireFloats(label, 'guard', args.guard, 1);
+  requireFloats(ctx, label, 'params', args.params, args.count);
+  requireFloats(ctx, label, 'grads', args.grads, args.count);
+  args.state.forEach((s, i) => requireFloats(ctx, label, `state[${i}]`, s, args.count));
+  if (args.guard) requireFloats(ctx, label, 'guard', args.guard, 1);
   const guard = args.guard ?? ctx.arena.storage(`${label}/no guard`, 16);
   requireNoAliasing(
     label,

@@ -2,12 +2,13 @@
 // loss log, a GPU buffer of f32 with LOSS_LOG_STRIDE components per step slot.
 import familyWgsl from '../../shaders/reduce.wgsl?raw';
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
+import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
-import { requireCount, requireFloats, requireNoAliasing, workgroupGrid } from './checks';
+import { requireBoolean, requireCount, requireFinite, requireFloats, requireInteger, requireNoAliasing, requireStep, workgroupGrid } from './checks';
 
-const CODE = stepWgsl + familyWgsl;
+const CODE = stepWgsl + workgroupSumWgsl + familyWgsl;
 const COL_TILE = 64; // columns per workgroup in column_sum
 
 /** Floats per step slot of the loss log. */
@@ -33,9 +34,9 @@ export function columnSumDispatch(ctx: KernelContext, args: ColumnSumArgs): Disp
   const label = args.label ?? `column_sum${accumulate ? '(accumulate)' : ''}`;
   requireCount(label, 'rows', args.rows);
   requireCount(label, 'cols', args.cols);
-  if (typeof accumulate !== 'boolean') throw new Error(`${label}: accumulate must be a boolean, got ${String(accumulate)}`);
-  requireFloats(label, 'input', args.input, args.rows * args.cols);
-  requireFloats(label, 'output', args.output, args.cols);
+  requireBoolean(label, 'accumulate', accumulate);
+  requireFloats(ctx, label, 'input', args.input, args.rows * args.cols);
+  requireFloats(ctx, label, 'output', args.output, args.cols);
   requireNoAliasing(label, [['output', args.output]], [['input', args.input]]);
   const spec: KernelSpec = {
     name: 'column_sum',
@@ -81,14 +82,12 @@ export function lossLogDispatch(ctx: KernelContext, args: LossLogArgs): Dispatch
   const perSample = args.perSample ?? false;
   const label = args.label ?? `loss_log(component ${args.component})`;
   requireCount(label, 'count', args.count);
-  if (!Number.isInteger(args.component) || args.component < 0 || args.component >= LOSS_LOG_STRIDE) {
-    throw new Error(`${label}: component must be an integer in 0..${LOSS_LOG_STRIDE - 1} (see LOSS_COMPONENT in src/model/objective.ts), got ${args.component}`);
-  }
-  if (typeof scale !== 'number' || !Number.isFinite(scale)) throw new Error(`${label}: scale must be a finite number, got ${String(scale)}`);
-  if (typeof perSample !== 'boolean') throw new Error(`${label}: perSample must be a boolean, got ${String(perSample)}`);
-  if (!(args.step instanceof GPUBuffer)) throw new Error(`${label}: step must be the Step uniform GPUBuffer`);
-  requireFloats(label, 'values', args.values, args.count);
-  requireFloats(label, 'log', args.log, LOSS_LOG_STRIDE);
+  requireInteger(label, 'component', args.component, 0, LOSS_LOG_STRIDE - 1, 'see LOSS_COMPONENT in src/model/objective.ts');
+  requireFinite(label, 'scale', scale);
+  requireBoolean(label, 'perSample', perSample);
+  requireStep(label, args.step);
+  requireFloats(ctx, label, 'values', args.values, args.count);
+  requireFloats(ctx, label, 'log', args.log, LOSS_LOG_STRIDE);
   requireNoAliasing(label, [['log', args.log]], [['values', args.values]]);
   const spec: KernelSpec = {
     name: 'loss_log',

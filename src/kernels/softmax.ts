@@ -7,7 +7,7 @@ import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
-import { checkStep, requireCount, requireFloats, requireNoAliasing, workgroupGrid } from './checks';
+import { requireCount, requireFloats, requireNoAliasing, requireStep, workgroupGrid } from './checks';
 
 const CODE = stepWgsl + familyWgsl;
 
@@ -37,8 +37,8 @@ export interface SoftmaxArgs extends SoftmaxForwardArgs {
 /** Per-row cross-entropy, correctness and the gradient w.r.t. the logits; one workgroup per row. */
 export function softmaxCrossEntropyDispatch(ctx: KernelContext, args: SoftmaxArgs): Dispatch {
   const label = args.label ?? 'softmax_xent_grad';
-  validate(label, args);
-  requireFloats(label, 'grad', args.grad, args.rows * args.classes);
+  validate(ctx, label, args);
+  requireFloats(ctx, label, 'grad', args.grad, args.rows * args.classes);
   requireNoAliasing(
     label,
     [
@@ -57,7 +57,7 @@ export function softmaxCrossEntropyDispatch(ctx: KernelContext, args: SoftmaxArg
 /** Evaluation only: the same per-row loss and correctness, no gradient. */
 export function softmaxCrossEntropyForwardDispatch(ctx: KernelContext, args: SoftmaxForwardArgs): Dispatch {
   const label = args.label ?? 'softmax_xent_forward';
-  validate(label, args);
+  validate(ctx, label, args);
   requireNoAliasing(
     label,
     [
@@ -72,14 +72,14 @@ export function softmaxCrossEntropyForwardDispatch(ctx: KernelContext, args: Sof
   return build(ctx, 'softmax_xent_forward', args, [args.logits, args.labels, args.rowLoss, args.correct], label);
 }
 
-function validate(label: string, args: SoftmaxForwardArgs): void {
+function validate(ctx: KernelContext, label: string, args: SoftmaxForwardArgs): void {
   requireCount(label, 'rows', args.rows);
   requireCount(label, 'classes', args.classes);
-  checkStep(label, args.step);
-  requireFloats(label, 'logits', args.logits, args.rows * args.classes);
-  requireFloats(label, 'labels', args.labels, args.rows);
-  requireFloats(label, 'rowLoss', args.rowLoss, args.rows);
-  requireFloats(label, 'correct', args.correct, args.rows);
+  requireStep(label, args.step);
+  requireFloats(ctx, label, 'logits', args.logits, args.rows * args.classes);
+  requireFloats(ctx, label, 'labels', args.labels, args.rows);
+  requireFloats(ctx, label, 'rowLoss', args.rowLoss, args.rows);
+  requireFloats(ctx, label, 'correct', args.correct, args.rows);
 }
 
 function build(ctx: KernelContext, entryPoint: string, args: SoftmaxForwardArgs, buffers: Resource[], label: string): Dispatch {

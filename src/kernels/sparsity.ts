@@ -4,11 +4,12 @@
 //   L1: loss += λ · step.inv_rows · Σ_r rowAbs[r]
 //   KL: loss += β · Σ_j klUnit[j]
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
+import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
 import sparsityWgsl from '../../shaders/sparsity.wgsl?raw';
 import { groups, makeDispatch, packUniform, type Dispatch, type KernelContext, type KernelSpec, type Resource } from '../gpu';
-import { requireCount, checkDistinct, checkResource, checkStep } from './checks';
+import { requireCount, requireFloats, requireNoAliasing, requireNonNegative, requireStep, requireValue } from './checks';
 
-const CODE = stepWgsl + sparsityWgsl;
+const CODE = stepWgsl + workgroupSumWgsl + sparsityWgsl;
 
 export interface L1ActivityArgs {
   /** [rows, hidden] activations h (read). */
@@ -32,12 +33,19 @@ export function l1ActivityDispatch(ctx: KernelContext, args: L1ActivityArgs): Di
   const { rows, hidden } = args;
   requireCount(label, 'rows', rows);
   requireCount(label, 'hidden', hidden);
-  checkCoef(label, 'lambda', args.lambda);
-  checkStep(label, args.step);
-  checkResource(ctx, label, 'h', args.h, rows * hidden);
-  checkResource(ctx, label, 'dh', args.dh, rows * hidden);
-  checkResource(ctx, label, 'rowAbs', args.rowAbs, rows);
-  checkDistinct(label, { h: args.h, dh: args.dh, rowAbs: args.rowAbs });
+  requireNonNegative(label, 'lambda', args.lambda);
+  requireStep(label, args.step);
+  requireFloats(ctx, label, 'h', args.h, rows * hidden);
+  requireFloats(ctx, label, 'dh', args.dh, rows * hidden);
+  requireFloats(ctx, label, 'rowAbs', args.rowAbs, rows);
+  requireNoAliasing(
+    label,
+    [
+      ['dh', args.dh],
+      ['rowAbs', args.rowAbs],
+    ],
+    [['h', args.h]],
+  );
   const params = uniform(ctx, label, rows, hidden, args.lambda, 0);
   const spec: KernelSpec = { name: 'l1_activity', code: CODE, entryPoint: 'l1_activity', bindings: ['uniform', 'uniform', 'read', 'rw', 'rw'] };
   return makeDispatch(ctx.cache, spec, [params, args.step, args.h, args.dh, args.rowAbs], [rows], label);
@@ -64,12 +72,19 @@ export function klColumnStatsDispatch(ctx: KernelContext, args: KlColumnStatsArg
   const { rows, hidden } = args;
   requireCount(label, 'rows', rows);
   requireCount(label, 'hidden', hidden);
-  checkRho(label, args.rho);
-  checkStep(label, args.step);
-  checkResource(ctx, label, 'h', args.h, rows * hidden);
-  checkResource(ctx, label, 'rhoHat', args.rhoHat, hidden);
-  checkResource(ctx, label, 'klUnit', args.klUnit, hidden);
-  checkDistinct(label, { h: args.h, rhoHat: args.rhoHat, klUnit: args.klUnit });
+  requireRho(label, args.rho);
+  requireStep(label, args.step);
+  requireFloats(ctx, label, 'h', args.h, rows * hidden);
+  requireFloats(ctx, label, 'rhoHat', args.rhoHat, hidden);
+  requireFloats(ctx, label, 'klUnit', args.klUnit, hidden);
+  requireNoAliasing(
+    label,
+    [
+      ['rhoHat', args.rhoHat],
+      ['klUnit', args.klUnit],
+    ],
+    [['h', args.h]],
+  );
   const params = uniform(ctx, label, rows, hidden, 0, args.rho);
   const spec: KernelSpec = { name: 'kl_column_stats', code: CODE, entryPoint: 'kl_column_stats', bindings: ['uniform', 'uniform', 'read', 'rw', 'rw'] };
   return makeDispatch(ctx.cache, spec, [params, args.step, args.h, args.rhoHat, args.klUnit], [groups(hidden, 64)], label);
@@ -99,18 +114,18 @@ export function klGradDispatch(ctx: KernelContext, args: KlGradArgs): Dispatch {
   const { rows, hidden } = args;
   requireCount(label, 'rows', rows);
   requireCount(label, 'hidden', hidden);
-  checkRho(label, args.rho);
-  checkCoef(label, 'beta', args.beta);
-  checkStep(label, args.step);
-  checkResource(ctx, label, 'rhoHat', args.rhoHat, hidden);
-  checkResource(ctx, label, 'dh', args.dh, rows * hidden);
-  checkDistinct(label, { rhoHat: args.rhoHat, dh: args.dh });
+  requireRho(label, args.rho);
+  requireNonNegative(label, 'beta', args.beta);
+  requireStep(label, args.step);
+  requireFloats(ctx, label, 'rhoHat', args.rhoHat, hidden);
+  requireFloats(ctx, label, 'dh', args.dh, rows * hidden);
+  requireNoAliasing(label, [['dh', args.dh]], [['rhoHat', args.rhoHat]]);
   const params = uniform(ctx, label, rows, hidden, args.beta, args.rho);
   const spec: KernelSpec = { name: 'kl_grad', code: CODE, entryPoint: 'kl_grad', bindings: ['uniform', 'uniform', 'read', 'rw'] };
   return makeDispatch(ctx.cache, spec, [params, args.step, args.rhoHat, args.dh], [groups(hidden, 64), rows], label);
 }
 
-// ---- argument checks -------------------------------------------------------
+// ---- the params uniform and ρ ---------------------------------------------------
 
 function uniform(ctx: KernelContext, label: string, rows: number, hidden: number, coef: number, rho: number): GPUBuffer {
   const data = packUniform([
@@ -122,11 +137,6 @@ function uniform(ctx: KernelContext, label: string, rows: number, hidden: number
   return ctx.arena.uniform(`${label}/params`, data);
 }
 
-
-function checkCoef(label: string, name: string, v: number): void {
-  if (!Number.isFinite(v) || v < 0) throw new Error(`${label}: ${name} must be a finite number ≥ 0, got ${v}`);
-}
-
-function checkRho(label: string, rho: number): void {
-  if (!(rho > 0 && rho < 1)) throw new Error(`${label}: rho (target activation) must be strictly between 0 and 1, got ${rho}`);
+function requireRho(label: string, rho: number): void {
+  requireValue(label, 'rho (target activation)', rho, rho > 0 && rho < 1, 'strictly between 0 and 1');
 }

@@ -5,8 +5,7 @@ import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import rngWgsl from '../../shaders/common/rng.wgsl?raw';
 import vaeWgsl from '../../shaders/vae.wgsl?raw';
 import { groups, makeDispatch, packUniform, type Dispatch, type KernelContext, type KernelSpec, type Resource } from '../gpu';
-import { requireCount, checkDistinct, checkResource, checkStep } from './checks';
-
+import { requireCount, requireFloats, requireInteger, requireNoAliasing, requireNonNegative, requireStep } from './checks';
 import { klWeightRef } from '../reference/vae';
 
 const CODE = stepWgsl + rngWgsl + vaeWgsl;
@@ -50,9 +49,9 @@ export interface VaeBackwardArgs extends VaeShape {
 function params(ctx: KernelContext, label: string, a: VaeShape, beta = 0, warmup = 0): GPUBuffer {
   requireCount(label, 'rows', a.rows);
   requireCount(label, 'latent', a.latent);
-  checkStep(label, a.step);
-  if (!Number.isFinite(beta) || beta < 0) throw new Error(`${label}: beta must be a finite number ≥ 0, got ${beta}`);
-  if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`${label}: warmupSteps must be an integer ≥ 0, got ${warmup}`);
+  requireStep(label, a.step);
+  requireNonNegative(label, 'beta', beta);
+  requireInteger(label, 'warmupSteps', warmup, 0);
   return ctx.arena.uniform(
     `${label}/params`,
     packUniform([
@@ -64,6 +63,10 @@ function params(ctx: KernelContext, label: string, a: VaeShape, beta = 0, warmup
   );
 }
 
+function latentShape(a: VaeShape): string {
+  return `[rows, latent] = [${a.rows}, ${a.latent}]`;
+}
+
 function spec(entryPoint: string, bindings: KernelSpec['bindings']): KernelSpec {
   return { name: entryPoint, code: CODE, entryPoint, bindings, constants: { WG } };
 }
@@ -73,20 +76,29 @@ export function vaeSampleDispatch(ctx: KernelContext, a: VaeSampleArgs): Dispatc
   const label = a.label ?? 'vae_sample';
   const p = params(ctx, label, a);
   const n = a.rows * a.latent;
-  for (const [name, r] of Object.entries({ mu: a.mu, logvar: a.logvar, z: a.z })) checkResource(ctx, label, name, r, n);
-  checkDistinct(label, { mu: a.mu, logvar: a.logvar, z: a.z });
-  return makeDispatch(ctx.cache, spec('vae_sample', ['uniform', 'uniform', 'read', 'read', 'rw']), [a.step, p, a.mu, a.logvar, a.z], [groups(a.latent, WG), a.rows], label);
+  const read = [['mu', a.mu], ['logvar', a.logvar]] as const;
+  const written = [['z', a.z]] as const;
+  for (const [name, r] of [...read, ...written]) requireFloats(ctx, label, name, r, n, latentShape(a));
+  requireNoAliasing(label, written, read);
+  return makeDispatch(ctx.cache, spec('vae_sample', ['uniform', 'uniform', 'read', 'read', 'rw']), [p, a.step, a.mu, a.logvar, a.z], [groups(a.latent, WG), a.rows], label);
 }
 
 /** KL_r = −½ Σ_j (1 + log σ² − μ² − σ²) per valid row. Grid ⌈rows/64⌉. */
 export function vaeKlRowsDispatch(ctx: KernelContext, a: VaeKlRowsArgs): Dispatch {
   const label = a.label ?? 'vae_kl_rows';
   const p = params(ctx, label, a);
-  checkResource(ctx, label, 'mu', a.mu, a.rows * a.latent);
-  checkResource(ctx, label, 'logvar', a.logvar, a.rows * a.latent);
-  checkResource(ctx, label, 'rowKl', a.rowKl, a.rows);
-  checkDistinct(label, { mu: a.mu, logvar: a.logvar, rowKl: a.rowKl });
-  return makeDispatch(ctx.cache, spec('vae_kl_rows', ['uniform', 'uniform', 'read', 'read', 'rw']), [a.step, p, a.mu, a.logvar, a.rowKl], [groups(a.rows, WG)], label);
+  requireFloats(ctx, label, 'mu', a.mu, a.rows * a.latent, latentShape(a));
+  requireFloats(ctx, label, 'logvar', a.logvar, a.rows * a.latent, latentShape(a));
+  requireFloats(ctx, label, 'rowKl', a.rowKl, a.rows);
+  requireNoAliasing(
+    label,
+    [['rowKl', a.rowKl]],
+    [
+      ['mu', a.mu],
+      ['logvar', a.logvar],
+    ],
+  );
+  return makeDispatch(ctx.cache, spec('vae_kl_rows', ['uniform', 'uniform', 'read', 'read', 'rw']), [p, a.step, a.mu, a.logvar, a.rowKl], [groups(a.rows, WG)], label);
 }
 
 /** ∂L/∂μ and ∂L/∂log σ² from dz and the β-weighted KL. Grid (⌈Z/64⌉, rows). */
@@ -94,12 +106,14 @@ export function vaeBackwardDispatch(ctx: KernelContext, a: VaeBackwardArgs): Dis
   const label = a.label ?? 'vae_backward';
   const p = params(ctx, label, a, a.beta, a.warmupSteps);
   const n = a.rows * a.latent;
-  for (const [name, r] of Object.entries({ mu: a.mu, logvar: a.logvar, dz: a.dz, dmu: a.dmu, dlogvar: a.dlogvar })) checkResource(ctx, label, name, r, n);
-  checkDistinct(label, { mu: a.mu, logvar: a.logvar, dz: a.dz, dmu: a.dmu, dlogvar: a.dlogvar });
+  const read = [['mu', a.mu], ['logvar', a.logvar], ['dz', a.dz]] as const;
+  const written = [['dmu', a.dmu], ['dlogvar', a.dlogvar]] as const;
+  for (const [name, r] of [...read, ...written]) requireFloats(ctx, label, name, r, n, latentShape(a));
+  requireNoAliasing(label, written, read);
   return makeDispatch(
     ctx.cache,
     spec('vae_backward', ['uniform', 'uniform', 'read', 'read', 'read', 'rw', 'rw']),
-    [a.step, p, a.mu, a.logvar, a.dz, a.dmu, a.dlogvar],
+    [p, a.step, a.mu, a.logvar, a.dz, a.dmu, a.dlogvar],
     [groups(a.latent, WG), a.rows],
     label,
   );

@@ -4,13 +4,14 @@
 // src/model/objective.ts). One workgroup.
 import familyWgsl from '../../shaders/weight_decay.wgsl?raw';
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
+import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
-import { requireCount, requireFloats, requireNoAliasing } from './checks';
+import { requireCount, requireFloats, requireInteger, requireNoAliasing, requireNonNegative, requireStep } from './checks';
 import { LOSS_LOG_STRIDE } from './reduce';
 
-const CODE = stepWgsl + familyWgsl;
+const CODE = stepWgsl + workgroupSumWgsl + familyWgsl;
 
 export interface WeightDecayArgs {
   /** w [count] (read). */
@@ -33,16 +34,12 @@ export interface WeightDecayArgs {
 export function weightDecayDispatch(ctx: KernelContext, args: WeightDecayArgs): Dispatch {
   const label = args.label ?? 'weight_decay';
   requireCount(label, 'count', args.count);
-  if (typeof args.lambda !== 'number' || !Number.isFinite(args.lambda) || args.lambda < 0) {
-    throw new Error(`${label}: lambda must be a finite number ≥ 0, got ${String(args.lambda)}`);
-  }
-  if (!(args.step instanceof GPUBuffer)) throw new Error(`${label}: step must be the Step uniform GPUBuffer`);
-  if (!Number.isInteger(args.component) || args.component < 0 || args.component >= LOSS_LOG_STRIDE) {
-    throw new Error(`${label}: component must be an integer in 0..${LOSS_LOG_STRIDE - 1}, got ${String(args.component)}`);
-  }
-  requireFloats(label, 'weights', args.weights, args.count);
-  requireFloats(label, 'grads', args.grads, args.count);
-  requireFloats(label, 'log', args.log, LOSS_LOG_STRIDE);
+  requireNonNegative(label, 'lambda', args.lambda);
+  requireStep(label, args.step);
+  requireInteger(label, 'component', args.component, 0, LOSS_LOG_STRIDE - 1, 'a loss-log component');
+  requireFloats(ctx, label, 'weights', args.weights, args.count);
+  requireFloats(ctx, label, 'grads', args.grads, args.count);
+  requireFloats(ctx, label, 'log', args.log, LOSS_LOG_STRIDE);
   requireNoAliasing(
     label,
     [

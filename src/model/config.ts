@@ -1,16 +1,11 @@
 // The autoencoder's configuration: what a user may ask for, its defaults, and
 // validation that says what was wrong and what is allowed.
 import { ACTIVATIONS, isActivation, type Activation } from '../kernels/activations';
+import type { InputNoise } from '../kernels/gather';
+import type { LossKind } from '../kernels/loss';
 import { MAX_DROPOUT_LAYER } from '../reference/rng';
 
-export type LossKind = 'bce' | 'mse';
-
-/** Corruption of the input for a denoising autoencoder (training only). */
-export type InputNoise =
-  | { type: 'none' }
-  | { type: 'masking'; rate: number }
-  | { type: 'gaussian'; stddev: number }
-  | { type: 'salt-and-pepper'; rate: number };
+export type { InputNoise, LossKind };
 
 export type Sparsity = { type: 'none' } | { type: 'l1'; lambda: number } | { type: 'kl'; rho: number; beta: number };
 

@@ -3,7 +3,7 @@
 // the CPU in float64, standing in for the caller's matmul and column sums) against
 // the directly computed reference gradient.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { runDispatches } from '../../src/gpu';
+import { runDispatches, STEP_BYTES } from '../../src/gpu';
 import { ACTIVATIONS } from '../../src/kernels/activations';
 import { addScaledRowsDispatch, contractiveTermsDispatch, rowNormsSqDispatch } from '../../src/kernels/contractive';
 import { addScaledRowsRef, contractiveRef, contractiveTermsRef, rowNormsSqRef } from '../../src/reference/contractive';
@@ -137,9 +137,9 @@ describe('argument checks', () => {
     const buf = t.upload('small', new Float32Array(4));
     const other = t.upload('other', new Float32Array(4));
     const step = t.step({ validRows: 1 });
-    const notUniform = t.upload('not a uniform', new Float32Array(12));
-    expect(() => rowNormsSqDispatch(t, { w: buf, s: other, hidden: 2, inputs: 3 })).toThrow(/w has 16 bytes but needs 24/);
-    expect(() => addScaledRowsDispatch(t, { w: buf, rowScale: other, dw: buf, hidden: 1, inputs: 1 })).toThrow(/dw and w are the same buffer/);
+    const notUniform = t.upload('not a uniform', new Float32Array(STEP_BYTES / 4));
+    expect(() => rowNormsSqDispatch(t, { w: buf, s: other, hidden: 2, inputs: 3 })).toThrow(/w holds 4 floats \(16 bytes\) but 6 are needed/);
+    expect(() => addScaledRowsDispatch(t, { w: buf, rowScale: other, dw: buf, hidden: 1, inputs: 1 })).toThrow(/w \(read\) and dw \(written\) are in the same GPUBuffer/);
     expect(() =>
       contractiveTermsDispatch(t, { h: buf, s: buf, u: buf, rowScale: buf, rowJacSq: buf, rows: 1, hidden: 1, activation: 'softmax' as never, lambda: 1, step }),
     ).toThrow(/activation must be one of linear, sigmoid, tanh, relu/);

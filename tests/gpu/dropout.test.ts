@@ -96,7 +96,7 @@ describe('dropout against the reference', () => {
     expect(() => dropoutBackwardDispatch(t, { ...base, rate: 1 })).toThrow(/rate must be in \[0, 1\), got 1/);
     expect(() => dropoutBackwardDispatch(t, { ...base, layer: 14 })).toThrow(/layer must be an integer in 0..13/);
     expect(() => dropoutBackwardDispatch(t, { ...base, units: 0 })).toThrow(/units must be a positive integer/);
-    expect(() => dropoutBackwardDispatch(t, { ...base, rows: 5 })).toThrow(/grad holds 48 bytes; rows×units = 5×4 f32 need 80/);
-    expect(() => dropoutForwardDispatch(t, { ...base, input: buf, output: t.arena.storage('y', 16) })).toThrow(/output holds 16 bytes/);
+    expect(() => dropoutBackwardDispatch(t, { ...base, rows: 5 })).toThrow(/grad holds 12 floats \(48 bytes\) but 20 are needed for \[rows, units\] = \[5, 4\]/);
+    expect(() => dropoutForwardDispatch(t, { ...base, input: buf, output: t.arena.storage('y', 16) })).toThrow(/output holds 4 floats \(16 bytes\)/);
   });
 });

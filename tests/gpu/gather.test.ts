@@ -203,14 +203,14 @@ describe('argument checks', () => {
     const clean = t.arena.storage('clean', 2 * 7 * 4);
     const args = { dataset: ds, indices, step, batchSize: 2, clean };
     expect(() => gatherDispatch(t, { ...args, batchSize: 0 })).toThrow(/batchSize must be a positive integer/);
-    expect(() => gatherDispatch(t, { ...args, batchSize: 3 })).toThrow(/clean holds 64 bytes; batchSize×features = 3×7 f32 need 84/);
+    expect(() => gatherDispatch(t, { ...args, batchSize: 3 })).toThrow(/clean holds 16 floats \(64 bytes\) but 21 are needed for \[batchSize, features\] = \[3, 7\]/);
     expect(() => gatherDispatch(t, { ...args, noise: { type: 'masking', rate: 0.1 } })).toThrow(/needs a noisy output/);
     expect(() => gatherDispatch(t, { ...args, noisy: clean })).toThrow(/noise is 'none'/);
     const noisy = t.arena.storage('noisy', 2 * 7 * 4);
     expect(() => gatherDispatch(t, { ...args, noisy, noise: { type: 'masking', rate: 1.5 } })).toThrow(/masking rate must be in \[0, 1\], got 1.5/);
     expect(() => gatherDispatch(t, { ...args, noisy, noise: { type: 'gaussian', stddev: -1 } })).toThrow(/stddev must be a finite number ≥ 0/);
-    expect(() => gatherDispatch(t, { ...args, noisy, noise: { type: 'blur' } as unknown as InputNoise })).toThrow(/unknown noise type "blur"; allowed: none, masking/);
-    expect(() => gatherDispatch(t, { ...args, center: t.arena.storage('c', 16) })).toThrow(/center holds 16 bytes; 7 features need 28/);
+    expect(() => gatherDispatch(t, { ...args, noisy, noise: { type: 'blur' } as unknown as InputNoise })).toThrow(/noise type must be one of none, masking, gaussian, salt-and-pepper, got "blur"/);
+    expect(() => gatherDispatch(t, { ...args, center: t.arena.storage('c', 16) })).toThrow(/center holds 4 floats \(16 bytes\) but 7 are needed for \[features\] = \[7\]/);
   });
 });
 

@@ -232,14 +232,14 @@ test('argument validation says what is wrong', () => {
     expect(() => matmulDispatch(ctx, { ...ok, M: 0 })).toThrow(/M must be a positive integer/);
     expect(() => matmulDispatch(ctx, { ...ok, K: 2.5 })).toThrow(/K must be a positive integer/);
     expect(() => matmulDispatch(ctx, { ...ok, form: 'tt' as MatmulForm })).toThrow(/form must be/);
-    expect(() => matmulDispatch(ctx, { ...ok, M: 5 })).toThrow(/a is 64 bytes, needs 80/);
-    expect(() => matmulDispatch(ctx, { ...ok, c: { buffer: buf(64), offset: 256, size: 32 } })).toThrow(/c is 32 bytes, needs 64/);
-    expect(() => matmulDispatch(ctx, { ...ok, bias: { buffer: buf(4), offset: 0, size: 8 } })).toThrow(/bias is 8 bytes, needs 16/);
+    expect(() => matmulDispatch(ctx, { ...ok, M: 5 })).toThrow(/a holds 16 floats \(64 bytes\) but 20 are needed/);
+    expect(() => matmulDispatch(ctx, { ...ok, c: { buffer: buf(64), offset: 256, size: 32 } })).toThrow(/c holds 8 floats \(32 bytes\) but 16 are needed/);
+    expect(() => matmulDispatch(ctx, { ...ok, bias: { buffer: buf(4), offset: 0, size: 8 } })).toThrow(/bias holds 2 floats \(8 bytes\) but 4 are needed/);
     expect(() => matmulDispatch(ctx, { ...ok, accumulate: true, activation: 'relu' })).toThrow(/accumulate/);
     expect(() => matmulDispatch(ctx, { ...ok, accumulate: true, bias: buf(4) })).toThrow(/accumulate/);
-    expect(() => matmulDispatch(ctx, { ...ok, c: ok.a })).toThrow(/same buffer/);
+    expect(() => matmulDispatch(ctx, { ...ok, c: ok.a })).toThrow(/a \(read\) and c \(written\) are in the same GPUBuffer/);
     expect(() => matmulDispatchOnPath(ctx, { ...ok, K: 3, a: buf(12), b: buf(12) }, 'aligned')).toThrow(/multiples of 4/);
-    expect(() => matmulDispatch(ctx, { ...ok, activation: 'gelu' as Activation })).toThrow(/unknown activation/);
+    expect(() => matmulDispatch(ctx, { ...ok, activation: 'gelu' as Activation })).toThrow(/activation must be one of linear, sigmoid, tanh, relu, got "gelu"/);
   } finally {
     ctx.arena.dispose();
   }

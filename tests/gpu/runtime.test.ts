@@ -20,8 +20,13 @@ describe('every .wgsl file compiles with zero errors', () => {
   for (const path of files) {
     test(path.replace('../../', ''), async () => {
       // Kernel files are compiled after the shared declarations they may use, as the specs do.
+      // common/workgroup_sum.wgsl is sized by its kernel's `const WG`: it goes only before
+      // the kernels that call it, and alone it is compiled after a WG of its own.
       const isCommon = path.includes('/common/');
-      const code = isCommon ? shaders[path] : [common('activation'), common('step'), common('rng'), shaders[path]].join('\n');
+      const sumsWorkgroups = !isCommon && shaders[path].includes('workgroup_sum(');
+      const code = isCommon
+        ? (path.endsWith('/workgroup_sum.wgsl') ? 'const WG: u32 = 64u;\n' : '') + shaders[path]
+        : [common('activation'), common('step'), common('rng'), ...(sumsWorkgroups ? [common('workgroup_sum')] : []), shaders[path]].join('\n');
       const module = t.device.createShaderModule({ label: path, code });
       const info = await module.getCompilationInfo();
       const errors = info.messages.filter((m) => m.type === 'error').map((m) => `${m.lineNum}:${m.linePos} ${m.message}`);

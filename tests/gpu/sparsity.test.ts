@@ -138,8 +138,8 @@ describe('argument checks', () => {
   test('say what was wrong', () => {
     const buf = t.upload('small', new Float32Array(4));
     const step = t.step({ validRows: 1 });
-    expect(() => l1ActivityDispatch(t, { h: buf, dh: buf, rowAbs: buf, rows: 2, hidden: 2, lambda: 1, step })).toThrow(/dh and h are the same buffer/);
-    expect(() => l1ActivityDispatch(t, { h: buf, dh: buf, rowAbs: buf, rows: 3, hidden: 2, lambda: 1, step })).toThrow(/h has 16 bytes but needs 24/);
+    expect(() => l1ActivityDispatch(t, { h: buf, dh: buf, rowAbs: buf, rows: 2, hidden: 2, lambda: 1, step })).toThrow(/h \(read\) and dh \(written\) are in the same GPUBuffer/);
+    expect(() => l1ActivityDispatch(t, { h: buf, dh: buf, rowAbs: buf, rows: 3, hidden: 2, lambda: 1, step })).toThrow(/h holds 4 floats \(16 bytes\) but 6 are needed/);
     expect(() => klGradDispatch(t, { rhoHat: buf, dh: buf, rows: 1, hidden: 1, rho: 1, beta: 1, step })).toThrow(/rho .* strictly between 0 and 1/);
     expect(() => klColumnStatsDispatch(t, { h: buf, rhoHat: buf, klUnit: buf, rows: 1.5, hidden: 1, rho: 0.1, step })).toThrow(/rows must be a positive integer/);
   });

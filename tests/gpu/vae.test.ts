@@ -69,6 +69,6 @@ test('bad arguments are named with what is allowed', () => {
   const b = t.upload('b', new Float32Array(4));
   const c = t.upload('c', new Float32Array(4));
   expect(() => vaeBackwardDispatch(t, { rows: 2, latent: 2, step, mu: b, logvar: c, dz: t.upload('d', new Float32Array(4)), dmu: t.upload('e', new Float32Array(4)), dlogvar: t.upload('f', new Float32Array(4)), beta: -1, warmupSteps: 0 })).toThrow(/beta must be a finite number ≥ 0, got -1/);
-  expect(() => vaeSampleDispatch(t, { rows: 3, latent: 2, step, mu: b, logvar: c, z: t.upload('z', new Float32Array(4)) })).toThrow(/mu has 16 bytes but needs 24 \(6 floats\)/);
+  expect(() => vaeSampleDispatch(t, { rows: 3, latent: 2, step, mu: b, logvar: c, z: t.upload('z', new Float32Array(4)) })).toThrow(/mu holds 4 floats \(16 bytes\) but 6 are needed/);
   expect(() => vaeKlRowsDispatch(t, { rows: 0, latent: 2, step, mu: b, logvar: c, rowKl: t.upload('k', new Float32Array(4)) })).toThrow(/rows must be a positive integer, got 0/);
 });
