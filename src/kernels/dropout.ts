@@ -7,7 +7,7 @@ import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type Resource } from '../gpu/kernel';
 import { STEP_BYTES } from '../gpu/step';
 import { packUniform, type UniformField } from '../gpu/uniforms';
-import { MAX_DROPOUT_LAYER } from '../reference/rng';
+import { MAX_DROPOUT_LAYER } from '../random/rng';
 
 interface DropoutShape {
   /** The Step uniform (seed, step, training). */

@@ -14,7 +14,7 @@ import { initialParameters } from './init';
 import { StepPlan } from './plan';
 import { Trainer, type TrainerOptions } from '../train/trainer';
 import { LOSS_COMPONENT, LOSS_LOG_STRIDE } from '../kernels/reduce';
-import { rngNormal, STREAM_PRIOR } from '../reference/rng';
+import { rngNormal, STREAM_PRIOR } from '../random/rng';
 import { contractiveTermsDispatch, rowNormsSqDispatch } from '../kernels/contractive';
 import { encoderJacobianDispatches, jacobianScratchFloats, type JacobianLayer } from '../kernels/jacobian';
 import { runToArray, runToBuffer, type ModelInput, type RowRange, type ToBufferOptions } from './embedding';

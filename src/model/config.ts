@@ -1,7 +1,7 @@
 // The autoencoder's configuration: what a user may ask for, its defaults, and
 // validation that says what was wrong and what is allowed.
 import { ACTIVATIONS, isActivation, type Activation } from '../kernels/activations';
-import { MAX_DROPOUT_LAYER } from '../reference/rng';
+import { MAX_DROPOUT_LAYER } from '../random/rng';
 
 export type LossKind = 'bce' | 'mse';
 
