@@ -2,7 +2,7 @@
 // (seed, stream, step, index), so no generator state lives on the GPU, any
 // thread can draw in any order, and a backward pass can recompute the forward
 // pass's draws (dropout masks) instead of storing them.
-// src/reference/rng.ts mirrors this file bit for bit (u32 and uniform).
+// src/random/rng.ts mirrors this file bit for bit (u32 and uniform).
 //
 // The hash: Chris Wellons' "lowbias32" integer mixer (xorshift-multiply, found
 // by hash-prospector; avalanche bias 0.17, lower than the MurmurHash3
@@ -17,7 +17,7 @@
 // (Math.imul, >>> 0) agree exactly.
 //
 // Streams keep the uses of randomness apart (same seed, step and index, but
-// different streams give unrelated numbers). src/reference/rng.ts has the same
+// different streams give unrelated numbers). src/random/rng.ts has the same
 // constants.
 const STREAM_INPUT_NOISE: u32 = 1u;  // corruption of the inputs (gather.wgsl)
 const STREAM_DROPOUT: u32 = 2u;      // + hidden layer index 0..13 (dropout.wgsl)

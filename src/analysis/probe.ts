@@ -26,7 +26,7 @@ import { matmulDispatch } from '../kernels/matmul';
 import { adamCorrector, optimizerDispatch, type OptimizerConfig } from '../kernels/optimizer';
 import { columnSumDispatch, lossLogDispatch } from '../kernels/reduce';
 import { softmaxCrossEntropyDispatch, softmaxCrossEntropyForwardDispatch } from '../kernels/softmax';
-import { pca, pcaProject, type Pca } from '../reference/pca';
+import { pca, pcaProject, type Pca } from './pca';
 import type { AutoencoderModel } from '../model/autoencoder';
 
 /** Features of n samples, row-major [n, features]: bytes are read as byte/255 (pixels). */

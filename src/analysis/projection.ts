@@ -1,7 +1,7 @@
 // 2-D pictures of codes: project [count, width] codes onto their top two
 // principal directions (the float64 PCA reference) and draw a labelled scatter
 // plot as an RGBA image, or lay the points out in pixels for a canvas.
-import { pca, pcaProject, type Pca } from '../reference/pca';
+import { pca, pcaProject, type Pca } from './pca';
 import type { RgbaImage } from './images';
 
 export interface Projection2d {

@@ -1,5 +1,5 @@
 // Seeded, reproducible permutations for epoch shuffling.
-import { rngSecond, rngU32, STREAM_SHUFFLE } from '../reference/rng';
+import { rngSecond, rngU32, STREAM_SHUFFLE } from '../random/rng';
 
 const TWO_32 = 4294967296;
 

@@ -6,7 +6,7 @@ import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type Resource } from '../gpu/kernel';
 import { packUniform, type UniformField } from '../gpu/uniforms';
-import { MAX_DROPOUT_LAYER } from '../reference/rng';
+import { MAX_DROPOUT_LAYER } from '../random/rng';
 import { requireCount, requireFloats, requireInteger, requireNoAliasing, requireStep, requireValue } from './checks';
 
 interface DropoutShape {

@@ -6,7 +6,6 @@ import rngWgsl from '../../shaders/common/rng.wgsl?raw';
 import vaeWgsl from '../../shaders/vae.wgsl?raw';
 import { groups, makeDispatch, packUniform, type Dispatch, type KernelContext, type KernelSpec, type Resource } from '../gpu';
 import { requireCount, requireFloats, requireInteger, requireNoAliasing, requireNonNegative, requireStep } from './checks';
-import { klWeightRef } from '../reference/vae';
 
 const CODE = stepWgsl + rngWgsl + vaeWgsl;
 const WG = 64;
@@ -119,7 +118,8 @@ export function vaeBackwardDispatch(ctx: KernelContext, a: VaeBackwardArgs): Dis
   );
 }
 
-/** β_t = β · min(1, step / warmupSteps), the KL weight at optimizer step `step` (as the shader computes it). */
+/** β_t = β · min(1, step / warmupSteps) (β when warmupSteps = 0), the KL weight at optimizer step `step`, as shaders/vae.wgsl computes it. */
 export function klWeight(v: { beta: number; warmupSteps: number }, step: number): number {
-  return klWeightRef(v.beta, v.warmupSteps, step);
+  if (v.warmupSteps === 0) return v.beta;
+  return v.beta * Math.min(1, step / v.warmupSteps);
 }

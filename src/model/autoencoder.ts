@@ -18,7 +18,7 @@ import { initialParameters } from './init';
 import { StepPlan } from './plan';
 import { LOSS_LOG_STRIDE } from '../kernels/reduce';
 import { OBJECTIVE, readComponents, type TermName } from './objective';
-import { rngNormal, STREAM_PRIOR } from '../reference/rng';
+import { rngNormal, STREAM_PRIOR } from '../random/rng';
 import { contractiveTermsDispatch, rowNormsSqDispatch } from '../kernels/contractive';
 import { encoderJacobianDispatches, jacobianScratchFloats, type JacobianLayer } from '../kernels/jacobian';
 import { runToArray, runToBuffer, type ModelInput, type RowRange, type ToBufferOptions } from './embedding';

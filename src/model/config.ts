@@ -3,7 +3,7 @@
 import { ACTIVATIONS, isActivation, type Activation } from '../kernels/activations';
 import type { InputNoise } from '../kernels/gather';
 import type { LossKind } from '../kernels/loss';
-import { MAX_DROPOUT_LAYER } from '../reference/rng';
+import { MAX_DROPOUT_LAYER } from '../random/rng';
 
 export type { InputNoise, LossKind };
 

@@ -1,7 +1,7 @@
 // Seeded initial weights: Glorot/Xavier uniform U(−a, a), a = √(6 / (fan_in + fan_out)),
 // drawn from the counter-based generator so a seed gives the same model anywhere.
 // Biases start at zero.
-import { rngUniform } from '../reference/rng';
+import { rngUniform } from '../random/rng';
 import type { ParameterLayout } from './layout';
 
 /** Generator stream of the initialisation (distinct from noise, dropout, VAE ε, shuffle). */

@@ -10,10 +10,19 @@
 //   decoder k:  y_k = a_k(y_{k−1}·W*_kᵀ + c_k), the last pre-activation being the logits
 //   L = (1/V) Σ_r ℓ(x_r, logits_r) + λ_wd Σ W² + sparsity(h_L) + λ_c (1/V) Σ_r ‖∂h_r/∂x̃_r‖²_F
 //       + β_t (1/V) Σ_r KL_r,   KL_r = −½ Σ_j (1 + s_rj − μ_rj² − exp s_rj)
-import { activate, activationGradFromOutput, activationSecondFromOutput } from './activations';
+//
+// Each term's formula has one home, its per-kernel reference: lossRef (loss.ts),
+// l1Ref and klSparsityRef (sparsity.ts), contractiveRef (contractive.ts),
+// weightDecayRef (optimizer.ts) and the VAE functions (vae.ts). This file only
+// wires them through the layers.
+import { activate, activationGradFromOutput } from './activations';
 import type { ResolvedConfig } from '../model/config';
 import { architecture, type DenseLayer } from '../model/architecture';
 import { autoencoderLayout } from '../model/layout';
+import { contractiveRef } from './contractive';
+import { lossRef, meanLossRef } from './loss';
+import { weightDecayRef } from './optimizer';
+import { klSparsityRef, l1Ref } from './sparsity';
 import { klWeightRef, vaeBackwardRef, vaeKlRowsRef, vaeSampleRef } from './vae';
 
 export type Params = Record<string, Float64Array>;
@@ -46,9 +55,6 @@ export interface ReferenceBatch {
   /** Optimizer step (1-based), for the VAE's β warm-up. Default 1. */
   step?: number;
 }
-
-/** ε of the KL-sparsity clamp: ρ̂ is kept in [ε, 1−ε] so the logs stay finite. */
-export const KL_RHO_EPS = 1e-6;
 
 /** W(o, i) of a layer: its own [out, in] tensor, or its tied mirror's [in, out]. */
 function weightOf(layer: DenseLayer, p: Params): (o: number, i: number) => number {
@@ -107,7 +113,6 @@ export function autoencoderStepRef(cfg: ResolvedConfig, p: Params, batch: Refere
   const D = cfg.inputSize;
   const B = batch.rows;
   const V = batch.validRows;
-  const f = cfg.decoderActivation;
   const keep = cfg.dropout > 0 ? 1 / (1 - cfg.dropout) : 1;
   const x = batch.clean;
   const grads: Params = {};
@@ -156,23 +161,9 @@ export function autoencoderStepRef(cfg: ResolvedConfig, p: Params, batch: Refere
   const z = ys[ys.length - 1];
 
   // Reconstruction loss and dL/dlogits.
-  let dOut: Float64Array = new Float64Array(B * D);
-  let recon = 0;
-  for (let r = 0; r < V; r++) {
-    for (let i = 0; i < D; i++) {
-      const zi = z[r * D + i];
-      const xi = x[r * D + i];
-      if (cfg.loss === 'bce') {
-        recon += Math.max(zi, 0) - xi * zi + Math.log1p(Math.exp(-Math.abs(zi)));
-        dOut[r * D + i] = (activate(zi, 'sigmoid') - xi) / V;
-      } else {
-        const y = activate(zi, f);
-        recon += (y - xi) ** 2;
-        dOut[r * D + i] = (2 * (y - xi) * activationGradFromOutput(y, f)) / V;
-      }
-    }
-  }
-  recon /= V;
+  const reconstruction = lossRef(cfg.loss, cfg.decoderActivation, z, x, B, V, D);
+  const recon = meanLossRef(reconstruction.rowLoss, V);
+  let dOut: Float64Array = reconstruction.dz;
 
   // Decoder backward, last layer first; dOut becomes dL/d(decoder input).
   for (let k = arch.decoder.length - 1; k >= 0; k--) {
@@ -209,98 +200,45 @@ export function autoencoderStepRef(cfg: ResolvedConfig, p: Params, batch: Refere
     const h = hs[l];
     const dh = cfg.dropout > 0 ? dOut.map((d, k) => d * maskOf(l, k) * keep) : dOut;
     if (l === Lenc - 1 && !arch.heads) {
-      const sp = sparsityOnCode(cfg, h, dh, B, V, H);
-      l1 = sp.l1;
-      kl = sp.kl;
+      // Activity sparsity on the code: its gradient joins dL/dh.
+      const sp = cfg.sparsity;
+      if (sp.type === 'l1') {
+        const ref = l1Ref(h, B, V, H, sp.lambda);
+        l1 = ref.penalty;
+        addInto(dh, ref.dh);
+      } else if (sp.type === 'kl') {
+        const ref = klSparsityRef(h, B, V, H, sp.rho, sp.beta);
+        kl = ref.penalty;
+        addInto(dh, ref.dh);
+      }
     }
     const da = dh.map((d, k) => d * activationGradFromOutput(h[k], layer.activation));
     const dIn = denseBackward(layer, p, grads, ins[l], da, B, l > 0);
-    if (l === 0 && cfg.contractive > 0) contractive = contractiveTerm(cfg, p, grads, ins[0], h, B, V);
+    if (l === 0 && cfg.contractive > 0) {
+      // One-layer encoders only (the config refuses the rest), so layer 0 is the code layer.
+      const c = contractiveRef(ins[0], p[layer.weight], p[layer.bias], B, V, layer.inputs, H, layer.activation, cfg.contractive);
+      contractive = c.penalty;
+      addInto(grads[layer.weight], c.dW);
+      addInto(grads[layer.bias], c.db);
+    }
     if (dIn) dOut = dIn;
   }
 
   // Weight decay on every weight tensor.
   let wd = 0;
   if (cfg.weightDecay > 0) {
-    const lam = cfg.weightDecay;
     for (const t of autoencoderLayout(cfg).tensors) {
-      if (t.kind !== 'weight') continue;
-      const W = p[t.name];
-      const dW = grads[t.name];
-      for (let k = 0; k < W.length; k++) {
-        wd += W[k] * W[k];
-        dW[k] += 2 * lam * W[k];
-      }
+      if (t.kind === 'weight') wd += weightDecayRef(p[t.name], grads[t.name], cfg.weightDecay);
     }
-    wd *= lam;
   }
 
   const loss = { reconstruction: recon, weightDecay: wd, l1, klSparsity: kl, contractive, vaeKl, total: recon + wd + l1 + kl + contractive + klTerm };
   return { loss, grads, h: mu ?? hs[Lenc - 1], z };
 }
 
-/** Activity sparsity on the code h: adds its gradient into dh and returns the penalty values. */
-function sparsityOnCode(cfg: ResolvedConfig, h: Float64Array, dh: Float64Array, B: number, V: number, H: number): { l1: number; kl: number } {
-  let l1 = 0;
-  let kl = 0;
-  const sp = cfg.sparsity;
-  if (sp.type === 'l1') {
-    for (let r = 0; r < V; r++) {
-      for (let j = 0; j < H; j++) {
-        const v = h[r * H + j];
-        l1 += Math.abs(v);
-        dh[r * H + j] += (sp.lambda * Math.sign(v)) / V;
-      }
-    }
-    l1 *= sp.lambda / V;
-  } else if (sp.type === 'kl') {
-    for (let j = 0; j < H; j++) {
-      let mean = 0;
-      for (let r = 0; r < V; r++) mean += h[r * H + j];
-      const raw = V > 0 ? mean / V : 0;
-      mean = Math.min(Math.max(raw, KL_RHO_EPS), 1 - KL_RHO_EPS);
-      const rho = sp.rho;
-      kl += rho * Math.log(rho / mean) + (1 - rho) * Math.log((1 - rho) / (1 - mean));
-      // Where the clamp is active the clamped penalty is flat in ρ̂: its gradient is 0
-      // (the exact derivative of the loss we report, as in shaders/sparsity.wgsl).
-      const clamped = raw < KL_RHO_EPS || 1 - raw < KL_RHO_EPS;
-      const gj = clamped ? 0 : (sp.beta * (-rho / mean + (1 - rho) / (1 - mean))) / V;
-      for (let r = 0; r < V; r++) dh[r * H + j] += gj;
-    }
-    kl *= sp.beta;
-  }
-  void B;
-  return { l1, kl };
-}
-
-/**
- * The one-layer contractive penalty λ/V Σ_r ‖J_r‖²_F, ‖J_r‖²_F = Σ_j g'(a_rj)² s_j,
- * s_j = Σ_i W_ji²; its gradient is added into encoder.0's grads.
- */
-function contractiveTerm(cfg: ResolvedConfig, p: Params, grads: Params, xin: ArrayLike<number>, h: Float64Array, B: number, V: number): number {
-  const D = cfg.inputSize;
-  const H = cfg.hiddenSize;
-  const g = cfg.encoderActivation;
-  const W = p['encoder.0.weight'];
-  const dW = grads['encoder.0.weight'];
-  const db = grads['encoder.0.bias'];
-  const lc = cfg.contractive;
-  const s = new Float64Array(H);
-  for (let j = 0; j < H; j++) for (let i = 0; i < D; i++) s[j] += W[j * D + i] ** 2;
-  let total = 0;
-  for (let r = 0; r < V; r++) {
-    for (let j = 0; j < H; j++) {
-      const y = h[r * H + j];
-      const g1 = activationGradFromOutput(y, g);
-      const g2 = activationSecondFromOutput(y, g);
-      total += g1 * g1 * s[j];
-      const u = (lc / V) * s[j] * 2 * g1 * g2; // ∂/∂a_rj of the penalty
-      db[j] += u;
-      for (let i = 0; i < D; i++) dW[j * D + i] += u * xin[r * D + i] + (lc / V) * 2 * g1 * g1 * W[j * D + i];
-    }
-  }
-  void B;
-  return (total * lc) / V;
+/** target[k] += add[k]. */
+function addInto(target: Float64Array, add: ArrayLike<number>): void {
+  for (let k = 0; k < target.length; k++) target[k] += add[k];
 }
 
 /**

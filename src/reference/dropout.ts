@@ -1,5 +1,5 @@
 // Float64 reference of shaders/dropout.wgsl (inverted dropout with a hashed mask).
-import { rngUniform, STREAM_DROPOUT } from './rng';
+import { rngUniform, STREAM_DROPOUT } from '../random/rng';
 
 /**
  * The factor m / (1 − p) of each element of an [rows, units] tensor, with

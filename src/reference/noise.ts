@@ -1,7 +1,7 @@
 // Float64 reference of shaders/gather.wgsl: batch gather, centring and input
 // corruption, drawing from the same counter-based generator as the GPU.
 import type { InputNoise } from '../kernels/gather';
-import { rngNormalFrom, rngSecond, rngU32, rngUniformFrom, STREAM_INPUT_NOISE } from './rng';
+import { rngNormalFrom, rngSecond, rngU32, rngUniformFrom, STREAM_INPUT_NOISE } from '../random/rng';
 
 /**
  * clean[r·F + i] = (value(indices[batchOffset + r], i) − center[i]) · scale[i] for r < validRows,

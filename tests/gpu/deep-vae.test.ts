@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createAutoencoder, type AutoencoderConfig } from '../../src/index';
 import { autoencoderStepRef, decodeRef, jacobianNormSqRef, type Params } from '../../src/reference/autoencoder';
 import { activate } from '../../src/reference/activations';
-import { rngNormal, STREAM_PRIOR, STREAM_VAE_EPS } from '../../src/reference/rng';
+import { rngNormal, STREAM_PRIOR, STREAM_VAE_EPS } from '../../src/random/rng';
 import { compare, randomArray, testGpu, type TestGpu } from './helpers';
 
 let t: TestGpu;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { computeGradientsWithDraws, createAutoencoder, type AutoencoderConfig } from '../../src/index';
 import { autoencoderStepRef, type Params } from '../../src/reference/autoencoder';
 import { dropoutScaleRef } from '../../src/reference/dropout';
-import { rngNormal, STREAM_VAE_EPS } from '../../src/reference/rng';
+import { rngNormal, STREAM_VAE_EPS } from '../../src/random/rng';
 import { compare, randomArray, testGpu, type TestGpu } from './helpers';
 
 let t: TestGpu;

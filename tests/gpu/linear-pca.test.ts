@@ -5,7 +5,7 @@
 // within 1% of PCA's, which is the least any rank-k linear map can reach.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createAutoencoder, loadMnist, type Mnist } from '../../src/index';
-import { pca, principalAngles } from '../../src/reference/pca';
+import { pca, principalAngles } from '../../src/analysis/pca';
 import { testGpu, type TestGpu } from './helpers';
 
 let t: TestGpu;

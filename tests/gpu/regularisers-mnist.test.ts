@@ -4,7 +4,7 @@
 // repairs corrupted digits better than a plain one.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { activationStatistics, createAutoencoder, loadMnist, type AutoencoderConfig, type Mnist, type OptimizerConfig } from '../../src/index';
-import { rngUniform } from '../../src/reference/rng';
+import { rngUniform } from '../../src/random/rng';
 import { testGpu, type TestGpu } from './helpers';
 
 let t: TestGpu;

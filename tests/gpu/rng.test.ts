@@ -1,10 +1,10 @@
-// shaders/common/rng.wgsl on the GPU against src/reference/rng.ts, and the
+// shaders/common/rng.wgsl on the GPU against src/random/rng.ts, and the
 // statistics of a million GPU draws.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import { RNG_WGSL } from '../../src/kernels/gather';
 import { groups, makeDispatch, packUniform, readU32, runDispatches, type KernelSpec } from '../../src/gpu';
-import { rngNormal, rngNormalFrom, rngU32, rngUniform, rngUniformFrom, STREAM_DROPOUT, STREAM_INPUT_NOISE, STREAM_SHUFFLE, STREAM_VAE_EPS } from '../../src/reference/rng';
+import { rngNormal, rngNormalFrom, rngU32, rngUniform, rngUniformFrom, STREAM_DROPOUT, STREAM_INPUT_NOISE, STREAM_SHUFFLE, STREAM_VAE_EPS } from '../../src/random/rng';
 import { testGpu, type TestGpu } from './helpers';
 
 // Test-only kernel: draw n numbers of each kind at indices base..base+n-1.

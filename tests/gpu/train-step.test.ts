@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createAutoencoder, type AutoencoderConfig } from '../../src/index';
 import { autoencoderStepRef, type Params } from '../../src/reference/autoencoder';
 import { dropoutScaleRef } from '../../src/reference/dropout';
-import { rngNormal, STREAM_VAE_EPS } from '../../src/reference/rng';
+import { rngNormal, STREAM_VAE_EPS } from '../../src/random/rng';
 import { readFloats } from '../../src/gpu/arena';
 import { compare, randomArray, testGpu, type TestGpu } from './helpers';
 

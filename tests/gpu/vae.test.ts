@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { runDispatches } from '../../src/gpu';
 import { vaeBackwardDispatch, vaeKlRowsDispatch, vaeSampleDispatch } from '../../src/kernels/vae';
 import { klWeightRef, vaeBackwardRef, vaeKlRowsRef, vaeSampleRef } from '../../src/reference/vae';
-import { rngNormal, STREAM_VAE_EPS } from '../../src/reference/rng';
+import { rngNormal, STREAM_VAE_EPS } from '../../src/random/rng';
 import { compare, randomArray, testGpu, type TestGpu } from './helpers';
 
 let t: TestGpu;

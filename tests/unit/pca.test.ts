@@ -12,7 +12,7 @@ import {
   pcaReconstructionError,
   principalAngles,
   symmetricEigen,
-} from '../../src/reference/pca';
+} from '../../src/analysis/pca';
 import { randomValues } from '../random';
 
 /** Random orthogonal [n, n] matrix (rows) from Gram–Schmidt on random rows. */

@@ -1,7 +1,7 @@
 // 2-D PCA projection of codes and the labelled scatter plot drawn from it.
 import { describe, expect, test } from 'vitest';
 import { DIGIT_COLOURS, project2d, scatterLayout, scatterPlot } from '../../src/analysis/projection';
-import { orthonormaliseRows } from '../../src/reference/pca';
+import { orthonormaliseRows } from '../../src/analysis/pca';
 import { randomValues } from '../random';
 
 describe('project2d', () => {

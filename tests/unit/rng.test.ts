@@ -12,7 +12,7 @@ import {
   STREAM_SHUFFLE,
   STREAM_VAE_EPS,
   MAX_DROPOUT_LAYER,
-} from '../../src/reference/rng';
+} from '../../src/random/rng';
 import { gatherRef } from '../../src/reference/noise';
 import { dropoutBackwardRef, dropoutForwardRef, dropoutScaleRef } from '../../src/reference/dropout';
 

@@ -3,6 +3,10 @@
 // Math.imul, unsigned results via >>> 0). rngNormal uses the same two words but
 // computes log/sqrt/cos in float64, so it matches the GPU's f32 normals to about
 // 1e-6 (the f32 rounding of those functions), not exactly.
+//
+// Production code uses it where the CPU must draw the same numbers as the GPU
+// (weight init, shuffling, samples from a VAE's prior); the float64 references in
+// src/reference/ use it to replay the GPU's noise.
 
 export const STREAM_INPUT_NOISE = 1;
 /** Plus the hidden layer index (0..MAX_DROPOUT_LAYER). */
