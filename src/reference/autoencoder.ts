@@ -23,21 +23,17 @@ import { contractiveRef } from './contractive';
 import { lossRef, meanLossRef } from './loss';
 import { weightDecayRef } from './optimizer';
 import { klSparsityRef, l1Ref } from './sparsity';
+import { objectiveTotal, type LossComponents } from '../model/objective';
 import { klWeightRef, vaeBackwardRef, vaeKlRowsRef, vaeSampleRef } from './vae';
 
 export type Params = Record<string, Float64Array>;
 
-export interface LossParts {
-  reconstruction: number;
-  weightDecay: number;
-  l1: number;
-  klSparsity: number;
-  contractive: number;
-  /** The VAE's mean KL per sample, unweighted (reconstruction + vaeKl is the negative ELBO). */
-  vaeKl: number;
-  /** The objective: every term, the VAE's KL weighted by β_t. */
-  total: number;
-}
+/**
+ * Each term of the objective (src/model/objective.ts) and their total: every term,
+ * the VAE's KL weighted by β_t. vaeKl is the VAE's mean KL per sample, unweighted
+ * (reconstruction + vaeKl is the negative ELBO).
+ */
+export type LossParts = LossComponents & { total: number };
 
 export interface ReferenceBatch {
   /** Clean targets x [B·D]. */
@@ -177,12 +173,10 @@ export function autoencoderStepRef(cfg: ResolvedConfig, p: Params, batch: Refere
 
   // Through the VAE: KL term and reparameterisation into the heads.
   let vaeKl = 0;
-  let klTerm = 0;
   if (arch.heads && mu && logvar && headInput) {
     const v = cfg.variational as { beta: number; warmupSteps: number };
     const beta = klWeightRef(v.beta, v.warmupSteps, batch.step ?? 1);
     vaeKl = vaeKlRowsRef(mu, logvar, B, Z, V).reduce((a, x) => a + x, 0) / V;
-    klTerm = beta * vaeKl;
     const { dmu, dlogvar } = vaeBackwardRef({ mu, logvar, dz: dOut, eps: batch.eps! }, B, Z, V, beta);
     const fromMu = denseBackward(arch.heads.mu, p, grads, headInput, dmu, B, true)!;
     const fromLv = denseBackward(arch.heads.logvar, p, grads, headInput, dlogvar, B, true)!;
@@ -232,7 +226,8 @@ export function autoencoderStepRef(cfg: ResolvedConfig, p: Params, batch: Refere
     }
   }
 
-  const loss = { reconstruction: recon, weightDecay: wd, l1, klSparsity: kl, contractive, vaeKl, total: recon + wd + l1 + kl + contractive + klTerm };
+  const terms: LossComponents = { reconstruction: recon, weightDecay: wd, l1, klSparsity: kl, contractive, vaeKl };
+  const loss = { ...terms, total: objectiveTotal(cfg, terms, batch.step ?? 1) };
   return { loss, grads, h: mu ?? hs[Lenc - 1], z };
 }
 

@@ -1,7 +1,11 @@
-// src/reference/ holds the float64 test oracles; production code must not depend
-// on them. Every .ts file under src/ outside src/reference/ is scanned, and any
-// import of a module inside src/reference/ fails this test with its file and
-// specifier. Specifiers are found by the TypeScript compiler's own scanner
+// The direction of dependencies, checked on the sources:
+// - src/reference/ holds the float64 test oracles; production code must not
+//   depend on them: any import of src/reference/ by a file of src/ outside it fails.
+// - src/train/ builds on src/model/, never the other way: a file of src/model/
+//   importing src/train/ (type-only included) fails, so there is no cycle.
+// - The command line (cli/) uses the library only through its public API: an
+//   import of anything in src/ but src/index.ts fails.
+// Each failure names the file and the specifier. Specifiers are found by the TypeScript compiler's own scanner
 // (ts.preProcessFile), so multi-line imports, `import type`, `export … from`,
 // side-effect and dynamic imports are all seen, and comments and strings are not.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -12,6 +16,7 @@ import { describe, expect, test } from 'vitest';
 
 const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 const REFERENCE = join(SRC, 'reference');
+const CLI = fileURLToPath(new URL('../../cli', import.meta.url));
 
 /** Every module specifier a TypeScript source imports or re-exports from. */
 function importedSpecifiers(source: string): string[] {
@@ -24,14 +29,25 @@ function isInside(path: string, dir: string): boolean {
   return r === '' || (!r.startsWith('..') && !isAbsolute(r));
 }
 
+/** The specifiers of `source` (the file at `file`) whose targets satisfy `where`. */
+function importsWhere(file: string, source: string, where: (target: string) => boolean): string[] {
+  return importedSpecifiers(source).filter((spec) => {
+    if (!spec.startsWith('.')) return false; // packages; the repo has no path aliases
+    return where(resolve(dirname(file), spec.replace(/\?.*$/, '')));
+  });
+}
+
 /** The specifiers of `source` (the file at `file`) that resolve into src/reference/; none for a file inside it. */
 function referenceImports(file: string, source: string): string[] {
   if (isInside(file, REFERENCE)) return [];
-  return importedSpecifiers(source).filter((spec) => {
-    if (!spec.startsWith('.')) return false; // packages; src/ has no path aliases
-    const target = resolve(dirname(file), spec.replace(/\?.*$/, ''));
-    return isInside(target, REFERENCE);
-  });
+  return importsWhere(file, source, (target) => isInside(target, REFERENCE));
+}
+
+/** Every violation of `check` in the .ts files under `dir`, as 'file imports spec'. */
+function violations(dir: string, check: (file: string, source: string) => string[]): string[] {
+  const files = tsFilesUnder(dir);
+  expect(files.length).toBeGreaterThan(3); // a guard against scanning the wrong folder
+  return files.flatMap((file) => check(file, readFileSync(file, 'utf8')).map((spec) => `${relative(dirname(SRC), file)} imports '${spec}'`));
 }
 
 function tsFilesUnder(dir: string): string[] {
@@ -102,4 +118,17 @@ test('no file outside src/reference/ imports from src/reference/', () => {
     referenceImports(file, readFileSync(file, 'utf8')).map((spec) => `${relative(dirname(SRC), file)} imports '${spec}'`),
   );
   expect(violations).toEqual([]);
+});
+
+test('src/model never imports src/train (type-only imports included): training builds on the model, one way', () => {
+  const train = join(SRC, 'train');
+  expect(importsWhere(join(SRC, 'model', 'x.ts'), "import type { Trainer } from '../train/trainer';", (t) => isInside(t, train))).toEqual(['../train/trainer']);
+  expect(violations(join(SRC, 'model'), (file, source) => importsWhere(file, source, (t) => isInside(t, train)))).toEqual([]);
+});
+
+test('the command line imports the library only through src/index.ts', () => {
+  const index = join(SRC, 'index');
+  const notPublic = (t: string) => isInside(t, SRC) && t !== index && t !== `${index}.ts`;
+  expect(importsWhere(join(CLI, 'page', 'x.ts'), "import { a } from '../../src/index';\nimport { b } from '../../src/gpu/arena';", notPublic)).toEqual(['../../src/gpu/arena']);
+  expect(violations(CLI, (file, source) => importsWhere(file, source, notPublic))).toEqual([]);
 });
