@@ -2,12 +2,11 @@
 // watch the loss, reconstructions, filters and hidden activations (and for a
 // VAE its samples, latent map and interpolations); a linear probe of the codes
 // ends each run.
-import { acquireGpu, DIGIT_COLOURS, loadMnist, resolveConfig, WebGpuUnavailableError, type Evaluation, type Gpu, type Mnist } from '../src/index';
+import { acquireGpu, activationStatistics, DIGIT_COLOURS, loadMnist, resolveConfig, WebGpuUnavailableError, type Evaluation, type Gpu, type Mnist } from '../src/index';
 import type { ModelFile } from '../src/io/model-file';
 import { SettingsForm } from './form';
 import { LinePlot, Histogram, formatNumber, type Series } from './plots';
 import {
-  activationStats,
   digitStrip,
   drawImage,
   filterGrid,
@@ -286,14 +285,14 @@ function showPictures(p: Pictures, s: TrainingSession): void {
   $('filters-title').textContent = first > MAX_FILTERS ? `Filters${layerNote} (first ${MAX_FILTERS} of ${first})` : `Filters${layerNote} (${first})`;
   // The code: the last layer's activations, or a VAE's μ (linear heads).
   const codeActivation = cfg.variational ? 'linear' : cfg.encoderActivation;
-  const stats = activationStats(p.codes, p.codeCount, cfg.hiddenSize);
+  const stats = activationStatistics(p.codes, p.codeCount, cfg.hiddenSize, NEAR_ZERO);
   const hist = meanActivationHistogram(stats, codeActivation);
   if (cfg.sparsity.type === 'kl') hist.marker = { x: cfg.sparsity.rho, label: `ρ = ${cfg.sparsity.rho}` };
   histogram.set(hist);
   const units = cfg.variational ? `${cfg.hiddenSize} latent means μ` : `${cfg.hiddenSize} ${cfg.encoderActivation} code units`;
   $('act-stats').textContent =
     `${units} over ${p.codeCount} held-out digits: mean activation ${formatNumber(stats.mean)}, ` +
-    `${(100 * stats.nearZero).toFixed(1)}% of activations near zero (|h| < ${NEAR_ZERO}).`;
+    `${(100 * stats.fractionNearZero).toFixed(1)}% of activations near zero (|h| < ${stats.threshold}).`;
   showVaePictures(p.vae, cfg.hiddenSize);
 }
 

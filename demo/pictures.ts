@@ -1,9 +1,10 @@
 // What the page shows of a model: digit strips (original / corrupted /
-// reconstructed), the filter grid and hidden-activation statistics. Pixels come
+// reconstructed), the filter grid and the histogram of hidden activations (their
+// statistics come from the library's activationStatistics). Pixels come
 // from src/analysis/images.ts; corruption for display uses the library's float64
 // reference of the GPU's noise (src/reference/noise.ts), so it looks like what the
 // model is trained on.
-import type { Activation, InputNoise } from '../src/index';
+import type { Activation, ActivationStatistics, InputNoise } from '../src/index';
 import { filters, tileGrid, type RgbaImage } from '../src/analysis/images';
 import { latentGrid } from '../src/analysis/latent';
 import { corruptRef } from '../src/reference/noise';
@@ -11,7 +12,7 @@ import type { HistogramData } from './plots';
 
 export const SIDE = 28;
 export const PIXELS = SIDE * SIDE;
-/** |h| below this counts as "near zero" in the activation statistics. */
+/** |h| below this counts as "near zero" in the activation statistics (activationStatistics' threshold). */
 export const NEAR_ZERO = 0.05;
 /** At most this many filters are drawn. */
 export const MAX_FILTERS = 100;
@@ -45,34 +46,8 @@ export function corruptDigits(clean: Float32Array, noise: InputNoise, seed: numb
   return Float32Array.from(clean, (x, k) => corruptRef(x, noise.type, param, seed, step, k));
 }
 
-export interface ActivationStats {
-  /** Mean of h_j over the samples, per unit. */
-  meanPerUnit: Float32Array;
-  /** Fraction of all activations with |h| < NEAR_ZERO. */
-  nearZero: number;
-  /** Mean of all activations. */
-  mean: number;
-}
-
-/** Statistics of codes [count, hidden] (row-major). */
-export function activationStats(codes: Float32Array, count: number, hidden: number): ActivationStats {
-  const meanPerUnit = new Float32Array(hidden);
-  let near = 0;
-  let sum = 0;
-  for (let r = 0; r < count; r++) {
-    for (let j = 0; j < hidden; j++) {
-      const h = codes[r * hidden + j];
-      meanPerUnit[j] += h;
-      sum += h;
-      if (Math.abs(h) < NEAR_ZERO) near++;
-    }
-  }
-  for (let j = 0; j < hidden; j++) meanPerUnit[j] /= count;
-  return { meanPerUnit, nearZero: near / (count * hidden), mean: sum / (count * hidden) };
-}
-
 /** Histogram of per-unit means over the activation's natural range (or the data's, if unbounded). */
-export function meanActivationHistogram(stats: ActivationStats, activation: Activation, bins = 20): HistogramData {
+export function meanActivationHistogram(stats: ActivationStatistics, activation: Activation, bins = 20): HistogramData {
   const v = stats.meanPerUnit;
   let lo: number;
   let hi: number;

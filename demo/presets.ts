@@ -68,7 +68,11 @@ export const PRESETS: readonly Preset[] = [
     id: 'sparse-kl',
     label: 'Sparse · KL',
     summary: 'Each unit’s mean activation ρ̂ is pulled towards ρ = 0.05 by β·Σ KL(ρ‖ρ̂) — the classic sparse autoencoder.',
-    settings: { model: { hiddenSize: 196, ...SIGMOID, sparsity: { type: 'kl', rho: 0.05, beta: 3 } }, optimizer: ADAM, ...RUN },
+    // β = 10, measured (6 400 digits, batches of 128, 400 steps): the mean activation falls
+    // to 0.10 (plain: 0.73 after 200 steps); β = 3 stops at 0.15, β = 30 reaches 0.08 but
+    // held-out BCE is 245 instead of 196 by then. The reconstruction term is summed over
+    // 784 pixels, so β is larger than the classic exercise's 3 (which assumes ½·MSE).
+    settings: { model: { hiddenSize: 196, ...SIGMOID, sparsity: { type: 'kl', rho: 0.05, beta: 10 } }, optimizer: ADAM, ...RUN },
   },
   {
     id: 'contractive',

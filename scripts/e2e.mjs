@@ -6,9 +6,10 @@
 //
 //   node scripts/e2e.mjs            all tests
 //   node scripts/e2e.mjs plain      only tests whose name contains "plain"
+//                                   (a filter that matches no test fails, listing the names)
 //
 // Last line: "N passed, N failed"; exit code 1 if any failed.
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build, preview, runnerImport } from 'vite';
 import { chromium } from 'playwright';
@@ -24,6 +25,26 @@ process.chdir(ROOT);
 mkdirSync(SCREENSHOTS, { recursive: true });
 const t0 = performance.now();
 const seconds = () => ((performance.now() - t0) / 1000).toFixed(1);
+
+/** For .ci/run's combined closing line. */
+function writeCounts(passed, failed) {
+  mkdirSync('test-results', { recursive: true });
+  writeFileSync('test-results/e2e.json', JSON.stringify({ passed, failed }));
+}
+
+/** @type {Array<{ name: string, run: (ctx: object) => Promise<void> }>} */
+const allTests = [];
+for (const file of readdirSync(`${ROOT}tests/e2e`).filter((f) => f.endsWith('.e2e.ts')).sort()) {
+  const { module } = await runnerImport(`${ROOT}tests/e2e/${file}`);
+  allTests.push(...module.tests);
+}
+const tests = allTests.filter((t) => t.name.includes(filter));
+// A filter that matches nothing is a mistake (a typo, a renamed test), not a pass.
+if (tests.length === 0) {
+  console.log(`e2e: no test name contains "${filter}". The tests are:\n${allTests.map((t) => `  ${t.name}`).join('\n')}`);
+  writeCounts(0, 1);
+  process.exit(1);
+}
 
 await build({ configFile: CONFIG, logLevel: 'warn' });
 const server = await preview({ configFile: CONFIG, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false } });
@@ -52,12 +73,6 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => closeAll().fina
 let passed = 0;
 let failed = 0;
 try {
-  /** @type {Array<{ name: string, run: (ctx: object) => Promise<void> }>} */
-  const tests = [];
-  for (const file of readdirSync(`${ROOT}tests/e2e`).filter((f) => f.endsWith('.e2e.ts')).sort()) {
-    const { module } = await runnerImport(`${ROOT}tests/e2e/${file}`);
-    tests.push(...module.tests.filter((t) => t.name.includes(filter)));
-  }
   const ctx = { url, browser, screenshotDir: SCREENSHOTS };
   for (const t of tests) {
     const start = performance.now();
@@ -84,9 +99,5 @@ try {
 }
 console.log(`screenshots: ${SCREENSHOTS} · total ${seconds()} s`);
 console.log(`${passed} passed, ${failed} failed`);
-// For .ci/run's combined closing line.
-await import('node:fs').then(({ mkdirSync, writeFileSync }) => {
-  mkdirSync('test-results', { recursive: true });
-  writeFileSync('test-results/e2e.json', JSON.stringify({ passed, failed }));
-});
+writeCounts(passed, failed);
 process.exit(failed > 0 ? 1 : 0);

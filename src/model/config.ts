@@ -264,7 +264,7 @@ function vae(v: unknown): Variational | false {
 function checkCombinations(c: ResolvedConfig): void {
   const layers = c.hiddenSizes.length;
   if (c.contractive > 0 && (layers > 1 || c.variational)) {
-    fail('contractive', c.contractive, '0 for a multi-layer or variational encoder (the penalty is built for one layer; train a contractive layer with pretrainStacked, and measure any encoder with contraction())');
+    fail('contractive', c.contractive, '0 for a multi-layer or variational encoder (the penalty is built for one layer; train a contractive layer with trainStacked, and measure any encoder with contraction())');
   }
   if (c.variational) {
     if (c.tiedWeights) fail('tiedWeights', c.tiedWeights, 'false for a variational autoencoder (the μ and log σ² heads have no mirror)');

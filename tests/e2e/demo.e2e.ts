@@ -116,7 +116,11 @@ async function trainPreset(
     scale?: number;
     screenshot: string;
     noisy?: boolean;
-    pauseResume?: boolean;
+    /**
+     * Pause, resume and stop the run: needs a run far longer than the test (many epochs),
+     * so it cannot end before each button takes effect.
+     */
+    pauseResumeStop?: boolean;
     /** Form fields to set instead of SMALL. */
     overrides?: Record<string, string | number>;
     /** Check the VAE pictures. */
@@ -144,18 +148,30 @@ async function trainPreset(
     );
     let d = await debug(page);
     assert.notEqual(d.state, 'failed', `training failed: ${await page.locator('#status').textContent()}`);
-    if (opts.pauseResume) {
+    if (opts.pauseResumeStop) {
+      const settings = { ...SMALL, ...opts.overrides };
+      const totalSteps = Number(settings.epochs) * Math.ceil(Number(settings.trainSamples) / Number(settings.batchSize));
       await page.locator('#pause').click();
-      await waitForState(page, ['paused', 'done']);
-      if ((await debug(page)).state === 'paused') {
-        const before = (await debug(page)).progressEvents;
-        await page.waitForTimeout(700);
-        assert.equal((await debug(page)).progressEvents, before, 'no progress while paused');
-        assert.equal(await page.locator('#pause').textContent(), 'Resume');
-        assert.equal(await page.locator('#hiddenSize').isDisabled(), true, 'the form is locked during a run');
-        await page.locator('#pause').click();
-        await page.waitForFunction((n) => (window as unknown as { __demo: DemoDebug }).__demo.progressEvents > n, before, { timeout: 30_000 });
-      }
+      assert.equal(await waitForState(page, ['paused', 'done', 'failed']), 'paused', 'Pause pauses the run');
+      const paused = await debug(page);
+      await page.waitForTimeout(700);
+      assert.equal((await debug(page)).progressEvents, paused.progressEvents, 'no progress while paused');
+      assert.equal((await debug(page)).steps, paused.steps, 'no steps while paused');
+      assert.equal(await page.locator('#pause').textContent(), 'Resume');
+      assert.equal(await page.locator('#hiddenSize').isDisabled(), true, 'the form is locked during a run');
+      await page.locator('#pause').click();
+      await page.waitForFunction((n) => (window as unknown as { __demo: DemoDebug }).__demo.progressEvents > n, paused.progressEvents, { timeout: 30_000 });
+      const resumed = await debug(page);
+      assert.ok(resumed.steps > paused.steps, `Resume continues training (steps ${paused.steps} → ${resumed.steps})`);
+      // Stop right away: a few chunks (≤ 64 steps each) later, far from the run's end.
+      await page.locator('#stop').click();
+      assert.equal(await waitForState(page, ['stopped', 'done', 'failed'], 60_000), 'stopped', 'Stop ends the run early');
+      const stopped = await debug(page);
+      assert.ok(stopped.steps < totalSteps, `the run stopped before its end (${stopped.steps} of ${totalSteps} steps)`);
+      console.log(`  ${preset}: paused at step ${paused.steps}, resumed to ${resumed.steps}, stopped at ${stopped.steps} of ${totalSteps}`);
+      await page.waitForTimeout(700);
+      assert.equal((await debug(page)).steps, stopped.steps, 'no steps after Stop');
+      assert.equal((await debug(page)).progressEvents, stopped.progressEvents, 'no progress after Stop');
     }
     // A run checked to its probe is checked on its whole loss history.
     if (opts.probe) await waitForState(page, ['done'], 90_000);
@@ -209,9 +225,15 @@ async function trainPreset(
       if (opts.viewport === PHONE) await page.screenshot({ path: `${ctx.screenshotDir}/${opts.screenshot}-viewport.png` });
     }
 
-    if ((await debug(page)).state !== 'done' && !opts.probe) {
-      await page.locator('#stop').click();
-      assert.equal(await waitForState(page, ['stopped', 'done']), (await debug(page)).state);
+    if (!opts.probe && !opts.pauseResumeStop) {
+      // Clean-up, not a check: end a run that is still going. Stop is enabled only while
+      // training or paused; the check and the click happen in one task of the page, so
+      // the run cannot move on to its probe in between.
+      await page.evaluate(() => {
+        const stop = document.getElementById('stop') as HTMLButtonElement;
+        if (!stop.disabled) stop.click();
+      });
+      await waitForState(page, ['stopped', 'done'], 60_000);
     }
     if (opts.probe) {
       const probe = (await debug(page)).probe;
@@ -233,7 +255,8 @@ async function trainPreset(
 export const tests: E2eTest[] = [
   {
     name: 'plain: trains, pause/resume/stop, 1280×800',
-    run: (ctx) => trainPreset(ctx, 'plain', { screenshot: 'desktop-plain', pauseResume: true }),
+    // 50 epochs (2000 steps): the test pauses, resumes and stops it after about a tenth of that.
+    run: (ctx) => trainPreset(ctx, 'plain', { screenshot: 'desktop-plain', pauseResumeStop: true, overrides: { ...SMALL, epochs: 50 } }),
   },
   {
     name: 'denoising (masking): trains and shows corrupted digits',

@@ -1,7 +1,7 @@
 // Greedy layer-wise pretraining on real digits: each stage trains the variant it
 // was given on the codes of the stages below, the stacked weights land in the deep
 // model, fine-tuning continues from them, and the pretrained stack beats the
-// same deep model trained from a random start for the same fine-tuning budget.
+// same deep model trained from a random start for as many epochs in all.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createAutoencoder, liveGpuMemory, loadMnist, trainStacked, type Mnist, type StageEvent } from '../../src/index';
 import { testGpu, type TestGpu } from './helpers';
@@ -45,18 +45,24 @@ test('a 784–128–32 sigmoid stack: denoising then contractive stages, then fi
   for (const r of result.pretrain) expect(r[1].trainLoss).toBeLessThan(r[0].trainLoss);
   const stacked = result.fineTune.at(-1)!.evalLoss!;
 
-  // The same deep model from its random initialisation, fine-tuning budget only.
+  // The same deep model from its random initialisation, trained end to end for as
+  // many epochs as the stack had in all: 2 per pretrained layer, then 2 of fine-tuning.
+  const totalEpochs = 2 * CONFIG.hiddenSizes.length + 2;
   const scratch = await createAutoencoder(CONFIG, { gpu: t.gpu });
   const train2 = scratch.uploadDataset({ data: mnist.train.images, features: 784 });
   const test2 = scratch.uploadDataset({ data: mnist.test.images, features: 784 });
-  const history = await scratch.createTrainer({ batchSize: 20, optimizer: ADAM }).fit(train2, { epochs: 2, evalData: test2 });
+  const history = await scratch.createTrainer({ batchSize: 20, optimizer: ADAM }).fit(train2, { epochs: totalEpochs, evalData: test2 });
   const fromScratch = history.at(-1)!.evalLoss!;
   console.log(
     `held-out BCE per digit: pretrained stack ${result.fineTune.map((r) => r.evalLoss!.toFixed(1)).join(' → ')}; ` +
       `random start ${history.map((r) => r.evalLoss!.toFixed(1)).join(' → ')}; ` +
       `stage losses ${result.pretrain.map((r) => r.map((e) => e.trainLoss.toFixed(2)).join('→')).join(' | ')}`,
   );
-  expect(stacked).toBeLessThan(fromScratch);
+  // At equal epochs the random start nearly catches up: measured 183.8 for the stack vs
+  // 187.8 (and flat: 187.9 → 187.8 over its last epoch), a 2.1% gap. Requiring 1% keeps
+  // half of it as headroom, and is still a gap the random start does not close by
+  // training on (seeds are fixed; another adapter's float32 sums move these by far less).
+  expect(stacked).toBeLessThan(0.99 * fromScratch);
   scratch.dispose();
   model.dispose();
   expect(liveGpuMemory()).toEqual(start); // stage models and their code datasets were freed

@@ -17,6 +17,8 @@ const BAD_CONFIGS: Array<[string, unknown, RegExp]> = [
   ['bce without sigmoid', { ...ok, decoderActivation: 'linear', loss: 'bce' }, /decoderActivation must be 'sigmoid' when loss is 'bce'/],
   ['negative weight decay', { ...ok, weightDecay: -1 }, /weightDecay must be a finite number ≥ 0 \(got -1\)/],
   ['infinite contractive', { ...ok, contractive: Infinity }, /contractive must be a finite number ≥ 0/],
+  // The message names the function to use instead (trainStacked, exported from src/index.ts).
+  ['contractive deep encoder', { inputSize: 784, hiddenSizes: [64, 16], contractive: 0.1 }, /contractive must be 0 for a multi-layer or variational encoder .*train a contractive layer with trainStacked,/],
   ['dropout 1', { ...ok, dropout: 1 }, /dropout must be a number in \[0, 1\) \(got 1\)/],
   ['masking rate missing', { ...ok, noise: { type: 'masking' } }, /noise.rate must be a number in \[0, 1\) \(got undefined\)/],
   ['masking rate 1.5', { ...ok, noise: { type: 'masking', rate: 1.5 } }, /noise.rate must be a number in \[0, 1\)/],
