@@ -2,12 +2,12 @@
 // reconstructed), the filter grid and the histogram of hidden activations (their
 // statistics come from the library's activationStatistics). Pixels come
 // from src/analysis/images.ts; corruption for display uses the library's float64
-// reference of the GPU's noise (src/reference/noise.ts), so it looks like what the
+// CPU mirror of the GPU's noise (src/random/noise.ts), so it looks like what the
 // model is trained on.
 import type { Activation, ActivationStatistics, InputNoise } from '../src/index';
 import { filters, tileGrid, type RgbaImage } from '../src/analysis/images';
 import { latentGrid } from '../src/analysis/latent';
-import { corruptRef } from '../src/reference/noise';
+import { corrupt } from '../src/random/noise';
 import type { HistogramData } from './plots';
 
 export const SIDE = 28;
@@ -43,7 +43,7 @@ export function filterGrid(encoderWeight: Float32Array, hidden: number): RgbaIma
 export function corruptDigits(clean: Float32Array, noise: InputNoise, seed: number, step = 1): Float32Array {
   // The GPU compares against the f32 value of the parameter (see gatherRef).
   const param = noise.type === 'gaussian' ? Math.fround(noise.stddev) : noise.type === 'none' ? 0 : Math.fround(noise.rate);
-  return Float32Array.from(clean, (x, k) => corruptRef(x, noise.type, param, seed, step, k));
+  return Float32Array.from(clean, (x, k) => corrupt(x, noise.type, param, seed, step, k));
 }
 
 /** Histogram of per-unit means over the activation's natural range (or the data's, if unbounded). */

@@ -1,7 +1,7 @@
 // Float64 reference of shaders/gather.wgsl: batch gather, centring and input
 // corruption, drawing from the same counter-based generator as the GPU.
 import type { InputNoise } from '../kernels/gather';
-import { rngNormalFrom, rngSecond, rngU32, rngUniformFrom, STREAM_INPUT_NOISE } from '../random/rng';
+import { corrupt } from '../random/noise';
 
 /**
  * clean[r·F + i] = (value(indices[batchOffset + r], i) − center[i]) · scale[i] for r < validRows,
@@ -38,23 +38,8 @@ export function gatherRef(
       if (scale) x *= scale[i];
       const k = r * F + i;
       clean[k] = x;
-      noisy[k] = training ? corruptRef(x, noise.type, q, seed, step, k) : x;
+      noisy[k] = training ? corrupt(x, noise.type, q, seed, step, k) : x;
     }
   }
   return { clean, noisy };
-}
-
-/** One element's corruption, keyed by (seed, STREAM_INPUT_NOISE, step, index). */
-export function corruptRef(x: number, type: InputNoise['type'], param: number, seed: number, step: number, index: number): number {
-  const h = rngU32(seed, STREAM_INPUT_NOISE, step, index);
-  switch (type) {
-    case 'masking':
-      return rngUniformFrom(h) < param ? 0 : x;
-    case 'gaussian':
-      return x + param * rngNormalFrom(h);
-    case 'salt-and-pepper':
-      return rngUniformFrom(h) < param ? rngSecond(h) >>> 31 : x;
-    case 'none':
-      return x;
-  }
 }

@@ -1,6 +1,7 @@
 // The direction of dependencies, checked on the sources:
 // - src/reference/ holds the float64 test oracles; production code must not
-//   depend on them: any import of src/reference/ by a file of src/ outside it fails.
+//   depend on them: any import of src/reference/ by a file of src/ outside it,
+//   or by the demo, fails.
 // - src/train/ builds on src/model/, never the other way: a file of src/model/
 //   importing src/train/ (type-only included) fails, so there is no cycle.
 // - The command line (cli/) uses the library only through its public API: an
@@ -44,7 +45,7 @@ function referenceImports(file: string, source: string): string[] {
 }
 
 /** Every violation of `check` in the .ts files under `dir`, as 'file imports spec'. */
-function violations(dir: string, check: (file: string, source: string) => string[]): string[] {
+function importViolations(dir: string, check: (file: string, source: string) => string[]): string[] {
   const files = tsFilesUnder(dir);
   expect(files.length).toBeGreaterThan(3); // a guard against scanning the wrong folder
   return files.flatMap((file) => check(file, readFileSync(file, 'utf8')).map((spec) => `${relative(dirname(SRC), file)} imports '${spec}'`));
@@ -118,17 +119,18 @@ test('no file outside src/reference/ imports from src/reference/', () => {
     referenceImports(file, readFileSync(file, 'utf8')).map((spec) => `${relative(dirname(SRC), file)} imports '${spec}'`),
   );
   expect(violations).toEqual([]);
+  expect(importViolations(fileURLToPath(new URL('../../demo', import.meta.url)), referenceImports)).toEqual([]);
 });
 
 test('src/model never imports src/train (type-only imports included): training builds on the model, one way', () => {
   const train = join(SRC, 'train');
   expect(importsWhere(join(SRC, 'model', 'x.ts'), "import type { Trainer } from '../train/trainer';", (t) => isInside(t, train))).toEqual(['../train/trainer']);
-  expect(violations(join(SRC, 'model'), (file, source) => importsWhere(file, source, (t) => isInside(t, train)))).toEqual([]);
+  expect(importViolations(join(SRC, 'model'), (file, source) => importsWhere(file, source, (t) => isInside(t, train)))).toEqual([]);
 });
 
 test('the command line imports the library only through src/index.ts', () => {
   const index = join(SRC, 'index');
   const notPublic = (t: string) => isInside(t, SRC) && t !== index && t !== `${index}.ts`;
   expect(importsWhere(join(CLI, 'page', 'x.ts'), "import { a } from '../../src/index';\nimport { b } from '../../src/gpu/arena';", notPublic)).toEqual(['../../src/gpu/arena']);
-  expect(violations(CLI, (file, source) => importsWhere(file, source, notPublic))).toEqual([]);
+  expect(importViolations(CLI, (file, source) => importsWhere(file, source, notPublic))).toEqual([]);
 });
