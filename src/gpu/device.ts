@@ -25,6 +25,17 @@ export class DeviceLostError extends Error {
   override name = 'DeviceLostError';
 }
 
+/**
+ * Whether `err` came from the loss of `gpu`'s device. WebGPU reports a lost device
+ * as rejected promises (DOMExceptions) before device.lost settles: give it a
+ * moment. Other errors answer false at once.
+ */
+export async function lostWith(gpu: Gpu, err: unknown): Promise<boolean> {
+  if (gpu.isLost()) return true;
+  if (!(err instanceof DOMException || err instanceof DeviceLostError)) return false;
+  return Promise.race([gpu.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1000))]);
+}
+
 export interface Gpu {
   readonly device: GPUDevice;
   readonly limits: GPUSupportedLimits;

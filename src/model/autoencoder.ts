@@ -4,7 +4,7 @@
 // way round: trainers register as ModelDependents to hear about rebuilds and
 // disposal, and the parameter version tells them when the weights changed under
 // them. The public class with createTrainer() is src/autoencoder.ts.
-import { acquireGpu, DeviceLostError, type Gpu, type GpuOptions } from '../gpu/device';
+import { acquireGpu, DeviceLostError, lostWith, type Gpu, type GpuOptions } from '../gpu/device';
 import { BufferArena, readFloats } from '../gpu/arena';
 import { PipelineCache, type Dispatch } from '../gpu/kernel';
 import type { KernelContext } from '../gpu/context';
@@ -42,6 +42,8 @@ export interface ModelDependent {
   /** The model was rebuilt on a new device; `restore` is true for the one that asked (it restores its own state). */
   deviceReplaced(restore: boolean): void;
   modelDisposed(): void;
+  /** The model's parameters at `version`, if this dependent holds a copy (a trainer's snapshot). */
+  parametersAt?(version: number): Float32Array | undefined;
 }
 
 /** What a model is built from (see createAutoencoder in src/autoencoder.ts). */
@@ -75,6 +77,8 @@ export class AutoencoderModel {
   private readonly datasetIds = new WeakMap<GpuDataset, number>();
   private readonly dependents = new Set<ModelDependent>();
   private version = 0;
+  /** The parameters on the host at some version: what an inference call recovers from after a device loss. */
+  private host: { version: number; values: Float32Array };
   private disposed = false;
 
   /** Validate the config and options, acquire the GPU and build a model of class `this`. */
@@ -110,7 +114,62 @@ export class AutoencoderModel {
     }
     this.arena = new BufferArena(gpu.device, 'autoencoder');
     this.ctx = { device: gpu.device, cache: new PipelineCache(gpu.device, gpu.debug), arena: this.arena };
-    this.params = this.arena.storage('params', initialParameters(this.layout, config.seed));
+    const values = initialParameters(this.layout, config.seed);
+    this.host = { version: 0, values };
+    this.params = this.arena.storage('params', values);
+  }
+
+  /**
+   * Run an inference call so that it survives a lost device: when the device is
+   * gone before or during `run`, the model is rebuilt on a new one (its own, or
+   * the host's replaceDevice) from a host copy of its parameters and `run` is
+   * answered there, with the same numbers. `callerBuffers` are GPU buffers the
+   * caller passed (they die with their device: then a DeviceLostError says so).
+   */
+  private async recovering<T>(what: string, callerBuffers: Array<GPUBuffer | undefined>, run: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      this.assertAlive();
+      if (this.gpu.isLost()) await this.recoverDevice(what, callerBuffers);
+      try {
+        await this.keepHostCopy();
+        return await run();
+      } catch (e) {
+        if (attempt > 0 || this.disposed || !(await lostWith(this.gpu, e))) throw e;
+      }
+    }
+  }
+
+  /** Read the parameters back once per version, so a lost device can be replaced without losing them. */
+  private async keepHostCopy(): Promise<void> {
+    const version = this.version;
+    if (this.host.version === version) return;
+    const values = await readFloats(this.gpu.device, this.params, this.layout.totalFloats);
+    if (this.version === version) this.host = { version, values };
+  }
+
+  /** The device is lost: rebuild on a new one from the newest copy of the parameters, or say why that is impossible. */
+  private async recoverDevice(what: string, callerBuffers: Array<GPUBuffer | undefined>): Promise<void> {
+    const info = await this.gpu.lost;
+    const lost = `${what}: the GPU device was lost (${info.reason}: ${info.message})`;
+    const given = callerBuffers.find((b) => b !== undefined);
+    if (given) {
+      throw new DeviceLostError(`${lost} and the GPUBuffer '${given.label}' passed to it lived on that device; the model moves to a new device (model.gpu.device) on its next call: create the buffer there and call again`);
+    }
+    let params: Float32Array | undefined;
+    let restoring: ModelDependent | undefined;
+    for (const d of this.dependents) {
+      params = d.parametersAt?.(this.version);
+      if (params) {
+        restoring = d;
+        break;
+      }
+    }
+    params ??= this.host.version === this.version ? this.host.values : undefined;
+    if (!params) {
+      throw new DeviceLostError(`${lost} after the parameters changed on the GPU with no copy on the host (training since the last snapshot); reload them (setParameters or loadModel) and call again`);
+    }
+    const next = await this.replacementGpu({ reason: info.reason, message: info.message });
+    this.rebuildOnDevice(next, params, restoring);
   }
 
   /** Upload samples to the GPU once; they stay there until the model is disposed. */
@@ -220,7 +279,11 @@ export class AutoencoderModel {
    * loss and, for a VAE, the KL term and the negative ELBO (their sum; z is
    * sampled once per sample, as in training, with `seed`).
    */
-  async evaluate(data: GpuDataset, options: { seed?: number } = {}): Promise<Evaluation> {
+  evaluate(data: GpuDataset, options: { seed?: number } = {}): Promise<Evaluation> {
+    return this.recovering('evaluate', [], () => this.evaluateOnce(data, options));
+  }
+
+  private async evaluateOnce(data: GpuDataset, options: { seed?: number }): Promise<Evaluation> {
     const inf = this.inferencePlan();
     const seed = options.seed ?? 0;
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`evaluate: seed must be an integer in [0, 2^32) (got ${seed})`);
@@ -254,14 +317,18 @@ export class AutoencoderModel {
 
   /** Codes of rows [start, start+count) by the encoder alone (μ for a VAE), row-major [count, hiddenSize]. */
   encode(data: GpuDataset, start = 0, count = data.count - start): Promise<Float32Array> {
-    this.checkRows(data, start, count);
-    return runToArray(this, 'codes', data, { start, count });
+    return this.recovering('encode', [], () => {
+      this.checkRows(data, start, count);
+      return runToArray(this, 'codes', data, { start, count });
+    });
   }
 
   /** Reconstructions x̂ of rows [start, start+count) (clean inputs), [count, inputSize]. */
   reconstruct(data: GpuDataset, start = 0, count = data.count - start): Promise<Float32Array> {
-    this.checkRows(data, start, count);
-    return runToArray(this, 'reconstructions', data, { start, count });
+    return this.recovering('reconstruct', [], () => {
+      this.checkRows(data, start, count);
+      return runToArray(this, 'reconstructions', data, { start, count });
+    });
   }
 
   private async collect(
@@ -290,7 +357,11 @@ export class AutoencoderModel {
    * (‖J‖²_F = Σ_j g'(a_j)² Σ_i W_ji²), a deep encoder as the product
    * D_L W_L ⋯ D_1 W_1 per sample.
    */
-  async contraction(data: GpuDataset): Promise<{ meanJacobianNorm: number; meanJacobianNormSq: number }> {
+  contraction(data: GpuDataset): Promise<{ meanJacobianNorm: number; meanJacobianNormSq: number }> {
+    return this.recovering('contraction', [], () => this.contractionOnce(data));
+  }
+
+  private async contractionOnce(data: GpuDataset): Promise<{ meanJacobianNorm: number; meanJacobianNormSq: number }> {
     const jac = this.jacobianPlan();
     const perRow = await this.collect(data, 0, data.count, 1, () => jac.rowJacSq, jac.dispatches);
     let norm = 0;
@@ -357,7 +428,8 @@ export class AutoencoderModel {
     if (!codes || typeof codes.length !== 'number' || codes.length === 0 || codes.length % Z !== 0) {
       throw new RangeError(`decode: codes must hold a whole number of ${Z}-value codes (got ${codes?.length} values)`);
     }
-    return runToArray(this, 'decoded', codes instanceof Float32Array ? codes : Float32Array.from(codes));
+    const rows = codes instanceof Float32Array ? codes : Float32Array.from(codes);
+    return this.recovering('decode', [], () => runToArray(this, 'decoded', rows));
   }
 
   /**
@@ -379,12 +451,12 @@ export class AutoencoderModel {
 
   /** Codes of the input rows, running the encoder alone: [count, hiddenSize]. */
   encodeBatch(input: ModelInput, range?: RowRange): Promise<Float32Array> {
-    return runToArray(this, 'codes', input, range);
+    return this.recovering('encodeBatch', [callerBuffer(input)], () => runToArray(this, 'codes', input, range));
   }
 
   /** Reconstructions x̂ of the input rows: [count, inputSize]. */
   reconstructBatch(input: ModelInput, range?: RowRange): Promise<Float32Array> {
-    return runToArray(this, 'reconstructions', input, range);
+    return this.recovering('reconstructBatch', [callerBuffer(input)], () => runToArray(this, 'reconstructions', input, range));
   }
 
   /**
@@ -393,12 +465,12 @@ export class AutoencoderModel {
    * the model never does, not even in dispose().
    */
   encodeToBuffer(input: ModelInput, options?: ToBufferOptions): Promise<GPUBuffer> {
-    return runToBuffer(this, 'codes', input, options);
+    return this.recovering('encodeToBuffer', [callerBuffer(input), options?.output], () => runToBuffer(this, 'codes', input, options));
   }
 
   /** Reconstructions x̂ in a GPU buffer, [count, inputSize] f32; ownership as encodeToBuffer. */
   reconstructToBuffer(input: ModelInput, options?: ToBufferOptions): Promise<GPUBuffer> {
-    return runToBuffer(this, 'reconstructions', input, options);
+    return this.recovering('reconstructToBuffer', [callerBuffer(input), options?.output], () => runToBuffer(this, 'reconstructions', input, options));
   }
 
   /** @internal The inference plan, its runner and its x̂ = f(z) dispatch, for src/model/embedding.ts. */
@@ -410,7 +482,7 @@ export class AutoencoderModel {
   /** Every parameter tensor, by its state_dict name. */
   async getParameters(): Promise<Record<string, Float32Array>> {
     this.assertAlive();
-    const flat = await readFloats(this.gpu.device, this.params, this.layout.totalFloats);
+    const flat = await this.recovering('getParameters', [], () => readFloats(this.gpu.device, this.params, this.layout.totalFloats));
     const out: Record<string, Float32Array> = {};
     for (const t of this.layout.tensors) out[t.name] = flat.slice(t.offset, t.offset + t.size);
     return out;
@@ -419,15 +491,22 @@ export class AutoencoderModel {
   /** Overwrite parameter tensors (all or some) by name; shapes are checked. */
   setParameters(values: Record<string, ArrayLike<number>>): void {
     this.assertAlive();
-    this.version += 1; // trainers' snapshots no longer match
-    for (const [name, v] of Object.entries(values)) {
+    const checked = Object.entries(values).map(([name, v]) => {
       const t = this.layout.get(name);
       if (v.length !== t.size) throw new RangeError(`parameter ${name} has ${t.size} values (shape [${t.shape.join(', ')}]), got ${v.length}`);
       for (let k = 0; k < v.length; k++) {
         if (!Number.isFinite(v[k])) throw new RangeError(`parameter ${name}[${k}] is ${v[k]}; parameters must be finite`);
       }
-      this.gpu.device.queue.writeBuffer(this.params, t.offset * 4, Float32Array.from(v));
+      return { t, v: Float32Array.from(v) };
+    });
+    // The host copy follows when it was current (so a lost device can be replaced without a read-back).
+    const hostCurrent = this.host.version === this.version;
+    this.version += 1; // trainers' snapshots no longer match
+    for (const { t, v } of checked) {
+      this.gpu.device.queue.writeBuffer(this.params, t.offset * 4, v);
+      if (hostCurrent) this.host.values.set(v, t.offset);
     }
+    if (hostCurrent) this.host.version = this.version;
   }
 
   checkDataset(data: GpuDataset): void {
@@ -499,6 +578,11 @@ export class AutoencoderModel {
 }
 
 let nextDatasetId = 0;
+
+/** The caller's GPUBuffer among an inference call's inputs. */
+function callerBuffer(input: ModelInput): GPUBuffer | undefined {
+  return typeof GPUBuffer !== 'undefined' && input instanceof GPUBuffer ? input : undefined;
+}
 
 /** How a model gets a new device after a loss: its own acquisition, or the host's callback. */
 function replacementFor(options: CreateOptions): ((info: { reason: string; message: string }) => Promise<Gpu>) | undefined {

@@ -12,7 +12,7 @@
 // dependent trainer), the trainer restores its optimizer state and counters, and
 // the lost steps are redone: the run ends bit-identical to an uninterrupted one.
 import { mapCopy, READBACK, type BufferArena } from '../gpu/arena';
-import { DeviceLostError } from '../gpu/device';
+import { DeviceLostError, lostWith } from '../gpu/device';
 import type { GpuDataset } from '../data/dataset';
 import type { TrainableModel } from './trainable';
 
@@ -108,6 +108,12 @@ export class Snapshots {
     };
   }
 
+  /** The snapshot's parameters when they are those of the model's parameter version `version` (for the model's own recovery). */
+  parametersAt(version: number): Float32Array | undefined {
+    const s = this.latest;
+    return s && s.version === version && this.model.parameterVersion === version ? s.params : undefined;
+  }
+
   /** Keep `s` to recover from (called once the guard said its weights are finite), unless the parameters moved on since. */
   keep(s: Snapshot & { version: number }): void {
     if (s.version !== this.model.parameterVersion) return;
@@ -127,11 +133,7 @@ export async function recoverFromDeviceLoss(
   o: { snapshot?: Snapshot; step: number; policy: DeviceLossPolicy; trainer: object },
 ): Promise<DeviceLossEvent> {
   const gpu = model.gpu;
-  // WebGPU reports a lost device as rejected promises (DOMExceptions) before
-  // device.lost settles: give it a moment. Our own errors are rethrown at once.
-  const maybeLost = err instanceof DOMException || err instanceof DeviceLostError;
-  const lost = gpu.isLost() || (maybeLost && (await Promise.race([gpu.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1000))])));
-  if (!lost) throw err;
+  if (!(await lostWith(gpu, err))) throw err;
   const info = await gpu.lost;
   const snap = o.snapshot;
   if (!snap) throw new DeviceLostError(`the GPU device was lost (${info.reason}: ${info.message}) at step ${o.step}, before this trainer had a snapshot to continue from`);

@@ -61,6 +61,7 @@ export class Trainer {
   private readonly dependent = {
     deviceReplaced: (restore: boolean) => this.rebuildOnDevice(restore),
     modelDisposed: () => this.dispose(),
+    parametersAt: (version: number) => this.snapshots.parametersAt(version),
   };
 
   constructor(
@@ -303,7 +304,7 @@ export class Trainer {
     if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be a positive integer (got ${epochs})`);
     if (options.evalData) this.model.checkDataset(options.evalData);
     const c = this.cursorFor(data);
-    if (c.next > 0) {
+    if (c.next > 0 && c.next < data.count) {
       c.next = data.count; // finish a partial epoch left by steps(): start afresh
       this.snapshots.invalidate(); // the position moved without a step
     }

@@ -125,3 +125,124 @@ describe('device loss', () => {
     replacement!.destroy();
   });
 });
+
+// An embedded model's inference calls across a lost device: rebuilt on a new
+// device from a host copy of the parameters (or the trainer's last snapshot), the
+// call is answered there with the same numbers.
+describe('inference across a lost device', () => {
+  const ROWS = Float32Array.from(DATA.slice(0, 9 * D));
+
+  test('between calls: encode, reconstruct, evaluate, decode, contraction and the batch calls answer as before', async () => {
+    const model = await createAutoencoder(CONFIG, { inferenceBatchSize: 4 });
+    const data = model.uploadDataset({ data: DATA, features: D });
+    await model.createTrainer(OPTIONS).fit(data, { epochs: 1 });
+    const codes = await model.encode(data);
+    const before = {
+      codes,
+      recon: await model.reconstruct(data),
+      evaluation: await model.evaluate(data),
+      decoded: await model.decode(codes.slice(0, 3 * H)),
+      contraction: await model.contraction(data),
+      batch: await model.encodeBatch(ROWS),
+      batchRecon: await model.reconstructBatch(ROWS),
+      params: bits(await model.getParameters()),
+    };
+    const calls: Array<[string, () => Promise<unknown>, unknown]> = [
+      ['encode', () => model.encode(data), before.codes],
+      ['reconstruct', () => model.reconstruct(data), before.recon],
+      ['evaluate', () => model.evaluate(data), before.evaluation],
+      ['decode', () => model.decode(codes.slice(0, 3 * H)), before.decoded],
+      ['contraction', () => model.contraction(data), before.contraction],
+      ['encodeBatch', () => model.encodeBatch(ROWS), before.batch],
+      ['reconstructBatch', () => model.reconstructBatch(ROWS), before.batchRecon],
+    ];
+    for (const [name, call, want] of calls) {
+      const lostDevice = model.gpu.device;
+      lostDevice.destroy();
+      expect(await call(), name).toEqual(want);
+      expect(model.gpu.device, name).not.toBe(lostDevice);
+    }
+    expect(bits(await model.getParameters())).toEqual(before.params);
+    const onGpu = await model.encodeToBuffer(ROWS);
+    expect(onGpu.size).toBe(before.batch.byteLength);
+    onGpu.destroy();
+    model.dispose();
+  });
+
+  test('during a call: a device destroyed while batches are in flight gives the same result', async () => {
+    const model = await createAutoencoder(CONFIG, { inferenceBatchSize: 2 });
+    const data = model.uploadDataset({ data: DATA, features: D });
+    model.setParameters({ 'encoder.0.bias': Float32Array.from({ length: H }, (_, j) => 0.1 * j) });
+    const want = await model.encode(data);
+    const wantEval = await model.evaluate(data);
+    const pending = model.encode(data); // 19 batches of 2 rows
+    model.gpu.device.destroy();
+    expect(await pending).toEqual(want);
+    const pendingEval = model.evaluate(data);
+    model.gpu.device.destroy();
+    expect(await pendingEval).toEqual(wantEval);
+    model.dispose();
+  });
+
+  test('right after training: the parameters come from the trainer, which keeps its state and goes on', async () => {
+    const ref = await createAutoencoder(CONFIG);
+    const refData = ref.uploadDataset({ data: DATA, features: D });
+    const refTrainer = ref.createTrainer(OPTIONS);
+    await refTrainer.fit(refData, { epochs: 1 });
+    const wantCodes = await ref.encode(refData);
+    await refTrainer.fit(refData, { epochs: 1 });
+    const want = bits(await ref.getParameters());
+    ref.dispose();
+
+    const model = await createAutoencoder(CONFIG);
+    const data = model.uploadDataset({ data: DATA, features: D });
+    const trainer = model.createTrainer(OPTIONS);
+    await trainer.fit(data, { epochs: 1 });
+    model.gpu.device.destroy(); // no inference since training: the weights are on the host only in the trainer's snapshot
+    expect(await model.encode(data)).toEqual(wantCodes);
+    await trainer.fit(data, { epochs: 1 }); // restored with the model: optimizer state and position intact
+    expect(trainer.stepsTaken).toBe(20);
+    expect(bits(await model.getParameters())).toEqual(want);
+    model.dispose();
+  });
+
+  test('between two fit() calls: the trainer recovers from its end-of-epoch snapshot', async () => {
+    const ref = await createAutoencoder(CONFIG);
+    const refData = ref.uploadDataset({ data: DATA, features: D });
+    const refTrainer = ref.createTrainer(OPTIONS);
+    await refTrainer.fit(refData, { epochs: 1 });
+    await refTrainer.fit(refData, { epochs: 1 });
+    const want = bits(await ref.getParameters());
+    ref.dispose();
+
+    const model = await createAutoencoder(CONFIG);
+    const data = model.uploadDataset({ data: DATA, features: D });
+    const trainer = model.createTrainer(OPTIONS);
+    await trainer.fit(data, { epochs: 1 });
+    model.gpu.device.destroy();
+    await trainer.fit(data, { epochs: 1 });
+    expect(trainer.recoveries).toHaveLength(1);
+    expect(trainer.recoveries[0].snapshotStep).toBe(10);
+    expect(bits(await model.getParameters())).toEqual(want);
+    model.dispose();
+  });
+
+  test('what cannot be recovered says why and what to do', async () => {
+    const host = await acquireGpu();
+    const model = await createAutoencoder(CONFIG, { device: host.device });
+    const data = model.uploadDataset({ data: DATA, features: D });
+    await model.encode(data);
+    host.device.destroy();
+    await expect(model.encode(data)).rejects.toThrow(/the GPU device was lost \(destroyed: .*\) and this model runs on a device it was given \(\{ device \} or \{ gpu \}\); pass replaceDevice to createAutoencoder\(\)/);
+    model.dispose();
+
+    const own = await createAutoencoder(CONFIG);
+    const input = own.gpu.device.createBuffer({ label: 'my rows', size: ROWS.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    own.gpu.device.queue.writeBuffer(input, 0, ROWS);
+    await own.encodeBatch(input);
+    own.gpu.device.destroy();
+    await expect(own.encodeBatch(input)).rejects.toThrow(/encodeBatch: the GPU device was lost \(destroyed: .*\) and the GPUBuffer 'my rows' passed to it lived on that device; .* create the buffer there and call again/);
+    expect(await own.encodeBatch(ROWS)).toHaveLength(9 * H); // the model itself moved on
+    own.dispose();
+  });
+});
