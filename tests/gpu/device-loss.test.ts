@@ -175,12 +175,23 @@ describe('inference across a lost device', () => {
     model.setParameters({ 'encoder.0.bias': Float32Array.from({ length: H }, (_, j) => 0.1 * j) });
     const want = await model.encode(data);
     const wantEval = await model.evaluate(data);
-    const pending = model.encode(data); // 19 batches of 2 rows
-    model.gpu.device.destroy();
-    expect(await pending).toEqual(want);
-    const pendingEval = model.evaluate(data);
-    model.gpu.device.destroy();
-    expect(await pendingEval).toEqual(wantEval);
+    // Destroy the device right after the call's 5th submit (of 19 batches).
+    const destroyAfterSubmits = (n: number) => {
+      const device = model.gpu.device;
+      const submit = device.queue.submit.bind(device.queue);
+      let count = 0;
+      device.queue.submit = (buffers) => {
+        submit(buffers);
+        if (++count === n) device.destroy();
+      };
+      return device;
+    };
+    let lost = destroyAfterSubmits(5);
+    expect(await model.encode(data)).toEqual(want);
+    expect(model.gpu.device).not.toBe(lost); // answered on a new device
+    lost = destroyAfterSubmits(5);
+    expect(await model.evaluate(data)).toEqual(wantEval);
+    expect(model.gpu.device).not.toBe(lost);
     model.dispose();
   });
 
