@@ -85,6 +85,14 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * The config fields of the single-layer regularisers: what a greedy pretraining
+ * stage may set on its own (src/train/stacked.ts StageOptions). A new regulariser
+ * adds its field here.
+ */
+export const REGULARISER_FIELDS = ['noise', 'dropout', 'sparsity', 'contractive', 'weightDecay'] as const;
+export type RegulariserOptions = Pick<AutoencoderConfig, (typeof REGULARISER_FIELDS)[number]>;
+
 const KNOWN_KEYS = [
   'inputSize',
   'hiddenSize',

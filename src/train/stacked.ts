@@ -10,18 +10,13 @@
 // (same width, same activation). Then the whole stack is fine-tuned end to end.
 import { AutoencoderModel } from '../model/autoencoder';
 import { Trainer } from './trainer';
-import type { AutoencoderConfig, InputNoise, LossKind, Sparsity } from '../model/config';
+import { REGULARISER_FIELDS, type AutoencoderConfig, type LossKind, type RegulariserOptions } from '../model/config';
 import type { GpuDataset } from '../data/dataset';
 import type { OptimizerConfig } from '../kernels/optimizer';
 import type { EpochRecord, FitOptions, Progress } from './options';
 
-/** What a pretraining stage may change: the single-layer regularisers and its training. */
-export interface StageOptions {
-  noise?: InputNoise;
-  dropout?: number;
-  sparsity?: Sparsity;
-  contractive?: number;
-  weightDecay?: number;
+/** What a pretraining stage may change: the single-layer regularisers (REGULARISER_FIELDS of the config) and its training. */
+export interface StageOptions extends RegulariserOptions {
   /** Tie the stage's decoder to its encoder (forced when the deep model is tied). */
   tiedWeights?: boolean;
   epochs?: number;
@@ -97,12 +92,8 @@ export async function trainStacked(model: AutoencoderModel, data: GpuDataset, op
         decoderActivation,
         loss,
         tiedWeights: c.tiedWeights || (s.tiedWeights ?? false),
-        weightDecay: s.weightDecay ?? 0,
         seed: (c.seed + l) >>> 0,
-        noise: s.noise,
-        dropout: s.dropout,
-        sparsity: s.sparsity,
-        contractive: s.contractive,
+        ...Object.fromEntries(REGULARISER_FIELDS.map((f) => [f, s[f]])),
       };
       const event: StageEvent = { kind: 'pretrain', index: l, count, layer: l, config };
       options.onStage?.(event);
