@@ -130,6 +130,19 @@ describe('device loss', () => {
 // device from a host copy of the parameters (or the trainer's last snapshot), the
 // call is answered there with the same numbers.
 describe('inference across a lost device', () => {
+  /** Two fit() calls of one epoch each, never interrupted: the codes after the first, the parameters after both. */
+  async function twoFits() {
+    const ref = await createAutoencoder(CONFIG);
+    const data = ref.uploadDataset({ data: DATA, features: D });
+    const trainer = ref.createTrainer(OPTIONS);
+    await trainer.fit(data, { epochs: 1 });
+    const codesAfterOne = await ref.encode(data);
+    await trainer.fit(data, { epochs: 1 });
+    const params = bits(await ref.getParameters());
+    ref.dispose();
+    return { codesAfterOne, params };
+  }
+
   const ROWS = Float32Array.from(DATA.slice(0, 9 * D));
 
   test('between calls: encode, reconstruct, evaluate, decode, contraction and the batch calls answer as before', async () => {
@@ -196,14 +209,7 @@ describe('inference across a lost device', () => {
   });
 
   test('right after training: the parameters come from the trainer, which keeps its state and goes on', async () => {
-    const ref = await createAutoencoder(CONFIG);
-    const refData = ref.uploadDataset({ data: DATA, features: D });
-    const refTrainer = ref.createTrainer(OPTIONS);
-    await refTrainer.fit(refData, { epochs: 1 });
-    const wantCodes = await ref.encode(refData);
-    await refTrainer.fit(refData, { epochs: 1 });
-    const want = bits(await ref.getParameters());
-    ref.dispose();
+    const { codesAfterOne: wantCodes, params: want } = await twoFits();
 
     const model = await createAutoencoder(CONFIG);
     const data = model.uploadDataset({ data: DATA, features: D });
@@ -218,13 +224,7 @@ describe('inference across a lost device', () => {
   });
 
   test('between two fit() calls: the trainer recovers from its end-of-epoch snapshot', async () => {
-    const ref = await createAutoencoder(CONFIG);
-    const refData = ref.uploadDataset({ data: DATA, features: D });
-    const refTrainer = ref.createTrainer(OPTIONS);
-    await refTrainer.fit(refData, { epochs: 1 });
-    await refTrainer.fit(refData, { epochs: 1 });
-    const want = bits(await ref.getParameters());
-    ref.dispose();
+    const { params: want } = await twoFits();
 
     const model = await createAutoencoder(CONFIG);
     const data = model.uploadDataset({ data: DATA, features: D });
