@@ -1,8 +1,11 @@
-// Vite config of the library bundle (`npm run build` → dist/lib/): one ES module
-// built from src/index.ts, with every `.wgsl?raw` import inlined as a string, so
-// the package needs no loader and no files besides its own. Declarations come
-// from tsc (tsconfig.build.json) into the same folder. The demo has its own
-// config (vite.config.ts); nothing here reads demo/, cli/, scripts/ or tests/.
+// Vite config of the library bundle (`npm run build` → dist/lib/): two ES modules,
+// index.js from src/index.ts (the library, every `.wgsl?raw` import inlined as a
+// string, so the package needs no loader and no files besides its own) and
+// vite.js from src/vite.ts (the `webgpu-autoencoders/vite` plugin, for Node).
+// Node's built-in modules stay imports (the plugin's static ones; the library
+// reaches them only through loadMnist's dynamic import in a Node script).
+// Declarations come from tsc (tsconfig.build.json) into the same folder. The demo
+// has its own config (vite.config.ts); nothing here reads demo/, cli/, scripts/ or tests/.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
@@ -17,9 +20,13 @@ export default defineConfig({
     // Readable output: consumers' bundlers minify; stack traces keep our names.
     minify: false,
     lib: {
-      entry: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
+      entry: {
+        index: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
+        vite: fileURLToPath(new URL('./src/vite.ts', import.meta.url)),
+      },
       formats: ['es'],
-      fileName: () => 'index.js',
+      fileName: (_format, name) => `${name}.js`,
     },
+    rollupOptions: { external: [/^node:/, 'vite'], output: { chunkFileNames: '[name].js' } },
   },
 });

