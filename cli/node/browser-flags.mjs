@@ -9,6 +9,8 @@ const CANDIDATES = [
   '/usr/bin/google-chrome',
   '/usr/bin/google-chrome-stable',
   '/snap/bin/chromium',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
 ];
 
 /** Path of the Chromium to drive: $CHROMIUM_PATH, else the first usual path that exists. */
@@ -22,7 +24,8 @@ export function chromiumPath() {
   if (!found) {
     throw new Error(
       `No Chromium found (looked in ${CANDIDATES.join(', ')}). ` +
-        'Install it (Debian: apt-get install chromium) or set CHROMIUM_PATH.',
+        'The jobs run in headless Chromium and no browser is downloaded: install Chromium or Google Chrome ' +
+        '(Debian/Ubuntu: apt-get install chromium; macOS: brew install --cask chromium) or set CHROMIUM_PATH to its executable.',
     );
   }
   return found;

@@ -1,0 +1,15 @@
+// Starting the system Chromium: the one place the command line launches a browser
+// (the jobs, the benchmark, the hardware-adapter probe). Playwright drives it
+// through playwright-core, which downloads no browser: the executable is the one
+// browser-flags.mjs finds ($CHROMIUM_PATH or the usual install paths).
+import { chromium } from 'playwright-core';
+import { chromiumArgs, chromiumPath } from './browser-flags.mjs';
+
+/**
+ * Launch headless Chromium with WebGPU.
+ * @param {{ args?: string[], headless?: boolean }} [opts]  args: Chromium flags (default chromiumArgs(), i.e. WEBGPU_ADAPTER decides)
+ * @returns {Promise<import('playwright-core').Browser>}
+ */
+export function launchChromium(opts = {}) {
+  return chromium.launch({ executablePath: chromiumPath(), args: opts.args ?? chromiumArgs(), headless: opts.headless ?? true });
+}
