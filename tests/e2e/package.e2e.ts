@@ -11,7 +11,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { build, preview } from 'vite';
 import type { E2eContext, E2eTest } from './demo.e2e';
 
@@ -186,6 +186,14 @@ function installedCli(cwd: string, args: string[]): Promise<CliRun> {
   });
 }
 
+/**
+ * Run `code` (an ES module that prints JSON) with Node in `cwd`, where
+ * `import … from 'webgpu-autoencoders'` is the installed package, by its exports.
+ */
+function withInstalledLibrary<T>(cwd: string, code: string): T {
+  return JSON.parse(run(process.execPath, ['--input-type=module', '-e', code], cwd)) as T;
+}
+
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 function assertPng(path: string): void {
   assert.deepEqual([...readFileSync(path).subarray(0, 8)], PNG_SIGNATURE, `${path} is not a PNG`);
@@ -206,7 +214,6 @@ async function runInstalledCommandLine(): Promise<void> {
     run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', packed.tarball], app);
     for (const dev of ['vite', '@tensorflow/tfjs', 'playwright']) assert.ok(!existsSync(join(app, 'node_modules', dev)), `${dev} was installed with the package`);
     lap(`npm install ${packed.filename}`);
-    const lib = (await import(pathToFileURL(join(app, 'node_modules', 'webgpu-autoencoders', 'dist', 'lib', 'index.js')).href)) as typeof import('../../src/index');
     const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
 
     const train = await installedCli(app, ['train', '--epochs', '1', '--train-limit', '1000', '--test-limit', '200', '--out', 'run']);
@@ -223,7 +230,11 @@ async function runInstalledCommandLine(): Promise<void> {
     assert.ok(m.losses.epochs[0].evalLoss < m.losses.initialHeldOut - 5, `held-out loss ${m.losses.initialHeldOut} → ${m.losses.epochs[0].evalLoss}`);
     assert.equal(m.heldOut.reconstruction, m.losses.epochs[0].evalLoss, 'the same model on the same digits');
     assert.equal(m.heldOut.samples, 200);
-    const file = lib.readModelFile(new Uint8Array(readFileSync(join(app, 'run', 'model.safetensors'))));
+    const file = withInstalledLibrary<{ config: { inputSize: number } }>(
+      app,
+      `import { readFileSync } from 'node:fs'; import { readModelFile } from 'webgpu-autoencoders';
+       console.log(JSON.stringify({ config: readModelFile(new Uint8Array(readFileSync('run/model.safetensors'))).config }));`,
+    );
     assert.deepEqual(file.config, m.config);
     assert.equal(file.config.inputSize, 784);
     for (const png of ['loss.png', 'reconstructions.png', 'filters.png']) assertPng(join(app, 'run', png));
@@ -238,16 +249,25 @@ async function runInstalledCommandLine(): Promise<void> {
     for (const png of ['reconstructions.png', 'filters.png']) assertPng(join(app, 'run-eval', png));
     lap('eval: the same held-out loss');
 
-    const rows = 3;
-    const x = Float32Array.from({ length: rows * 784 }, (_, i) => (i % 7) / 7);
-    writeFileSync(join(app, 'batch.safetensors'), lib.encodeSafetensors({ x: { dtype: 'F32', shape: [rows, 784], data: x } }));
+    withInstalledLibrary(
+      app,
+      `import { writeFileSync } from 'node:fs'; import { encodeSafetensors } from 'webgpu-autoencoders';
+       const x = Float32Array.from({ length: 3 * 784 }, (_, i) => (i % 7) / 7);
+       writeFileSync('batch.safetensors', encodeSafetensors({ x: { dtype: 'F32', shape: [3, 784], data: x } }));
+       console.log('{}');`,
+    );
     const grad = await installedCli(app, ['grad', '--model', 'run/model.safetensors', '--batch', 'batch.safetensors', '--out', 'g.safetensors', '--quiet']);
     assert.equal(grad.code, 0, `grad failed:\n${grad.stderr}`);
     assert.match(grad.stdout, /step 1 \(seed \d+\) on 3 rows: loss [\d.]+/);
-    const g = lib.decodeSafetensors(new Uint8Array(readFileSync(join(app, 'g.safetensors'))));
-    const w = g.tensors['grad.encoder.0.weight'];
-    assert.deepEqual(w?.shape, [m.config.hiddenSize, 784], `grad.encoder.0.weight in ${Object.keys(g.tensors).join(', ')}`);
-    assert.ok(w.data.some((v) => v !== 0) && w.data.every(Number.isFinite), 'a finite, non-zero gradient');
+    const g = withInstalledLibrary<{ names: string[]; shape: number[]; nonZero: boolean; finite: boolean }>(
+      app,
+      `import { readFileSync } from 'node:fs'; import { decodeSafetensors } from 'webgpu-autoencoders';
+       const { tensors } = decodeSafetensors(new Uint8Array(readFileSync('g.safetensors')));
+       const w = tensors['grad.encoder.0.weight'];
+       console.log(JSON.stringify({ names: Object.keys(tensors), shape: w?.shape, nonZero: w?.data.some((v) => v !== 0), finite: w?.data.every(Number.isFinite) }));`,
+    );
+    assert.deepEqual(g.shape, [m.config.hiddenSize, 784], `grad.encoder.0.weight in ${g.names.join(', ')}`);
+    assert.ok(g.nonZero && g.finite, 'a finite, non-zero gradient');
     lap('grad: the gradient file');
 
     const bench = await installedCli(app, ['bench']);
