@@ -1,5 +1,6 @@
-// Starting the system Chromium: the one place the command line launches a browser
-// (the jobs, the benchmark, the hardware-adapter probe). Playwright drives it
+// Starting the system Chromium: the one place a browser is launched from Node
+// (the CLI's jobs and hardware-adapter probe, the benchmark, the e2e runner;
+// Vitest's browser mode launches its own from vitest.config.ts). Playwright drives it
 // through playwright-core, which downloads no browser: the executable is the one
 // browser-flags.mjs finds ($CHROMIUM_PATH or the usual install paths).
 import { chromium } from 'playwright-core';
