@@ -17,7 +17,7 @@ const CANDIDATES = [
 export function chromiumPath() {
   const fromEnv = process.env.CHROMIUM_PATH;
   if (fromEnv) {
-    if (!existsSync(fromEnv)) throw new Error(`CHROMIUM_PATH=${fromEnv} does not exist`);
+    if (!existsSync(fromEnv)) throw new Error(`CHROMIUM_PATH=${fromEnv} does not exist: point it at a Chromium or Chrome (113+) executable, or unset it to look in the usual places`);
     return fromEnv;
   }
   const found = CANDIDATES.find((p) => existsSync(p));
