@@ -13,8 +13,8 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build, preview, runnerImport } from 'vite';
-import { chromium } from 'playwright';
-import { chromiumArgs, chromiumPath } from '../cli/node/browser-flags.mjs';
+import { chromiumArgs } from '../cli/node/browser-flags.mjs';
+import { launchChromium } from '../cli/node/chromium.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONFIG = `${ROOT}vite.config.ts`;
@@ -54,13 +54,13 @@ if (!address || typeof address === 'string') throw new Error('e2e: the preview s
 const url = `http://127.0.0.1:${address.port}/`;
 console.log(`e2e: demo built and served at ${url} (${seconds()} s)`);
 
-/** @type {Map<boolean, Promise<import('playwright').Browser>>} */
+/** @type {Map<boolean, Promise<import('playwright-core').Browser>>} */
 const browsers = new Map();
 function browser(webgpu) {
   if (!browsers.has(webgpu)) {
     // Without WebGPU: none of its flags, and the feature switched off.
     const args = webgpu ? chromiumArgs() : [...chromiumArgs().filter((a) => !/webgpu/i.test(a)), '--disable-features=WebGPU'];
-    browsers.set(webgpu, chromium.launch({ executablePath: chromiumPath(), args, headless: true }));
+    browsers.set(webgpu, launchChromium({ args }));
   }
   return browsers.get(webgpu);
 }

@@ -9,20 +9,23 @@ const CANDIDATES = [
   '/usr/bin/google-chrome',
   '/usr/bin/google-chrome-stable',
   '/snap/bin/chromium',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
 ];
 
 /** Path of the Chromium to drive: $CHROMIUM_PATH, else the first usual path that exists. */
 export function chromiumPath() {
   const fromEnv = process.env.CHROMIUM_PATH;
   if (fromEnv) {
-    if (!existsSync(fromEnv)) throw new Error(`CHROMIUM_PATH=${fromEnv} does not exist`);
+    if (!existsSync(fromEnv)) throw new Error(`CHROMIUM_PATH=${fromEnv} does not exist: point it at a Chromium or Chrome (113+) executable, or unset it to look in the usual places`);
     return fromEnv;
   }
   const found = CANDIDATES.find((p) => existsSync(p));
   if (!found) {
     throw new Error(
       `No Chromium found (looked in ${CANDIDATES.join(', ')}). ` +
-        'Install it (Debian: apt-get install chromium) or set CHROMIUM_PATH.',
+        'The jobs run in headless Chromium and no browser is downloaded: install Chromium or Google Chrome ' +
+        '(Debian/Ubuntu: apt-get install chromium; macOS: brew install --cask chromium) or set CHROMIUM_PATH to its executable.',
     );
   }
   return found;

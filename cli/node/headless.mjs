@@ -1,22 +1,22 @@
-// Drive a page of this repo in headless Chromium (WebGPU) from Node.
+// Drive a page in headless Chromium (WebGPU) from Node.
 //
 //   await withHeadlessPage('bench/bench.html', async ({ page }) => {
 //     await page.waitForFunction(() => typeof window.runBench === 'function');
 //     return page.evaluate(() => window.runBench());
 //   }, { expose: { benchProgress: (msg) => console.log(msg) } });
 //
-// A Vite dev server (serving the repo root, so .ts and ?raw WGSL imports work) is
-// started on a free port of 127.0.0.1, Playwright launches the system Chromium with
-// the flags of browser-flags.mjs, and the page is opened. Page console output is
+// By default a Vite dev server (serving the repo root, so .ts and ?raw WGSL
+// imports work) is started on a free port of 127.0.0.1; `serve` replaces it with
+// any server of the page (the installed package's job page is prebuilt and
+// served by static-server.mjs, see job-page-server.mjs). Chromium is launched by
+// launchChromium (chromium.mjs) and the page is opened. Page console output is
 // forwarded to the terminal; an uncaught page error, a console.error, a crash or a
 // lost browser aborts the job. Browser and server are always closed: on success,
 // on error and on SIGINT/SIGTERM.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'vite';
-import { chromium } from 'playwright';
-import { chromiumArgs, chromiumPath } from './browser-flags.mjs';
+import { launchChromium } from './chromium.mjs';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -59,11 +59,47 @@ export function rawDataFiles(pattern = /-idx\d-ubyte$/) {
   };
 }
 
+/** @typedef {{ origin: string, close: () => Promise<void> }} PageServer  a running server of the page */
+
+/**
+ * A Vite dev server of the repo root (a checkout only: Vite is a dev dependency,
+ * imported here and nowhere on the installed package's path).
+ * @param {string} relPath  the page, relative to the repo root (its dependencies are pre-bundled)
+ * @param {import('vite').InlineConfig} [config]  merged into the dev-server config
+ * @returns {Promise<PageServer>}
+ */
+export async function startViteServer(relPath, config = {}) {
+  const { createServer } = await import('vite');
+  const server = await createServer({
+    root: REPO_ROOT,
+    configFile: false, // headless jobs are independent of the demo's vite.config.ts
+    logLevel: 'warn',
+    clearScreen: false,
+    // Our own cache so a concurrent Vitest run's optimizer is not disturbed.
+    cacheDir: 'node_modules/.vite-headless',
+    ...config,
+    plugins: [rawDataFiles(), ...(config.plugins ?? [])],
+    // No file watching and no HMR: an edit elsewhere in the checkout must not reload the page mid-run.
+    server: { host: '127.0.0.1', port: 0, strictPort: true, hmr: false, watch: null, ...config.server },
+    // Pre-bundle the page's dependencies up front instead of reloading when it finds them.
+    optimizeDeps: { entries: [relPath], ...config.optimizeDeps },
+  });
+  try {
+    await server.listen();
+    const address = server.httpServer?.address();
+    if (!address || typeof address === 'string') throw new Error('headless: the Vite server has no TCP address');
+    return { origin: `http://127.0.0.1:${address.port}`, close: () => server.close() };
+  } catch (e) {
+    await server.close().catch(() => {});
+    throw e;
+  }
+}
+
 /**
  * @template T
- * @param {string} pagePath  path of the page relative to the repo root, e.g. 'bench/bench.html'
- * @param {(ctx: { page: import('playwright').Page, browser: import('playwright').Browser,
- *                 server: import('vite').ViteDevServer, url: string, origin: string }) => Promise<T>} fn
+ * @param {string} pagePath  path of the page on the server, e.g. 'bench/bench.html' (the repo root for Vite)
+ * @param {(ctx: { page: import('playwright-core').Page, browser: import('playwright-core').Browser,
+ *                 server: PageServer, url: string, origin: string }) => Promise<T>} fn
  *   the job, run once the page has loaded; its result is returned
  * @param {{
  *   expose?: Record<string, (...args: any[]) => any>, // page.exposeFunction before the page loads
@@ -71,7 +107,8 @@ export function rawDataFiles(pattern = /-idx\d-ubyte$/) {
  *   fatalConsoleErrors?: boolean,  // console.error and HTTP ≥ 400 responses are fatal (default true)
  *   quiet?: boolean,               // do not forward console.log/info/debug (default false)
  *   prefix?: string,               // prefix of forwarded lines (default '[page] ')
- *   vite?: import('vite').InlineConfig, // merged into the dev-server config
+ *   serve?: () => Promise<PageServer>, // start the page's server (default: startViteServer(pagePath, vite))
+ *   vite?: import('vite').InlineConfig, // merged into the default dev-server config
  *   headless?: boolean,            // default true
  *   args?: string[],               // Chromium flags (default: chromiumArgs(), i.e. WEBGPU_ADAPTER decides)
  * }} [opts]
@@ -80,10 +117,11 @@ export function rawDataFiles(pattern = /-idx\d-ubyte$/) {
 export async function withHeadlessPage(pagePath, fn, opts = {}) {
   const { expose = {}, timeoutMs = 0, fatalConsoleErrors = true, quiet = false, prefix = '[page] ', headless = true } = opts;
   const relPath = pagePath.replace(/^\/+/, '');
+  const serve = opts.serve ?? (() => startViteServer(relPath, opts.vite));
 
-  /** @type {import('vite').ViteDevServer | undefined} */
+  /** @type {PageServer | undefined} */
   let server;
-  /** @type {import('playwright').Browser | undefined} */
+  /** @type {import('playwright-core').Browser | undefined} */
   let browser;
   let closing;
   const close = () =>
@@ -106,27 +144,11 @@ export async function withHeadlessPage(pagePath, fn, opts = {}) {
   let timer;
 
   try {
-    server = await createServer({
-      root: REPO_ROOT,
-      configFile: false, // headless jobs are independent of the demo's vite.config.ts
-      logLevel: 'warn',
-      clearScreen: false,
-      // Our own cache so a concurrent Vitest run's optimizer is not disturbed.
-      cacheDir: 'node_modules/.vite-headless',
-      ...opts.vite,
-      plugins: [rawDataFiles(), ...(opts.vite?.plugins ?? [])],
-      // No file watching and no HMR: an edit elsewhere in the checkout must not reload the page mid-run.
-      server: { host: '127.0.0.1', port: 0, strictPort: true, hmr: false, watch: null, ...opts.vite?.server },
-      // Pre-bundle the page's dependencies up front instead of reloading when it finds them.
-      optimizeDeps: { entries: [relPath], ...opts.vite?.optimizeDeps },
-    });
-    await server.listen();
-    const address = server.httpServer?.address();
-    if (!address || typeof address === 'string') throw new Error('headless: the Vite server has no TCP address');
-    const origin = `http://127.0.0.1:${address.port}`;
+    server = await serve();
+    const origin = server.origin;
     const url = `${origin}/${relPath}`;
 
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: opts.args ?? chromiumArgs(), headless });
+    browser = await launchChromium({ args: opts.args, headless });
     browser.on('disconnected', () => fail(new Error('headless: the browser disconnected')));
     const page = await browser.newPage();
     page.on('console', (msg) => {
@@ -165,7 +187,7 @@ export async function withHeadlessPage(pagePath, fn, opts = {}) {
 /**
  * Wait until the page defines `window[name]` as a function, call it with `arg`
  * (structured-cloned) and return what its promise resolves to.
- * @param {import('playwright').Page} page
+ * @param {import('playwright-core').Page} page
  * @param {string} name
  * @param {unknown} [arg]
  */

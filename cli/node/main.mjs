@@ -1,15 +1,23 @@
 // The command: npx webgpu-autoencoders <command> (bin/webgpu-autoencoders.mjs
-// loads this file from a checkout). Each command's flags and help, parsed into a
-// job for cli/node/commands.mjs. Exit codes: 0 success, 1 the job failed, 2 the
+// loads this file, in a checkout and in the installed package). Each command's
+// flags and help, parsed into a job for cli/node/commands.mjs. Exit codes: 0 success, 1 the job failed, 2 the
 // command was called wrongly (bad flag, value, config field or input file).
 import { readFileSync } from 'node:fs';
 
 import { UsageError, describeOptions, parseOptions, positiveInt, positiveIntList, nonNegativeInt, positiveNumber } from './args.mjs';
 import { ENCODER_ACTIVATIONS, bundledMnist, outputDir, outputFile, overrideSet, probeSettings, readableFile, trainJob } from './job-config.mjs';
 import { ADAPTER_MODES } from './browser-flags.mjs';
+import { benchUnavailable } from './bench-check.mjs';
 
-// Playwright and Vite load only when a job runs, so usage errors and --help answer at once.
+// Playwright loads only when a job runs, so usage errors and --help answer at once.
 const loadCommands = () => import('./commands.mjs');
+
+/** The benchmark's exit code; where it cannot run (the installed package, no TensorFlow.js) a UsageError saying why. */
+async function runBench(args) {
+  const why = benchUnavailable();
+  if (why) throw new UsageError(why);
+  return (await loadCommands()).bench(args);
+}
 
 const VERSION = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 const NAME = 'webgpu-autoencoders';
@@ -131,13 +139,13 @@ async function main(argv) {
     const topic = rest[0];
     if (topic === undefined) return void console.log(MAIN_HELP);
     if (!(topic in SPECS)) throw new UsageError(`help: unknown command "${topic}"; commands: ${Object.keys(SPECS).join(', ')}`);
-    if (topic === 'bench') return void (process.exitCode = await (await loadCommands()).bench(['--help']));
+    if (topic === 'bench') return void (process.exitCode = await runBench(['--help']));
     return void console.log(commandHelp(topic));
   }
   if (!(command in SPECS)) {
     throw new UsageError(`unknown command "${command}"; commands: ${Object.keys(SPECS).join(', ')}, help (or --help, --version)`);
   }
-  if (command === 'bench') return void (process.exitCode = await (await loadCommands()).bench(rest));
+  if (command === 'bench') return void (process.exitCode = await runBench(rest));
 
   const { values: v, positionals } = parseOptions(rest, SPECS[command].options, command);
   if (v.help) return void console.log(commandHelp(command));

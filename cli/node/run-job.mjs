@@ -1,11 +1,12 @@
 // Run one job of cli/page/job-page.ts in headless Chromium: pick the WebGPU
-// adapter, serve the user's files to the page, stream its progress, and turn its
-// answer into a value or an error (UsageError for bad input, JobError otherwise).
-import { createReadStream, statSync } from 'node:fs';
-import { chromium } from 'playwright';
-import { chromiumArgs, chromiumPath } from './browser-flags.mjs';
+// adapter, serve the page and the user's files (job-page-server.mjs), stream its
+// progress, and turn its answer into a value or an error (UsageError for bad
+// input, JobError otherwise).
+import { chromiumArgs } from './browser-flags.mjs';
 export { ADAPTER_MODES } from './browser-flags.mjs';
+import { launchChromium } from './chromium.mjs';
 import { callPageFunction, withHeadlessPage } from './headless.mjs';
+import { FILE_PREFIX, jobPageServer } from './job-page-server.mjs';
 import { UsageError } from './args.mjs';
 
 /** A failure while running a job (exit code 1). */
@@ -39,7 +40,7 @@ export function describeAdapter(a) {
 
 /** Launch Chromium without the SwiftShader flag and ask for an adapter (about a second). */
 async function probeHardwareAdapter() {
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs({ hardware: true }), headless: true });
+  const browser = await launchChromium({ args: chromiumArgs({ hardware: true }) });
   try {
     const page = await browser.newPage();
     // navigator.gpu needs a secure context: a localhost page, answered without a server.
@@ -56,31 +57,6 @@ async function probeHardwareAdapter() {
 }
 
 /**
- * Vite plugin: serve the files the job reads at /@cli-file/<name>, straight from
- * disk (any path; only the names registered here are reachable).
- * @param {Record<string, string>} files name → absolute path
- */
-function serveFiles(files) {
-  return {
-    name: 'cli-files',
-    configureServer(server) {
-      server.middlewares.use((req, res, next) => {
-        const m = /^\/@cli-file\/([\w.-]+)$/.exec((req.url ?? '').split('?')[0]);
-        if (!m) return next();
-        const path = files[m[1]];
-        if (!path) {
-          res.statusCode = 404;
-          return res.end();
-        }
-        res.setHeader('Content-Type', 'application/octet-stream');
-        res.setHeader('Content-Length', String(statSync(path).size));
-        createReadStream(path).pipe(res);
-      });
-    },
-  };
-}
-
-/**
  * Register the files of a job: returns FileRefs for the page and the name → path map.
  * @param {Record<string, string>} paths name → absolute path
  */
@@ -89,7 +65,7 @@ export function fileRefs(paths) {
   const files = {};
   for (const [name, path] of Object.entries(paths)) {
     files[name] = path;
-    refs[name] = { url: `/@cli-file/${name}`, path };
+    refs[name] = { url: `${FILE_PREFIX}${name}`, path };
   }
   return { refs, files };
 }
@@ -101,11 +77,12 @@ export function fileRefs(paths) {
  * @param {{ files: Record<string, string>, adapter: { args: string[] }, onProgress: (e: object) => void, verbose?: boolean }} opts
  */
 export async function runPageJob(fn, job, opts) {
-  const answer = await withHeadlessPage('cli/page/job.html', ({ page }) => callPageFunction(page, fn, job), {
+  const { pagePath, serve } = jobPageServer(opts.files);
+  const answer = await withHeadlessPage(pagePath, ({ page }) => callPageFunction(page, fn, job), {
     args: opts.adapter.args,
     expose: { reportProgress: opts.onProgress },
     quiet: !opts.verbose,
-    vite: { plugins: [serveFiles(opts.files)] },
+    serve,
   });
   if (answer.ok) return answer.value;
   const { name, message, usage } = answer.error;

