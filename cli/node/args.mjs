@@ -1,7 +1,10 @@
-// A small command-line parser for the CLI (no dependency): `--name value`,
-// `--name=value`, boolean `--flag`, `--` ends the options. Every mistake throws
-// a UsageError that says what was wrong and what is allowed; the CLI turns it
-// into exit code 2.
+// The CLI's argument parsing: Node's own util.parseArgs (`--name value`,
+// `--name=value`, boolean `--flag`, `-h`, `--` ends the options), run without
+// its strict mode so that every mistake gets our message: an unknown option (with
+// a suggestion), a missing value, a value given to a switch, an option given
+// twice. Each throws a UsageError saying what was wrong and what is allowed; the
+// CLI turns it into exit code 2.
+import { parseArgs } from 'node:util';
 
 /** A mistake in how the command was called (exit code 2). */
 export class UsageError extends Error {
@@ -21,30 +24,20 @@ export class UsageError extends Error {
  * @returns {{ values: Record<string, string | boolean>, positionals: string[] }}
  */
 export function parseOptions(argv, spec, command) {
+  const options = Object.fromEntries(Object.entries(spec).map(([n, o]) => [n, { type: o.type, ...(n === 'help' ? { short: 'h' } : {}) }]));
+  const { tokens } = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
   /** @type {Record<string, string | boolean>} */
   const values = {};
   const positionals = [];
   const allowed = () => Object.keys(spec).map((n) => `--${n}`).join(', ');
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('--') || arg === '-') {
-      if (arg.startsWith('-') && arg !== '-' && arg !== '-h') {
-        throw new UsageError(`${command}: unknown option ${arg}; options are written --name (allowed: ${allowed()})`);
-      }
-      if (arg === '-h') {
-        values.help = true;
-        continue;
-      }
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
+  for (const token of tokens) {
+    if (token.kind === 'positional') positionals.push(token.value);
+    if (token.kind !== 'option') continue;
+    const { name, rawName, value, inlineValue } = token;
     const opt = spec[name];
+    if (!rawName.startsWith('--') && !(rawName === '-h' && spec.help)) {
+      throw new UsageError(`${command}: unknown option ${rawName}; options are written --name (allowed: ${allowed()})`);
+    }
     if (!opt) {
       const close = Object.keys(spec).filter((n) => n.startsWith(name.slice(0, 3)) || name.startsWith(n.slice(0, 3)));
       const hint = close.length > 0 ? ` (did you mean ${close.map((n) => `--${n}`).join(' or ')}?)` : '';
@@ -52,18 +45,13 @@ export function parseOptions(argv, spec, command) {
     }
     if (name in values) throw new UsageError(`${command}: --${name} is given twice`);
     if (opt.type === 'boolean') {
-      if (eq >= 0) throw new UsageError(`${command}: --${name} is a switch and takes no value (got ${arg})`);
+      if (inlineValue) throw new UsageError(`${command}: --${name} is a switch and takes no value (got ${rawName}=${value})`);
       values[name] = true;
       continue;
     }
-    let value;
-    if (eq >= 0) value = arg.slice(eq + 1);
-    else {
-      value = argv[i + 1];
-      if (value === undefined || (value.startsWith('--') && value.length > 2)) {
-        throw new UsageError(`${command}: --${name} needs a value (${opt.value ?? 'VALUE'}: ${opt.help})`);
-      }
-      i++;
+    // parseArgs takes the next argument as the value even when it is an option: `--epochs --quiet` lacks a value.
+    if (value === undefined || (!inlineValue && value.startsWith('--') && value.length > 2)) {
+      throw new UsageError(`${command}: --${name} needs a value (${opt.value ?? 'VALUE'}: ${opt.help})`);
     }
     if (value === '') throw new UsageError(`${command}: --${name} needs a non-empty value (${opt.value ?? 'VALUE'}: ${opt.help})`);
     values[name] = value;

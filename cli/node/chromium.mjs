@@ -8,9 +8,12 @@ import { chromiumArgs, chromiumPath } from './browser-flags.mjs';
 
 /**
  * Launch headless Chromium with WebGPU.
- * @param {{ args?: string[], headless?: boolean }} [opts]  args: Chromium flags (default chromiumArgs(), i.e. WEBGPU_ADAPTER decides)
+ * @param {{ args?: string[], headless?: boolean, handleSignals?: boolean }} [opts]  args: Chromium flags (default
+ *   chromiumArgs(), i.e. WEBGPU_ADAPTER decides); handleSignals: false leaves SIGINT/SIGTERM to the caller
+ *   (Playwright's own handlers close the browser at once)
  * @returns {Promise<import('playwright-core').Browser>}
  */
 export function launchChromium(opts = {}) {
-  return chromium.launch({ executablePath: chromiumPath(), args: opts.args ?? chromiumArgs(), headless: opts.headless ?? true });
+  const signals = opts.handleSignals ?? true;
+  return chromium.launch({ executablePath: chromiumPath(), args: opts.args ?? chromiumArgs(), headless: opts.headless ?? true, handleSIGINT: signals, handleSIGTERM: signals });
 }

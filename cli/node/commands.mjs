@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { REPO_ROOT } from './headless.mjs';
+import { writeFileAtomic } from './atomic-file.mjs';
 import { chooseAdapter, describeAdapter, fileRefs, runPageJob } from './run-job.mjs';
 import { progressPrinter } from './progress.mjs';
 
@@ -19,7 +20,7 @@ async function writeOutputs(outDir, result, metrics, extra = {}) {
     written.push(name);
   }
   for (const [name, bytes] of Object.entries(extra)) {
-    await writeFile(resolve(outDir, name), bytes);
+    await writeFileAtomic(resolve(outDir, name), bytes); // a model file is whole or absent
     written.push(name);
   }
   await writeFile(resolve(outDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
@@ -47,9 +48,26 @@ function imageSet(set, prefix, limit, files) {
   return { images: refs[`${prefix}-images`], labels: refs[`${prefix}-labels`], limit };
 }
 
+export const CHECKPOINT_NAME = 'checkpoint.safetensors';
+
+/** The command line that continues an interrupted run: the same arguments, with --resume CHECKPOINT. */
+function resumeCommand(checkpoint) {
+  const args = [];
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--resume') i++;
+    else if (!argv[i].startsWith('--resume=')) args.push(argv[i]);
+  }
+  const quote = (a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return ['webgpu-autoencoders', ...args, '--resume', checkpoint].map(quote).join(' ');
+}
+
 /**
- * Train, then write model.safetensors, metrics.json, loss.png, reconstructions.png, filters.png.
- * @param {{ model: object, training: object, data: { train: object, test: object }, limits: { train?: number, test?: number } }} job
+ * Train, then write model.safetensors, metrics.json, loss.png, reconstructions.png, filters.png;
+ * with checkpointEvery, checkpoint.safetensors every that many epochs. SIGINT/SIGTERM abandons
+ * the epoch in progress: the last finished epoch's checkpoint is written, the exit code is 130/143.
+ * @param {{ model: object, training: object, data: { train: object, test: object }, limits: { train?: number, test?: number },
+ *           checkpointEvery?: number, resume?: string }} job  resume: absolute path of a checkpoint
  * @param {string} outDir
  * @param {CommonOptions} opts
  */
@@ -62,10 +80,46 @@ export async function train(job, outDir, opts) {
     training: job.training,
     data: { train: imageSet(job.data.train, 'train', job.limits.train, files), test: imageSet(job.data.test, 'test', job.limits.test, files) },
     probe: job.probe,
+    checkpointEvery: job.checkpointEvery,
+  };
+  if (job.resume) {
+    const { refs, files: f } = fileRefs({ checkpoint: job.resume });
+    Object.assign(files, f);
+    pageJob.resume = refs.checkpoint;
+  }
+  const out = resolve(outDir);
+  await mkdir(out, { recursive: true });
+  const checkpointPath = resolve(out, CHECKPOINT_NAME);
+  let checkpoints = 0;
+  let signal;
+  let stopping;
+  const writeCheckpoint = async (base64, epoch) => {
+    await writeFileAtomic(checkpointPath, Buffer.from(base64, 'base64'));
+    say({ kind: 'status', message: `checkpoint after epoch ${epoch}: ${checkpointPath}` });
+    // For the tests: a real signal right after the first checkpoint is on disk; the
+    // page continues only once it has been told to stop, so the run stops here.
+    if (checkpoints++ === 0 && process.env.WGAE_SIGNAL_AFTER_FIRST_CHECKPOINT) {
+      process.kill(process.pid, process.env.WGAE_SIGNAL_AFTER_FIRST_CHECKPOINT);
+      while (!stopping) await new Promise((r) => setTimeout(r, 5));
+      await stopping;
+    }
+  };
+  const onInterrupt = (sig, page) => {
+    signal = sig;
+    console.error(`\n${sig}: stopping after the current step: the epoch in progress is abandoned and the last finished epoch's checkpoint written (${sig === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit at once)`);
+    stopping = page.evaluate(() => window.stopTrainJob()).catch(() => {});
   };
   const o = job.training.optimizer;
-  say({ kind: 'status', message: `training: ${job.training.epochs} epoch(s), batch ${job.training.batchSize}, ${o.type} lr ${o.learningRate}` });
-  const r = await runPageJob('runTrainJob', pageJob, { files, adapter, onProgress: say, verbose: opts.verbose });
+  say({ kind: 'status', message: `training: ${job.training.epochs} epoch(s), batch ${job.training.batchSize}, ${o.type} lr ${o.learningRate}${job.training.schedule ? ` (schedule ${JSON.stringify(job.training.schedule)})` : ''}` });
+  const r = await runPageJob('runTrainJob', pageJob, { files, adapter, onProgress: say, verbose: opts.verbose, expose: { writeCheckpoint }, onInterrupt });
+  if (r.interrupted) {
+    await writeFileAtomic(checkpointPath, Buffer.from(r.checkpoint, 'base64'));
+    const { epochsDone, epochs, step } = r.interrupted;
+    console.error(`interrupted (${signal ?? 'stop'}) after epoch ${epochsDone} of ${epochs} (step ${step}): wrote ${checkpointPath}`);
+    console.error(`continue with:\n  ${resumeCommand(checkpointPath)}`);
+    process.exitCode = signal === 'SIGTERM' ? 143 : 130;
+    return undefined;
+  }
   const metrics = {
     format: METRICS_FORMAT,
     command: 'train',
@@ -73,22 +127,27 @@ export async function train(job, outDir, opts) {
     date: new Date().toISOString(),
     adapter: adapterRecord(r, adapter),
     config: r.config,
-    training: { ...job.training, seed: job.training.seed ?? r.config.seed, shuffle: job.training.shuffle ?? true },
+    training: { ...job.training, seed: job.training.seed ?? r.config.seed, shuffle: job.training.shuffle ?? true, schedule: r.schedule },
     probe: job.probe,
     data: r.data,
     losses: { initialHeldOut: r.initialEval, epochs: r.history },
     heldOut: r.heldOut,
+    earlyStopping: r.earlyStopping ?? null,
+    resumedFrom: job.resume ? { checkpoint: job.resume, afterEpoch: r.resumedAfterEpoch } : null,
     throughput: r.throughput,
     wallSeconds: (Date.now() - started) / 1000,
   };
-  const out = resolve(outDir);
   const written = await writeOutputs(out, r, metrics, { 'model.safetensors': Buffer.from(r.model, 'base64') });
   const last = r.history.at(-1);
   const what = r.config.variational ? 'negative ELBO' : 'reconstruction loss';
   console.log(`held-out ${what}: ${r.initialEval.toFixed(3)} before training → ${last.evalLoss.toFixed(3)} after ${r.history.length} epoch(s)`);
+  if (r.earlyStopping) {
+    const e = r.earlyStopping;
+    console.log(`early stopping: ${e.stoppedEarly ? `stopped after epoch ${e.epochsRun}` : `ran all ${e.epochsRun} epochs`}; best held-out ${what} at epoch ${e.bestEpoch}${e.restoredBest ? ' (its weights are the saved model)' : ''}`);
+  }
   console.log(`training throughput: ${Math.round(r.throughput.trainSamplesPerSecond)} samples/s on ${describeAdapter(r.adapter)}`);
   if (r.heldOut.probe) console.log(`linear probe on the codes: ${(100 * r.heldOut.probe.testAccuracy).toFixed(2)}% held-out accuracy`);
-  console.log(`wrote ${written.join(', ')} to ${out}`);
+  console.log(`wrote ${written.join(', ')}${job.checkpointEvery ? ` (and ${CHECKPOINT_NAME})` : ''} to ${out}`);
   return metrics;
 }
 

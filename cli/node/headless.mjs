@@ -111,6 +111,9 @@ export async function startViteServer(relPath, config = {}) {
  *   vite?: import('vite').InlineConfig, // merged into the default dev-server config
  *   headless?: boolean,            // default true
  *   args?: string[],               // Chromium flags (default: chromiumArgs(), i.e. WEBGPU_ADAPTER decides)
+ *   onInterrupt?: (signal: 'SIGINT' | 'SIGTERM', page: import('playwright').Page) => void,
+ *                                  // the first SIGINT/SIGTERM once the page is open: let the job wind down
+ *                                  // (the second one closes everything at once)
  * }} [opts]
  * @returns {Promise<T>}
  */
@@ -135,12 +138,16 @@ export async function withHeadlessPage(pagePath, fn, opts = {}) {
   const fatal = new Promise((_, reject) => (fail = reject));
   fatal.catch(() => {}); // handled through the race below
 
+  /** @type {import('playwright').Page | undefined} */
+  let openPage;
+  let signals = 0;
   const onSignal = (sig) => {
+    if (signals++ === 0 && opts.onInterrupt && openPage) return opts.onInterrupt(sig, openPage);
     console.error(`\nheadless: ${sig}, closing browser and server…`);
     close().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let timer;
 
   try {
@@ -148,7 +155,10 @@ export async function withHeadlessPage(pagePath, fn, opts = {}) {
     const origin = server.origin;
     const url = `${origin}/${relPath}`;
 
-    browser = await launchChromium({ args: opts.args, headless });
+    // Signals are ours (onSignal): Playwright's own SIGINT handler would kill the browser
+    // mid-job. The browser runs in its own process group, so a terminal's Ctrl-C does not
+    // reach it directly, and Playwright still kills it when this process exits.
+    browser = await launchChromium({ args: opts.args, headless, handleSignals: false });
     browser.on('disconnected', () => fail(new Error('headless: the browser disconnected')));
     const page = await browser.newPage();
     page.on('console', (msg) => {
@@ -165,6 +175,7 @@ export async function withHeadlessPage(pagePath, fn, opts = {}) {
       if (res.status() >= 400 && fatalConsoleErrors) fail(new Error(`headless: ${res.url()} returned HTTP ${res.status()}`));
     });
     for (const [name, f] of Object.entries(expose)) await page.exposeFunction(name, f);
+    openPage = page;
 
     if (timeoutMs > 0) {
       timer = setTimeout(() => fail(new Error(`headless: job timed out after ${timeoutMs} ms`)), timeoutMs);

@@ -10,6 +10,10 @@
 //     "training": { "epochs": 5, "batchSize": 128,
 //                   "optimizer": { "type": "adam", "learningRate": 0.001 },
 //                   "seed": <the model's seed>, "shuffle": true,
+//                   "schedule": { LearningRateSchedule — "type": "constant" | "step" | "cosine",
+//                                 "warmupSteps", "stepSize", "gamma", "totalSteps" (cosine;
+//                                 default: every step of the run), "minLearningRate" },
+//                   "earlyStopping": { "patience": 3, "minDelta": 0, "restoreBest": true },
 //                   "trainLimit": <all>, "testLimit": <all> },
 //     "data":     { "train": { "images": "path", "labels": "path" },
 //                   "test":  { "images": "path", "labels": "path" } },
@@ -25,7 +29,8 @@ import { UsageError } from './args.mjs';
 
 const SECTIONS = ['model', 'training', 'data', 'probe'];
 export const PROBE_DEFAULTS = { epochs: 5, trainLimit: 10000 };
-const TRAINING_KEYS = ['epochs', 'batchSize', 'optimizer', 'seed', 'shuffle', 'trainLimit', 'testLimit'];
+const TRAINING_KEYS = ['epochs', 'batchSize', 'optimizer', 'seed', 'shuffle', 'schedule', 'earlyStopping', 'trainLimit', 'testLimit'];
+const SCHEDULES = ['constant', 'step', 'cosine'];
 const OPTIMIZERS = ['sgd', 'momentum', 'adam'];
 /** The library's ACTIVATIONS (src/kernels/activations.ts; tests/cli checks they agree), for --encoder. */
 export const ENCODER_ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu'];
@@ -129,7 +134,9 @@ const defaultLr = (type) => (type === 'adam' ? 0.001 : 0.1);
  * @param {{ epochs?: number, batchSize?: number, optimizer?: string, lr?: number, seed?: number, hidden?: number[],
  *           encoder?: string, tied?: boolean, weightDecay?: number, variational?: boolean,
  *           trainLimit?: number, testLimit?: number, trainImages?: string, trainLabels?: string,
- *           testImages?: string, testLabels?: string, probeEpochs?: number, probeLimit?: number }} flags
+ *           testImages?: string, testLabels?: string, probeEpochs?: number, probeLimit?: number,
+ *           lrSchedule?: string, warmupSteps?: number, lrStepSize?: number, lrGamma?: number, lrMin?: number,
+ *           earlyStopping?: number, minDelta?: number }} flags
  */
 export function trainJob(configPath, flags) {
   const cfg = configPath === undefined ? {} : readJsonFile(configPath, 'config');
@@ -181,6 +188,10 @@ export function trainJob(configPath, flags) {
     if (typeof t.shuffle !== 'boolean') throw new UsageError(`training.shuffle must be true or false (got ${show(t.shuffle)})`);
     training.shuffle = t.shuffle;
   }
+  const schedule = scheduleSettings(t.schedule, flags);
+  if (schedule !== undefined) training.schedule = schedule;
+  const earlyStopping = earlyStoppingSettings(t.earlyStopping, flags);
+  if (earlyStopping !== undefined) training.earlyStopping = earlyStopping;
   const trainLimit = flags.trainLimit ?? (t.trainLimit === undefined ? undefined : positiveIntField('training.trainLimit', t.trainLimit));
   const testLimit = flags.testLimit ?? (t.testLimit === undefined ? undefined : positiveIntField('training.testLimit', t.testLimit));
 
@@ -192,6 +203,40 @@ export function trainJob(configPath, flags) {
   const test = d.test === undefined ? mnist.test : dataSet(d.test, 'data.test', base);
   const data = { train: overrideSet(train, flags.trainImages, flags.trainLabels, 'train'), test: overrideSet(test, flags.testImages, flags.testLabels, 'test') };
   return { model, training, data, limits: { train: trainLimit, test: testLimit }, probe: probeSettings(cfg.probe, flags) };
+}
+
+/**
+ * The learning-rate schedule from training.schedule and the flags --lr-schedule,
+ * --warmup-steps, --lr-step-size, --lr-gamma, --lr-min (each replacing its field;
+ * a new type drops the old type's fields). The library checks the fields in the page.
+ */
+function scheduleSettings(section, flags) {
+  if (section !== undefined && !isObject(section)) throw new UsageError(`training.schedule must be an object like { "type": "cosine", "warmupSteps": 100 } (got ${show(section)})`);
+  let s = section === undefined ? undefined : { ...section };
+  if (flags.lrSchedule !== undefined) {
+    if (!SCHEDULES.includes(flags.lrSchedule)) throw new UsageError(`--lr-schedule must be one of ${SCHEDULES.join(', ')} (got ${show(flags.lrSchedule)})`);
+    if ((s?.type ?? 'constant') !== flags.lrSchedule) s = { type: flags.lrSchedule, ...(s?.warmupSteps === undefined ? {} : { warmupSteps: s.warmupSteps }) };
+  }
+  const fields = { warmupSteps: flags.warmupSteps, stepSize: flags.lrStepSize, gamma: flags.lrGamma, minLearningRate: flags.lrMin };
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) s = { ...s, [k]: v };
+  return s;
+}
+
+/** Early stopping from training.earlyStopping and --early-stopping PATIENCE, --min-delta X (undefined: none). */
+function earlyStoppingSettings(section, flags) {
+  if (section !== undefined && !isObject(section)) throw new UsageError(`training.earlyStopping must be an object like { "patience": 3 } (got ${show(section)})`);
+  if (isObject(section)) checkKeys(section, ['patience', 'minDelta', 'restoreBest'], 'training.earlyStopping');
+  const e = { ...section };
+  if (flags.earlyStopping !== undefined) e.patience = flags.earlyStopping;
+  if (flags.minDelta !== undefined) e.minDelta = flags.minDelta;
+  if (Object.keys(e).length === 0) return undefined;
+  if (e.patience === undefined) throw new UsageError('--min-delta needs early stopping: give --early-stopping PATIENCE (or training.earlyStopping.patience)');
+  positiveIntField('training.earlyStopping.patience', e.patience);
+  if (e.minDelta !== undefined && (typeof e.minDelta !== 'number' || !Number.isFinite(e.minDelta) || e.minDelta < 0)) {
+    throw new UsageError(`training.earlyStopping.minDelta must be a number ≥ 0 (got ${show(e.minDelta)})`);
+  }
+  if (e.restoreBest !== undefined && typeof e.restoreBest !== 'boolean') throw new UsageError(`training.earlyStopping.restoreBest must be true or false (got ${show(e.restoreBest)})`);
+  return e;
 }
 
 /**

@@ -57,6 +57,15 @@ const SPECS = {
       'weight-decay': { type: 'string', value: 'λ', help: 'λ of the penalty λ·ΣW² on the weight matrices (default 0)' },
       variational: { type: 'boolean', help: 'a variational autoencoder (the last width is the latent size)' },
       seed: { type: 'string', value: 'N', help: "seed of shuffling, noise and dropout (default: the model's seed)" },
+      'lr-schedule': { type: 'string', value: 'TYPE', help: 'learning-rate schedule: constant | step | cosine (default constant; cosine decays over the whole run)' },
+      'warmup-steps': { type: 'string', value: 'N', help: 'linear learning-rate warm-up over the first N steps, before the schedule (default 0)' },
+      'lr-step-size': { type: 'string', value: 'N', help: 'step schedule: multiply the learning rate by --lr-gamma every N steps' },
+      'lr-gamma': { type: 'string', value: 'X', help: 'step schedule: the factor of each decay, in (0, 1] (default 0.1)' },
+      'lr-min': { type: 'string', value: 'X', help: 'cosine schedule: the final learning rate (default 0)' },
+      'early-stopping': { type: 'string', value: 'N', help: 'stop when the held-out loss has not improved for N epochs; keep the best epoch\'s weights' },
+      'min-delta': { type: 'string', value: 'X', help: 'early stopping: an improvement must exceed X (default 0)' },
+      'checkpoint-every': { type: 'string', value: 'N', help: 'every N epochs, write checkpoint.safetensors (model, optimizer state, counters) to --out, atomically' },
+      resume: { type: 'string', value: 'FILE', help: 'continue bit-identically from a checkpoint.safetensors of the same run (same config and flags)' },
       'train-images': { type: 'string', value: 'FILE', help: 'training images, IDX count×rows×cols u8 (default: MNIST train)' },
       'train-labels': { type: 'string', value: 'FILE', help: 'training labels, IDX 1-D u8 (optional)' },
       'train-limit': { type: 'string', value: 'N', help: 'use only the first N training samples' },
@@ -172,7 +181,19 @@ async function main(argv) {
       testImages: v['test-images'],
       testLabels: v['test-labels'],
       ...probeFlags(v),
+      lrSchedule: v['lr-schedule'],
+      warmupSteps: v['warmup-steps'] === undefined ? undefined : nonNegativeInt('warmup-steps', v['warmup-steps']),
+      lrStepSize: int('lr-step-size'),
+      lrGamma: v['lr-gamma'] === undefined ? undefined : positiveNumber('lr-gamma', v['lr-gamma']),
+      lrMin: v['lr-min'] === undefined ? undefined : positiveNumber('lr-min', v['lr-min'], true),
+      earlyStopping: int('early-stopping'),
+      minDelta: v['min-delta'] === undefined ? undefined : positiveNumber('min-delta', v['min-delta'], true),
     });
+    job.checkpointEvery = int('checkpoint-every');
+    if (v.resume !== undefined) {
+      job.resume = readableFile(v.resume, '--resume');
+      if (job.training.earlyStopping) throw new UsageError('--resume cannot continue a run with early stopping: a checkpoint does not hold the best epoch\'s weights; start the run again, or drop early stopping');
+    }
     await (await loadCommands()).train(job, outputDir(v.out ?? 'out'), common);
   } else if (command === 'eval') {
     const model = readableFile(required(v, 'model', command), 'model');

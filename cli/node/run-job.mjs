@@ -74,13 +74,16 @@ export function fileRefs(paths) {
  * Call window[fn](job) in the job page.
  * @param {string} fn  runTrainJob | runEvalJob | runGradJob
  * @param {unknown} job
- * @param {{ files: Record<string, string>, adapter: { args: string[] }, onProgress: (e: object) => void, verbose?: boolean }} opts
+ * @param {{ files: Record<string, string>, adapter: { args: string[] }, onProgress: (e: object) => void, verbose?: boolean,
+ *           expose?: Record<string, (...args: any[]) => any>, onInterrupt?: (signal: string, page: import('playwright').Page) => void }} opts
+ *   expose: more functions for the page; onInterrupt: see withHeadlessPage
  */
 export async function runPageJob(fn, job, opts) {
   const { pagePath, serve } = jobPageServer(opts.files);
   const answer = await withHeadlessPage(pagePath, ({ page }) => callPageFunction(page, fn, job), {
     args: opts.adapter.args,
-    expose: { reportProgress: opts.onProgress },
+    expose: { reportProgress: opts.onProgress, ...opts.expose },
+    onInterrupt: opts.onInterrupt,
     quiet: !opts.verbose,
     serve,
   });

@@ -9,9 +9,16 @@ import {
   loadModel,
   readModelFile,
   resolveConfig,
+  resumeTrainer,
   saveModel,
   validateOptimizer,
+  validateSchedule,
   type Autoencoder,
+  type EarlyStopping,
+  type EpochRecord,
+  type LearningRateSchedule,
+  type ModelFile,
+  type Trainer,
   type AutoencoderConfig,
   type OptimizerConfig,
 } from '../../src/index';
@@ -19,14 +26,28 @@ import { fetchFile, InputError, loadImageSet, type FileRef, type ImageSet, type 
 import { heldOutMeasures, modelPictures, type ProbeSettings } from './measures';
 import { lossCurve } from './pictures';
 import { gradientFile, readGradBatch } from './grad-file';
+import { checkpointFile, checkpointProgress, checkSameRun, describeRun, type RunDescription } from './checkpoint';
 
 export interface TrainJob {
   /** An AutoencoderConfig; inputSize may be left out (then rows×cols of the images). */
   model: Partial<AutoencoderConfig>;
-  training: { epochs: number; batchSize: number; optimizer: OptimizerConfig; seed?: number; shuffle?: boolean };
+  training: {
+    epochs: number;
+    batchSize: number;
+    optimizer: OptimizerConfig;
+    seed?: number;
+    shuffle?: boolean;
+    /** A cosine schedule without totalSteps decays over every step of the run. */
+    schedule?: LearningRateSchedule;
+    earlyStopping?: EarlyStopping;
+  };
   data: { train: ImageSetSpec; test: ImageSetSpec };
   /** The linear probe on the codes (false: none). */
   probe: ProbeSettings | false;
+  /** Hand a checkpoint to Node (window.writeCheckpoint) every this many epochs. */
+  checkpointEvery?: number;
+  /** A checkpoint of this run to continue from. */
+  resume?: FileRef;
 }
 
 export interface EvalJob {
@@ -48,7 +69,11 @@ declare global {
     runTrainJob: (job: TrainJob) => Promise<JobResult>;
     runEvalJob: (job: EvalJob) => Promise<JobResult>;
     runGradJob: (job: GradJob) => Promise<JobResult>;
+    /** Ask the running train job to stop: it abandons the current epoch and resolves with the last epoch's checkpoint. */
+    stopTrainJob: () => void;
     reportProgress?: (event: Record<string, unknown>) => void;
+    /** Node writes the checkpoint (base64 safetensors) atomically; resolves once it is on disk. */
+    writeCheckpoint?: (base64: string, epoch: number) => Promise<void>;
   }
 }
 
@@ -87,15 +112,55 @@ function checkFeatures(model: { inputSize: number }, set: ImageSet, what: string
   }
 }
 
-window.runTrainJob = job(async (j: TrainJob) => {
-  // Check the config and the optimizer before loading anything (the library's own messages).
-  const draft = { ...j.model, inputSize: j.model.inputSize ?? 1 } as AutoencoderConfig;
-  resolveConfig(draft);
+/**
+ * The schedule to train with: a cosine decay without totalSteps spans the whole
+ * run (before the data is loaded, stepsPerEpoch is unknown: any valid length does).
+ */
+function runSchedule(j: TrainJob, stepsPerEpoch?: number): LearningRateSchedule | undefined {
+  const s = j.training.schedule;
+  if (s?.type !== 'cosine' || s.totalSteps !== undefined) return s;
+  return { ...s, totalSteps: stepsPerEpoch === undefined ? (s.warmupSteps ?? 0) + 1 : j.training.epochs * stepsPerEpoch };
+}
+
+/** Library checks of the training settings, as usage errors naming the config field. */
+function checkTraining(j: TrainJob, stepsPerEpoch?: number): void {
   try {
     validateOptimizer(j.training.optimizer);
   } catch (e) {
     throw new ConfigError(`training.${(e as Error).message}`);
   }
+  try {
+    validateSchedule(runSchedule(j, stepsPerEpoch), j.training.optimizer.learningRate);
+  } catch (e) {
+    throw new ConfigError(`training.${(e as Error).message}`);
+  }
+}
+
+/** The checkpoint to resume from, read and checked before anything else is loaded. */
+async function readCheckpoint(ref: FileRef): Promise<{ file: ModelFile; bytes: Uint8Array }> {
+  const bytes = await fetchFile(ref);
+  try {
+    const file = readModelFile(bytes);
+    checkpointProgress(file); // a checkpoint of `train`, not any model file
+    return { file, bytes };
+  } catch (e) {
+    const err = e as Error;
+    err.message = `--resume ${ref.path}: ${err.message}. It is not a usable checkpoint (cut short or overwritten?): resume from an intact checkpoint, or start the run again without --resume`;
+    throw err;
+  }
+}
+
+let stopRequested: AbortController | undefined;
+window.stopTrainJob = () => stopRequested?.abort(new DOMException('training was interrupted', 'AbortError'));
+
+window.runTrainJob = job(async (j: TrainJob) => {
+  const stop = (stopRequested = new AbortController());
+  // Check the config and the training settings before loading anything (the library's own messages).
+  const draft = { ...j.model, inputSize: j.model.inputSize ?? 1 } as AutoencoderConfig;
+  resolveConfig(draft);
+  checkTraining(j);
+  const checkpointed = j.resume ? await readCheckpoint(j.resume) : undefined;
+  const resumed = checkpointed?.file;
   say({ kind: 'status', message: `loading ${j.data.train.images.path}` });
   const [train, test] = await Promise.all([loadImageSet(j.data.train, 'training'), loadImageSet(j.data.test, 'test')]);
   const config = resolveConfig({ ...j.model, inputSize: j.model.inputSize ?? train.rows * train.cols } as AutoencoderConfig);
@@ -104,25 +169,63 @@ window.runTrainJob = job(async (j: TrainJob) => {
   if (j.training.batchSize > train.count) {
     throw new InputError(`training.batchSize ${j.training.batchSize} is larger than the training set (${train.count} samples); use at most ${train.count}`);
   }
+  const stepsPerEpoch = Math.ceil(train.count / j.training.batchSize);
+  checkTraining(j, stepsPerEpoch);
+  const schedule = runSchedule(j, stepsPerEpoch);
+  const run: RunDescription = describeRun(config, { ...j.training, schedule }, train, test);
+  const progress = resumed ? checkpointProgress(resumed) : undefined;
+  if (resumed && progress) {
+    checkSameRun(resumed, run, j.resume!.path);
+    if (progress.epochsDone > j.training.epochs) {
+      throw new InputError(`--resume ${j.resume!.path}: the checkpoint has ${progress.epochsDone} epochs done, more than the ${j.training.epochs} asked for; ask for at least ${progress.epochsDone} with --epochs`);
+    }
+  }
 
-  const model = await createAutoencoder(config);
+  const model = checkpointed ? await loadModel(checkpointed.bytes) : await createAutoencoder(config);
   try {
     const adapter = adapterOf(model);
     say({ kind: 'adapter', adapter });
     const trainData = model.uploadDataset({ data: train.images, features: config.inputSize, labels: train.labels, label: 'train' });
     const testData = model.uploadDataset({ data: test.images, features: config.inputSize, labels: test.labels, label: 'test' });
-    const trainer = model.createTrainer({ batchSize: j.training.batchSize, optimizer: j.training.optimizer, seed: j.training.seed, shuffle: j.training.shuffle });
+    const trainer: Trainer = resumed
+      ? await resumeTrainer(model, resumed.training!)
+      : model.createTrainer({ batchSize: j.training.batchSize, optimizer: j.training.optimizer, schedule, seed: j.training.seed, shuffle: j.training.shuffle });
     // The held-out loss as fit() reports it after each epoch: reconstruction, or a VAE's negative ELBO.
-    const before = await model.evaluate(testData);
-    const initialEval = before.negativeElbo ?? before.reconstruction;
-    say({ kind: 'status', message: `held-out loss before training: ${initialEval.toFixed(3)}` });
+    let initialEval: number;
+    if (progress) initialEval = progress.initialEval;
+    else {
+      const before = await model.evaluate(testData);
+      initialEval = before.negativeElbo ?? before.reconstruction;
+    }
+    const history: EpochRecord[] = progress ? [...progress.history] : [];
+    const done = history.length;
+    say({ kind: 'status', message: progress ? `resuming after epoch ${done} (step ${trainer.stepsTaken}) from ${j.resume!.path}` : `held-out loss before training: ${initialEval.toFixed(3)}` });
+    // The state at the last epoch's end, in memory: what an interruption writes.
+    const checkpoint = () => checkpointFile(model, trainer, run, { epochsDone: history.length, initialEval, history });
+    let latest = await checkpoint();
     const t0 = performance.now();
-    const history = await trainer.fit(trainData, {
-      epochs: j.training.epochs,
-      evalData: testData,
-      onProgress: (p) => say({ kind: 'progress', ...p }),
-      onEpoch: (r) => say({ kind: 'epoch', ...r }),
-    });
+    const remaining = j.training.epochs - done;
+    try {
+      if (remaining > 0) {
+        await trainer.fit(trainData, {
+          epochs: remaining,
+          evalData: testData,
+          signal: stop.signal,
+          earlyStopping: j.training.earlyStopping,
+          onProgress: (p) => say({ kind: 'progress', ...p, epoch: p.epoch + done, epochs: j.training.epochs }),
+          onEpoch: async (r) => {
+            const record = { ...r, epoch: r.epoch + done, ...(r.bestEpoch === undefined ? {} : { bestEpoch: r.bestEpoch + done }) };
+            history.push(record);
+            say({ kind: 'epoch', ...record });
+            latest = await checkpoint();
+            if (j.checkpointEvery && record.epoch % j.checkpointEvery === 0) await window.writeCheckpoint?.(base64(latest), record.epoch);
+          },
+        });
+      }
+    } catch (e) {
+      if (!stop.signal.aborted) throw e;
+    }
+    if (stop.signal.aborted) return { interrupted: { epochsDone: history.length, epochs: j.training.epochs, step: trainer.stepsTaken }, checkpoint: base64(latest) };
     const trainSeconds = (performance.now() - t0) / 1000; // with the held-out evaluation after each epoch
     say({ kind: 'status', message: `measuring the trained model on the held-out set${j.probe && train.labels && test.labels ? ` (linear probe: ${j.probe.epochs} epochs on ${Math.min(train.count, j.probe.trainLimit)} codes)` : ''}` });
     const heldOut = await heldOutMeasures(model, testData, train, j.probe);
@@ -139,8 +242,10 @@ window.runTrainJob = job(async (j: TrainJob) => {
       ...(await modelPictures(model, testData, test)),
     };
     const modelFile = await saveModel(model, { trainer });
-    // Throughput of the training steps alone (EpochRecord.seconds excludes the held-out evaluation).
-    const stepSeconds = history.reduce((a, h) => a + h.seconds, 0);
+    // Throughput of the training steps alone (EpochRecord.seconds excludes the held-out evaluation), over this process's epochs.
+    const mine = history.slice(done);
+    const stepSeconds = mine.reduce((a, h) => a + h.seconds, 0);
+    const best = history.at(-1)?.bestEpoch;
     return {
       adapter,
       config,
@@ -151,12 +256,16 @@ window.runTrainJob = job(async (j: TrainJob) => {
       initialEval,
       history,
       heldOut,
-      throughput: { trainSamplesPerSecond: (history.length * train.count) / stepSeconds, stepSeconds, trainSeconds, steps: trainer.stepsTaken },
+      schedule: trainer.schedule,
+      earlyStopping: best === undefined ? undefined : { bestEpoch: best, epochsRun: history.length, stoppedEarly: history.length < j.training.epochs, restoredBest: j.training.earlyStopping?.restoreBest ?? true },
+      resumedAfterEpoch: progress ? done : undefined,
+      throughput: { trainSamplesPerSecond: mine.length > 0 ? (mine.length * train.count) / stepSeconds : 0, stepSeconds, trainSeconds, steps: trainer.stepsTaken },
       images,
       model: base64(modelFile),
     };
   } finally {
     model.dispose();
+    stopRequested = undefined;
   }
 });
 

@@ -4,8 +4,9 @@
 //   metadata: format = 'webgpu-autoencoders/1', config = JSON of the resolved config.
 // With a trainer, also its optimizer state (optimizer.state.<i>.<param>, each the
 // shape of its parameter: momentum [v], adam [m, v]) and metadata training = JSON
-// { optimizer, step, epoch, row, seed, shuffle, batchSize, stateBuffers } — the counters
-// from which the step's RNG draws and the shuffle order are derived.
+// { optimizer, schedule, step, epoch, row, seed, shuffle, batchSize, stateBuffers } — the
+// counters from which the step's RNG draws, learning rate and shuffle order are derived.
+// Callers may add metadata of their own (saveModel's `metadata`; ModelFile.metadata).
 // Loading checks everything before any GPU allocation; see docs/safetensors.md.
 import type { CreateOptions } from '../model/autoencoder';
 import { createAutoencoder, type Autoencoder } from '../autoencoder';
@@ -14,6 +15,7 @@ import { autoencoderLayout, type ParameterLayout } from '../model/layout';
 import { optimizerStateBuffers, validateOptimizer, type OptimizerConfig } from '../kernels/optimizer';
 import type { Trainer } from '../train/trainer';
 import type { TrainerOptions, TrainerState } from '../train/options';
+import { validateSchedule } from '../train/schedule';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafetensorsTensor } from './safetensors';
 
 export const MODEL_FORMAT = 'webgpu-autoencoders/1';
@@ -32,17 +34,29 @@ export interface ModelFile {
   /** Parameter tensors by state_dict name (row-major, shapes as in model.layout). */
   tensors: Record<string, Float32Array>;
   training?: SavedTrainingState;
+  /** Every metadata entry of the file (format, config, training and any the saver added). */
+  metadata: Record<string, string>;
 }
+
+/** Metadata keys saveModel writes itself; extra metadata may not use them. */
+const RESERVED_METADATA = ['format', 'config', 'training'];
 
 const stateName = (i: number, param: string) => `optimizer.state.${i}.${param}`;
 
-/** Serialise a model (and optionally its trainer's state, for resuming) to safetensors bytes. */
-export async function saveModel(model: Autoencoder, options: { trainer?: Trainer } = {}): Promise<Uint8Array> {
+/**
+ * Serialise a model (and optionally its trainer's state, for resuming) to
+ * safetensors bytes; `metadata` adds string entries of the caller's own.
+ */
+export async function saveModel(model: Autoencoder, options: { trainer?: Trainer; metadata?: Record<string, string> } = {}): Promise<Uint8Array> {
   model.assertAlive();
+  for (const [k, v] of Object.entries(options.metadata ?? {})) {
+    if (RESERVED_METADATA.includes(k)) throw new ModelFileError(`saveModel: metadata "${k}" is written by saveModel itself; use another key`);
+    if (typeof v !== 'string') throw new ModelFileError(`saveModel: metadata "${k}" must be a string (got ${typeof v})`);
+  }
   const params = await model.getParameters();
   const tensors: Record<string, SafetensorsTensor> = {};
   for (const t of model.layout.tensors) tensors[t.name] = { dtype: 'F32', shape: [...t.shape], data: params[t.name] };
-  const metadata: Record<string, string> = { format: MODEL_FORMAT, config: JSON.stringify(model.config) };
+  const metadata: Record<string, string> = { ...options.metadata, format: MODEL_FORMAT, config: JSON.stringify(model.config) };
 
   if (options.trainer) {
     const trainer = options.trainer;
@@ -56,8 +70,8 @@ export async function saveModel(model: Autoencoder, options: { trainer?: Trainer
         tensors[stateName(i, t.name)] = { dtype: 'F32', shape: [...t.shape], data: flat.slice(t.offset, t.offset + t.size) };
       }
     });
-    const { optimizer, step, epoch, row, seed, shuffle } = s;
-    metadata.training = JSON.stringify({ optimizer, step, epoch, row, seed, shuffle, batchSize: trainer.batchSize, stateBuffers });
+    const { optimizer, schedule, step, epoch, row, seed, shuffle } = s;
+    metadata.training = JSON.stringify({ optimizer, schedule, step, epoch, row, seed, shuffle, batchSize: trainer.batchSize, stateBuffers });
   }
   return encodeSafetensors(tensors, metadata);
 }
@@ -88,10 +102,17 @@ function parseTraining(text: string): Omit<SavedTrainingState, 'state'> & { stat
     throw new ModelFileError(`training.optimizer is invalid: ${(e as Error).message}`);
   }
   const stateBuffers = optimizerStateBuffers(optimizer);
+  let schedule;
+  try {
+    schedule = validateSchedule(r.schedule, optimizer.learningRate); // absent in files of earlier versions: constant
+  } catch (e) {
+    throw new ModelFileError(`training.schedule is invalid: ${(e as Error).message}`);
+  }
   if (typeof r.shuffle !== 'boolean') throw new ModelFileError(`training.shuffle must be true or false (got ${JSON.stringify(r.shuffle)})`);
   if (r.stateBuffers !== stateBuffers) throw new ModelFileError(`training.stateBuffers is ${JSON.stringify(r.stateBuffers)} but '${optimizer.type}' has ${stateBuffers}`);
   return {
     optimizer,
+    schedule,
     step: integer('step', r.step),
     epoch: integer('epoch', r.epoch),
     row: integer('row', r.row),
@@ -155,7 +176,7 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
   }
   const params: Record<string, Float32Array> = {};
   for (const t of layout.tensors) params[t.name] = checkTensor(t.name, tensors[t.name], t.shape);
-  const file: ModelFile = { config, tensors: params };
+  const file: ModelFile = { config, tensors: params, metadata };
   if (training) {
     const { stateBuffers, ...counters } = training;
     const state = Array.from({ length: stateBuffers }, (_, i) => flatState(layout, i, tensors));
@@ -194,16 +215,16 @@ export async function loadModel(bytes: Uint8Array, options?: CreateOptions): Pro
 
 /**
  * A trainer for `model` that continues from a saved training state: same
- * optimizer, seed, step count, epoch position and optimizer state. The trainer
+ * optimizer, learning-rate schedule, seed, step count, epoch position and optimizer state. The trainer
  * is disposed again if the state cannot be imported.
  */
 export async function resumeTrainer(
   model: Autoencoder,
   training: SavedTrainingState,
-  options: Omit<TrainerOptions, 'optimizer' | 'seed' | 'shuffle' | 'batchSize'> & { batchSize?: number } = {},
+  options: Omit<TrainerOptions, 'optimizer' | 'schedule' | 'seed' | 'shuffle' | 'batchSize'> & { batchSize?: number } = {},
 ): Promise<Trainer> {
   const { batchSize, ...state } = training;
-  const trainer = model.createTrainer({ ...options, batchSize: options.batchSize ?? batchSize, optimizer: state.optimizer, seed: state.seed, shuffle: state.shuffle });
+  const trainer = model.createTrainer({ ...options, batchSize: options.batchSize ?? batchSize, optimizer: state.optimizer, schedule: state.schedule, seed: state.seed, shuffle: state.shuffle });
   try {
     trainer.importState(state);
     return trainer;

@@ -7,11 +7,18 @@ import type { Evaluation } from '../model/autoencoder';
 import type { LossComponents } from '../model/objective';
 import type { DeviceLossPolicy } from './recovery';
 import type { TrainableModel } from './trainable';
+import { validateSchedule, type LearningRateSchedule, type ResolvedSchedule } from './schedule';
 
 export interface TrainerOptions {
   /** Samples per step; the last batch of an epoch may be smaller. */
   batchSize: number;
   optimizer: OptimizerConfig;
+  /**
+   * How the learning rate changes from step to step (src/train/schedule.ts): an
+   * optional linear warm-up, then constant (default), step decay or cosine decay
+   * of optimizer.learningRate. Counted in optimizer steps over the trainer's life.
+   */
+  schedule?: LearningRateSchedule;
   /** Seed of the shuffling and of the noise/dropout draws. Default: the model's seed. */
   seed?: number;
   /** Shuffle the samples every epoch. Default true. */
@@ -63,19 +70,50 @@ export interface EpochRecord {
   evaluation?: Evaluation;
   seconds: number;
   samplesPerSecond: number;
+  /** With early stopping: the epoch (1-based, of this fit) with the lowest held-out loss so far. */
+  bestEpoch?: number;
+}
+
+/** Stop when the held-out loss has not improved for `patience` epochs. */
+export interface EarlyStopping {
+  /** Epochs without an improvement of more than minDelta after which fit() stops. */
+  patience: number;
+  /** An epoch improves when its held-out loss is below the best so far by more than this. Default 0. */
+  minDelta?: number;
+  /** At the end, put back the parameters of the best epoch (the optimizer state and counters stay those of the last). Default true. */
+  restoreBest?: boolean;
 }
 
 export interface FitOptions {
   epochs: number;
+  /** Held-out data, evaluated after every epoch (EpochRecord.evalLoss); needed by earlyStopping. */
   evalData?: GpuDataset;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
-  onEpoch?: (r: EpochRecord) => void;
+  /** Called after each epoch; a returned promise is awaited before the next epoch starts (e.g. to save a checkpoint with saveModel). */
+  onEpoch?: (r: EpochRecord) => void | Promise<void>;
+  /** Stop early on the held-out loss of evalData (see EarlyStopping). */
+  earlyStopping?: EarlyStopping;
+}
+
+/** EarlyStopping with its defaults, checked with messages naming the field. */
+export function resolveEarlyStopping(e: EarlyStopping | undefined, hasEvalData: boolean): Required<EarlyStopping> | undefined {
+  if (e === undefined) return undefined;
+  if (typeof e !== 'object' || e === null) throw new RangeError(`earlyStopping must be an object like { patience: 3 } (got ${String(e)})`);
+  if (!hasEvalData) throw new RangeError('earlyStopping needs evalData: it watches the held-out loss');
+  if (!Number.isSafeInteger(e.patience) || e.patience < 1) throw new RangeError(`earlyStopping.patience must be a positive integer (got ${e.patience})`);
+  const minDelta = e.minDelta ?? 0;
+  if (typeof minDelta !== 'number' || !Number.isFinite(minDelta) || minDelta < 0) throw new RangeError(`earlyStopping.minDelta must be a number ≥ 0 (got ${minDelta})`);
+  const restoreBest = e.restoreBest ?? true;
+  if (typeof restoreBest !== 'boolean') throw new RangeError(`earlyStopping.restoreBest must be true or false (got ${String(restoreBest)})`);
+  return { patience: e.patience, minDelta, restoreBest };
 }
 
 /** Everything needed to resume training exactly: optimizer state and counters. */
 export interface TrainerState {
   optimizer: OptimizerConfig;
+  /** The learning-rate schedule (absent: constant). */
+  schedule?: ResolvedSchedule;
   /** Optimizer steps taken. */
   step: number;
   /** Epoch and next row of the permutation of the dataset being trained on. */
@@ -122,10 +160,11 @@ export class TrainingDivergedError extends Error {
 }
 
 /** Options with defaults applied, each checked with a message naming it. */
-export function resolveTrainerOptions(options: TrainerOptions, model: Pick<TrainableModel, 'config' | 'gpu' | 'arch'>): Required<Omit<TrainerOptions, 'onDeviceLost'>> & { onDeviceLost: DeviceLossPolicy } {
+export function resolveTrainerOptions(options: TrainerOptions, model: Pick<TrainableModel, 'config' | 'gpu' | 'arch'>): Required<Omit<TrainerOptions, 'onDeviceLost' | 'schedule'>> & { onDeviceLost: DeviceLossPolicy; schedule: ResolvedSchedule } {
   const B = options?.batchSize;
   if (!Number.isInteger(B) || B < 1) throw new RangeError(`batchSize must be a positive integer (got ${B})`);
   const optimizer = validateOptimizer(options.optimizer);
+  const schedule = validateSchedule(options.schedule, optimizer.learningRate);
   const seed = options.seed ?? model.config.seed;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`seed must be an integer in [0, 2^32) (got ${seed})`);
   const syncEvery = options.syncEvery ?? 20;
@@ -141,5 +180,5 @@ export function resolveTrainerOptions(options: TrainerOptions, model: Pick<Train
   if (onDeviceLost !== 'recover' && onDeviceLost !== 'stop' && typeof onDeviceLost !== 'function') {
     throw new RangeError(`onDeviceLost must be 'recover', 'stop' or a function (got ${JSON.stringify(onDeviceLost)})`);
   }
-  return { batchSize: B, optimizer, seed, shuffle: options.shuffle ?? true, syncEvery, snapshotEvery, onDeviceLost };
+  return { batchSize: B, optimizer, schedule, seed, shuffle: options.shuffle ?? true, syncEvery, snapshotEvery, onDeviceLost };
 }

@@ -20,8 +20,9 @@ import { TrainingPlan } from './training-plan';
 import { recoverFromDeviceLoss, Snapshots, type DeviceLossEvent, type DeviceLossPolicy, type Snapshot } from './recovery';
 import { profileStep, type StepProfile } from './profile';
 import type { TrainableModel } from './trainable';
-import { resolveTrainerOptions, TrainingDivergedError, type EpochRecord, type FitOptions, type StepLoss, type TrainerOptions, type TrainerState } from './options';
+import { resolveEarlyStopping, resolveTrainerOptions, TrainingDivergedError, type EpochRecord, type FitOptions, type StepLoss, type TrainerOptions, type TrainerState } from './options';
 import { checkTrainerState } from './state';
+import { scheduledLearningRate, type ResolvedSchedule } from './schedule';
 
 interface Cursor {
   data: GpuDataset;
@@ -38,6 +39,8 @@ export class Trainer {
   plan!: TrainingPlan;
   readonly batchSize: number;
   readonly optimizer: OptimizerConfig;
+  /** The learning-rate schedule, defaults applied. */
+  readonly schedule: ResolvedSchedule;
   readonly seed: number;
   /** Device losses recovered from, for reports and tests. */
   readonly recoveries: DeviceLossEvent[] = [];
@@ -71,6 +74,7 @@ export class Trainer {
     const o = resolveTrainerOptions(options, model);
     this.batchSize = o.batchSize;
     this.optimizer = o.optimizer;
+    this.schedule = o.schedule;
     this.corrections = adamCorrector(this.optimizer);
     this.seed = o.seed;
     this.shuffle = o.shuffle;
@@ -96,6 +100,11 @@ export class Trainer {
       this.arena.dispose();
       throw e;
     }
+  }
+
+  /** The learning rate of the 1-based optimizer `step` under this trainer's schedule. */
+  learningRateAt(step: number): number {
+    return scheduledLearningRate(this.schedule, this.optimizer.learningRate, step);
   }
 
   /** Optimizer steps taken so far. */
@@ -163,7 +172,7 @@ export class Trainer {
     const { c1, c2 } = this.corrections(step);
     const slot = this.losses.slotOf(step);
     this.runner.submitBatch(
-      { step, seed: this.seed, batchOffset: c.next, validRows: rows, lr: this.optimizer.learningRate, adamC1: c1, adamC2: c2, lossSlot: slot, training: true },
+      { step, seed: this.seed, batchOffset: c.next, validRows: rows, lr: this.learningRateAt(step), adamC1: c1, adamC2: c2, lossSlot: slot, training: true },
       { label: `train step ${step}`, dispatches: dispatches === 'full' ? c.full : c.gradients },
     );
     const epoch = c.epoch;
@@ -303,6 +312,7 @@ export class Trainer {
     const epochs = options?.epochs;
     if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be a positive integer (got ${epochs})`);
     if (options.evalData) this.model.checkDataset(options.evalData);
+    const early = resolveEarlyStopping(options.earlyStopping, options.evalData !== undefined);
     const c = this.cursorFor(data);
     if (c.next > 0 && c.next < data.count) {
       c.next = data.count; // finish a partial epoch left by steps(): start afresh
@@ -313,6 +323,8 @@ export class Trainer {
     const fitStart = this.stepCount;
     if (this.snapshots.current?.step !== fitStart) this.snapshots.invalidate(); // recovery must not go back before fit's start
     let losses: StepLoss[] = [];
+    // Early stopping: the best held-out loss so far, its epoch and parameters, and the epochs since it.
+    let best = { loss: Infinity, epoch: 0, params: undefined as Float32Array | undefined };
     let t0 = performance.now();
     let since = t0;
     const report = (batch: StepLoss[], stepInEpoch: number) => {
@@ -335,7 +347,7 @@ export class Trainer {
     // One epoch per pass of the loop. After a device loss the step count is back
     // at the last snapshot, which is never before the current epoch's start (a
     // snapshot is taken at fit's start and at every epoch's last sync).
-    while (history.length < epochs) {
+    while (history.length < epochs && !(early && history.length - best.epoch >= early.patience)) {
       try {
         if (!this.snapshots.current) await this.takeSnapshot();
         const epochStart = fitStart + history.length * stepsPerEpoch;
@@ -362,8 +374,15 @@ export class Trainer {
           record.evalLoss = ev.negativeElbo ?? ev.reconstruction;
           record.evaluation = ev;
         }
+        if (early) {
+          if (record.evalLoss! < best.loss - early.minDelta) {
+            const params = early.restoreBest ? await readFloats(this.model.gpu.device, this.model.params, this.model.layout.totalFloats) : undefined;
+            best = { loss: record.evalLoss!, epoch: record.epoch, params };
+          }
+          record.bestEpoch = best.epoch;
+        }
         history.push(record);
-        options.onEpoch?.(record);
+        await options.onEpoch?.(record);
         losses = [];
         t0 = since = performance.now();
       } catch (err) {
@@ -372,7 +391,15 @@ export class Trainer {
         losses = losses.filter((l) => l.step <= this.stepCount);
       }
     }
+    if (best.params && best.epoch !== history.length) this.restoreParameters(best.params);
     return history;
+  }
+
+  /** Put back parameters saved during fit() (early stopping's best epoch); the optimizer state and counters stay. */
+  private restoreParameters(params: Float32Array): void {
+    this.model.gpu.device.queue.writeBuffer(this.model.params, 0, params as Float32Array<ArrayBuffer>);
+    this.model.touchParameters();
+    this.snapshots.invalidate(); // the snapshot's parameters are no longer the model's
   }
 
   /** Where a step's time goes (src/train/profile.ts); the weights and optimizer state are restored afterwards. */
@@ -388,7 +415,7 @@ export class Trainer {
     const device = this.model.gpu.device;
     const state = await Promise.all(this.plan.optimizerState.map((b) => readFloats(device, b, this.model.layout.totalFloats)));
     const { epoch, row } = this.resumeAt ?? this.position;
-    return { optimizer: this.optimizer, step: this.stepCount, epoch, row, seed: this.seed, shuffle: this.shuffle, state };
+    return { optimizer: this.optimizer, schedule: this.schedule, step: this.stepCount, epoch, row, seed: this.seed, shuffle: this.shuffle, state };
   }
 
   /**
@@ -398,7 +425,7 @@ export class Trainer {
    */
   importState(s: TrainerState): void {
     this.assertAlive();
-    checkTrainerState(s, { optimizer: this.optimizer, stateBuffers: this.plan.optimizerState.length, floats: this.model.layout.totalFloats, seed: this.seed, shuffle: this.shuffle });
+    checkTrainerState(s, { optimizer: this.optimizer, schedule: this.schedule, stateBuffers: this.plan.optimizerState.length, floats: this.model.layout.totalFloats, seed: this.seed, shuffle: this.shuffle });
     const device = this.model.gpu.device;
     s.state.forEach((a, i) => device.queue.writeBuffer(this.plan.optimizerState[i], 0, a as Float32Array<ArrayBuffer>));
     device.queue.writeBuffer(this.plan.guard, 0, GUARD_CLEAR);

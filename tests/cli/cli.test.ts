@@ -425,3 +425,92 @@ function checkGradients(what: string, modelPath: string, gradPath: string, x: Fl
   }
   return g;
 }
+
+describe('checkpoints, interruption and resume', () => {
+  // 8×8 noise images: 40 to train on (batches of 16: 3 steps an epoch), 20 held out.
+  const D = 64;
+  const dir = join(TMP, 'ckpt');
+  const cfg = () =>
+    writeJson('ckpt.json', {
+      // Noise and dropout draw from the step counter; the cosine schedule and Adam depend on it too.
+      model: { hiddenSize: 6, noise: { type: 'masking', rate: 0.2 }, dropout: 0.2, seed: 9 },
+      training: { epochs: 2, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.01 }, schedule: { type: 'cosine', warmupSteps: 2 } },
+      data: { train: { images: 'ckpt-train' }, test: { images: 'ckpt-test' } },
+      probe: false,
+    });
+  const tensorsOf = (path: string) => readModelFile(new Uint8Array(readFileSync(path))).tensors;
+  const bits = (t: Record<string, Float32Array>) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length))]));
+
+  test('a run interrupted by SIGINT after its first checkpoint, then resumed, ends bit-identical to the uninterrupted run', async () => {
+    writeIdx('ckpt-train', [40, 8, 8], Uint8Array.from(randomValues(40 * D, 51, 0, 255), Math.floor));
+    writeIdx('ckpt-test', [20, 8, 8], Uint8Array.from(randomValues(20 * D, 52, 0, 255), Math.floor));
+    const config = cfg();
+    const whole = await cli('train', '--config', config, '--checkpoint-every', '1', '--out', join(dir, 'whole'), '--quiet');
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(existsSync(join(dir, 'whole', 'checkpoint.safetensors'))).toBe(true);
+
+    const cut = join(dir, 'cut');
+    const interrupted = await new Promise<Run>((done) => {
+      execFile(process.execPath, [BIN, 'train', '--config', config, '--checkpoint-every', '1', '--out', cut, '--quiet'], { env: { ...process.env, WEBGPU_ADAPTER: ADAPTER, WGAE_SIGNAL_AFTER_FIRST_CHECKPOINT: 'SIGINT' } }, (err, stdout, stderr) =>
+        done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+      );
+    });
+    expect(interrupted.code, interrupted.stderr).toBe(130);
+    expect(interrupted.stderr).toMatch(/interrupted \(SIGINT\) after epoch 1 of 2 \(step 3\): wrote .*cut\/checkpoint\.safetensors/);
+    expect(interrupted.stderr).toMatch(/continue with:\n {2}webgpu-autoencoders train --config \S+ckpt\.json --checkpoint-every 1 --out \S+cut --quiet --resume \S+cut\/checkpoint\.safetensors/);
+    expect(existsSync(join(cut, 'model.safetensors'))).toBe(false);
+    expect(readModelFile(new Uint8Array(readFileSync(join(cut, 'checkpoint.safetensors')))).training).toMatchObject({ step: 3, epoch: 0, row: 40 });
+
+    const resumed = await cli('train', '--config', config, '--checkpoint-every', '1', '--out', cut, '--quiet', '--resume', join(cut, 'checkpoint.safetensors'));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const [a, b] = [tensorsOf(join(dir, 'whole', 'model.safetensors')), tensorsOf(join(cut, 'model.safetensors'))];
+    expect(bits(b)).toEqual(bits(a));
+    const [ma, mb] = [join(dir, 'whole'), cut].map((d) => JSON.parse(readFileSync(join(d, 'metrics.json'), 'utf8')));
+    expect(mb.losses.initialHeldOut).toBe(ma.losses.initialHeldOut);
+    expect(mb.losses.epochs.map((e: { trainLoss: number; evalLoss: number }) => [e.trainLoss, e.evalLoss])).toEqual(ma.losses.epochs.map((e: { trainLoss: number; evalLoss: number }) => [e.trainLoss, e.evalLoss]));
+    expect(mb.heldOut.reconstruction).toBe(ma.heldOut.reconstruction);
+    expect(mb.training.schedule).toEqual({ type: 'cosine', warmupSteps: 2, totalSteps: 6, minLearningRate: 0 }); // cosine over the whole run: 2 epochs × 3 steps
+    expect(mb.resumedFrom.afterEpoch).toBe(1);
+    expect(mb.throughput.steps).toBe(6);
+  });
+
+  test('a checkpoint of another run is refused naming the field that differs', async () => {
+    const checkpoint = join(dir, 'whole', 'checkpoint.safetensors');
+    const [batch, lr, model] = await Promise.all([
+      cli('train', '--config', cfg(), '--resume', checkpoint, '--batch-size', '8', '--out', join(dir, 'x1'), '--quiet'),
+      cli('train', '--config', cfg(), '--resume', checkpoint, '--lr', '0.02', '--epochs', '3', '--out', join(dir, 'x2'), '--quiet'),
+      cli('train', '--config', cfg(), '--resume', join(dir, 'whole', 'model.safetensors'), '--out', join(dir, 'x3'), '--quiet'),
+    ]);
+    expect(batch.code, batch.stderr).toBe(2);
+    expect(batch.stderr).toMatch(/--resume .*checkpoint\.safetensors: the checkpoint's run has training\.batchSize = 16 but this run asks for 8; resume with the config and flags the run was started with/);
+    expect(lr.code, lr.stderr).toBe(2);
+    expect(lr.stderr).toMatch(/training\.optimizer\.learningRate = 0\.01 but this run asks for 0\.02/);
+    expect(model.code, model.stderr).toBe(2);
+    expect(model.stderr).toMatch(/model\.safetensors: the file has no "cli-progress" metadata: it is a model file, not a checkpoint written by train/);
+  });
+
+  test('a checkpoint cut short at any byte is refused, naming the file and what to do', async () => {
+    const bytes = readFileSync(join(dir, 'whole', 'checkpoint.safetensors'));
+    const headerEnd = 8 + Number(bytes.readBigUInt64LE(0));
+    const cuts = [0, 7, 8, Math.floor(headerEnd / 2), Math.floor((headerEnd + bytes.length) / 2), bytes.length - 1];
+    const paths = cuts.map((n) => {
+      const path = join(dir, `cut-${n}.safetensors`);
+      writeFileSync(path, bytes.subarray(0, n));
+      return path;
+    });
+    for (let i = 0; i < paths.length; i += 3) {
+      const runs = await Promise.all(paths.slice(i, i + 3).map((p, k) => cli('train', '--config', cfg(), '--resume', p, '--out', join(dir, `y${i + k}`), '--quiet')));
+      runs.forEach((r, k) => {
+        const n = cuts[i + k];
+        expect(r.code, `cut at ${n}: ${r.stderr}`).toBe(2);
+        expect(r.stderr, `cut at ${n}`).toMatch(new RegExp(`--resume \\S+cut-${n}\\.safetensors: not a valid safetensors file: .+ It is not a usable checkpoint \\(cut short or overwritten\\?\\): resume from an intact checkpoint, or start the run again without --resume`));
+      });
+    }
+  });
+
+  test('--resume with early stopping is refused before anything runs', async () => {
+    const r = await cli('train', '--resume', join(dir, 'whole', 'checkpoint.safetensors'), '--early-stopping', '2');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--resume cannot continue a run with early stopping/);
+  });
+});

@@ -114,7 +114,7 @@ describe('trainer state', () => {
     const file = readModelFile(bytes);
     expect(file.training).toBeDefined();
     const { state, ...counters } = file.training!;
-    expect(counters).toEqual({ optimizer: { ...optimizer, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, step: 5, epoch: 1, row: 8, seed: 77, shuffle: true, batchSize: 8 });
+    expect(counters).toEqual({ optimizer: { ...optimizer, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, schedule: { type: 'constant', warmupSteps: 0 }, step: 5, epoch: 1, row: 8, seed: 77, shuffle: true, batchSize: 8 });
     expect(state.length).toBe(2); // Adam: m, v
     const names = Object.keys(decodeSafetensors(bytes).tensors).filter((n) => n.startsWith('optimizer.'));
     expect(names.sort()).toEqual(['0', '1'].flatMap((i) => ['decoder.0.bias', 'decoder.0.weight', 'encoder.0.bias', 'encoder.0.weight'].map((p) => `optimizer.state.${i}.${p}`)));
