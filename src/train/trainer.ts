@@ -14,13 +14,13 @@ import { GUARD_CLEAR } from '../kernels/finite';
 import { shuffledIndices } from '../data/shuffle';
 import type { GpuDataset } from '../data/dataset';
 import { DeviceLostError } from '../gpu/device';
-import { meanComponents } from '../model/objective';
 import { LossReadback } from './loss-readback';
 import { TrainingPlan } from './training-plan';
 import { recoverFromDeviceLoss, Snapshots, type DeviceLossEvent, type DeviceLossPolicy, type Snapshot } from './recovery';
 import { profileStep, type StepProfile } from './profile';
 import type { TrainableModel } from './trainable';
 import { resolveEarlyStopping, resolveTrainerOptions, TrainingDivergedError, type EpochRecord, type FitOptions, type StepLoss, type TrainerOptions, type TrainerState } from './options';
+import { BestEpoch, EpochMeter } from './epochs';
 import { checkTrainerState } from './state';
 import { scheduledLearningRate, type ResolvedSchedule } from './schedule';
 
@@ -322,32 +322,12 @@ export class Trainer {
     const history: EpochRecord[] = [];
     const fitStart = this.stepCount;
     if (this.snapshots.current?.step !== fitStart) this.snapshots.invalidate(); // recovery must not go back before fit's start
-    let losses: StepLoss[] = [];
-    // Early stopping: the best held-out loss so far, its epoch and parameters, and the epochs since it.
-    let best = { loss: Infinity, epoch: 0, params: undefined as Float32Array | undefined };
-    let t0 = performance.now();
-    let since = t0;
-    const report = (batch: StepLoss[], stepInEpoch: number) => {
-      losses.push(...batch);
-      const now = performance.now();
-      const rows = batch.reduce((a, l) => a + l.rows, 0);
-      if (rows > 0 && options.onProgress) {
-        options.onProgress({
-          epoch: history.length + 1,
-          epochs,
-          step: this.stepCount,
-          stepInEpoch,
-          stepsPerEpoch,
-          loss: batch.reduce((a, l) => a + l.total * l.rows, 0) / rows,
-          samplesPerSecond: (rows * 1000) / Math.max(now - since, 1e-3),
-        });
-      }
-      since = now;
-    };
+    const meter = new EpochMeter({ epochs, stepsPerEpoch, onProgress: options.onProgress });
+    const best = early && new BestEpoch(early);
     // One epoch per pass of the loop. After a device loss the step count is back
     // at the last snapshot, which is never before the current epoch's start (a
     // snapshot is taken at fit's start and at every epoch's last sync).
-    while (history.length < epochs && !(early && history.length - best.epoch >= early.patience)) {
+    while (history.length < epochs && !best?.exhausted(history.length)) {
       try {
         if (!this.snapshots.current) await this.takeSnapshot();
         const epochStart = fitStart + history.length * stepsPerEpoch;
@@ -358,40 +338,26 @@ export class Trainer {
           }
           this.submitStep(data);
           const last = s === stepsPerEpoch - 1;
-          if (this.losses.count >= this.syncEvery || last || this.snapshots.due(this.stepCount)) report(await this.sync(last), s + 1); // every epoch ends with a snapshot
+          // Every epoch ends with a snapshot.
+          if (this.losses.count >= this.syncEvery || last || this.snapshots.due(this.stepCount)) meter.add(await this.sync(last), { epoch: history.length + 1, step: this.stepCount, stepInEpoch: s + 1 });
         }
-        const seconds = (performance.now() - t0) / 1000;
-        const rows = losses.reduce((a, l) => a + l.rows, 0);
-        const record: EpochRecord = {
-          epoch: history.length + 1,
-          trainLoss: losses.reduce((a, l) => a + l.total * l.rows, 0) / rows,
-          components: meanComponents(losses),
-          seconds,
-          samplesPerSecond: rows / seconds,
-        };
+        const record = meter.finish(history.length + 1);
         if (options.evalData) {
           const ev = await this.model.evaluate(options.evalData);
           record.evalLoss = ev.negativeElbo ?? ev.reconstruction;
           record.evaluation = ev;
         }
-        if (early) {
-          if (record.evalLoss! < best.loss - early.minDelta) {
-            const params = early.restoreBest ? await readFloats(this.model.gpu.device, this.model.params, this.model.layout.totalFloats) : undefined;
-            best = { loss: record.evalLoss!, epoch: record.epoch, params };
-          }
-          record.bestEpoch = best.epoch;
-        }
+        await best?.update(record, () => readFloats(this.model.gpu.device, this.model.params, this.model.layout.totalFloats));
         history.push(record);
         await options.onEpoch?.(record);
-        losses = [];
-        t0 = since = performance.now();
+        meter.restart();
       } catch (err) {
         if (options.signal?.aborted) throw err;
         await this.recoverOrThrow(err); // back at the snapshot's step, within this epoch
-        losses = losses.filter((l) => l.step <= this.stepCount);
+        meter.rewind(this.stepCount);
       }
     }
-    if (best.params && best.epoch !== history.length) this.restoreParameters(best.params);
+    if (best?.params && best.epoch !== history.length) this.restoreParameters(best.params);
     return history;
   }
 
