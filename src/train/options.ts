@@ -91,7 +91,7 @@ export interface FitOptions {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
   /** Called after each epoch; a returned promise is awaited before the next epoch starts (e.g. to save a checkpoint with saveModel). */
-  onEpoch?: (r: EpochRecord) => void | Promise<void>;
+  onEpoch?: (r: EpochRecord) => unknown; // awaited when it returns a promise
   /** Stop early on the held-out loss of evalData (see EarlyStopping). */
   earlyStopping?: EarlyStopping;
 }
