@@ -139,12 +139,25 @@ export class AutoencoderModel {
     }
   }
 
-  /** Read the parameters back once per version, so a lost device can be replaced without losing them. */
+  /**
+   * Read the parameters back once per version, so a lost device can be replaced
+   * without losing them — unless a host copy of this version exists already (a
+   * trainer's snapshot, as at the end of every epoch of fit()).
+   */
   private async keepHostCopy(): Promise<void> {
     const version = this.version;
-    if (this.host.version === version) return;
+    if (this.newestCopy()) return;
     const values = await readFloats(this.gpu.device, this.params, this.layout.totalFloats);
     if (this.version === version) this.host = { version, values };
+  }
+
+  /** A host copy of the current parameters: a dependent's (and which), or the model's own; none when training moved on since. */
+  private newestCopy(): { params: Float32Array; holder?: ModelDependent } | undefined {
+    for (const d of this.dependents) {
+      const params = d.parametersAt?.(this.version);
+      if (params) return { params, holder: d };
+    }
+    return this.host.version === this.version ? { params: this.host.values } : undefined;
   }
 
   /** The device is lost: rebuild on a new one from the newest copy of the parameters, or say why that is impossible. */
@@ -155,21 +168,12 @@ export class AutoencoderModel {
     if (given) {
       throw new DeviceLostError(`${lost} and the GPUBuffer '${given.label}' passed to it lived on that device; the model moves to a new device (model.gpu.device) on its next call: create the buffer there and call again`);
     }
-    let params: Float32Array | undefined;
-    let restoring: ModelDependent | undefined;
-    for (const d of this.dependents) {
-      params = d.parametersAt?.(this.version);
-      if (params) {
-        restoring = d;
-        break;
-      }
-    }
-    params ??= this.host.version === this.version ? this.host.values : undefined;
-    if (!params) {
+    const copy = this.newestCopy();
+    if (!copy) {
       throw new DeviceLostError(`${lost} after the parameters changed on the GPU with no copy on the host (training since the last snapshot); reload them (setParameters or loadModel) and call again`);
     }
     const next = await this.replacementGpu({ reason: info.reason, message: info.message });
-    this.rebuildOnDevice(next, params, restoring);
+    this.rebuildOnDevice(next, copy.params, copy.holder);
   }
 
   /** Upload samples to the GPU once; they stay there until the model is disposed. */

@@ -347,7 +347,8 @@ export class Trainer {
           record.evalLoss = ev.negativeElbo ?? ev.reconstruction;
           record.evaluation = ev;
         }
-        await best?.update(record, () => readFloats(this.model.gpu.device, this.model.params, this.model.layout.totalFloats));
+        // The epoch ended with a snapshot: its parameters are the best epoch's, no second read-back.
+        await best?.update(record, async () => this.snapshots.parametersAt(this.model.parameterVersion) ?? readFloats(this.model.gpu.device, this.model.params, this.model.layout.totalFloats));
         history.push(record);
         await options.onEpoch?.(record);
         meter.restart();

@@ -257,3 +257,28 @@ describe('inference across a lost device', () => {
     own.dispose();
   });
 });
+
+// The host copies that make recovery possible cost no extra read-back in fit():
+// each epoch ends with a snapshot, which is also the copy evaluate() keeps and
+// the one early stopping takes for the best epoch.
+test('fit() with held-out evaluation and early stopping reads the parameters back only in its snapshots', async () => {
+  const model = await createAutoencoder(CONFIG);
+  const data = model.uploadDataset({ data: DATA, features: D });
+  const trainer = model.createTrainer(OPTIONS);
+  const mapAsync = GPUBuffer.prototype.mapAsync;
+  const mapped: string[] = [];
+  GPUBuffer.prototype.mapAsync = function (this: GPUBuffer, ...args: Parameters<GPUBuffer['mapAsync']>) {
+    mapped.push(this.label);
+    return mapAsync.apply(this, args);
+  };
+  try {
+    await trainer.fit(data, { epochs: 3, evalData: data, earlyStopping: { patience: 5 } });
+  } finally {
+    GPUBuffer.prototype.mapAsync = mapAsync;
+  }
+  const paramReads = mapped.filter((l) => l.includes('readback of') && l.includes('params'));
+  console.log(`fit, 3 epochs with evaluation: ${mapped.length} maps, ${paramReads.length} separate parameter read-backs`);
+  expect(paramReads).toEqual([]);
+  expect(mapped.some((l) => l.includes('snapshot'))).toBe(true);
+  model.dispose();
+});
