@@ -187,6 +187,11 @@ export class Trainer {
     return { rows, epoch };
   }
 
+  /** A sync is due: syncEvery steps since the last (at most as many as the loss log has slots), or a snapshot. */
+  private syncDue(): boolean {
+    return this.losses.count >= Math.min(this.syncEvery, this.losses.slots) || this.snapshots.due(this.stepCount);
+  }
+
   /** Wait for the GPU and read the losses of the steps since the last sync (with a snapshot when one is due). */
   private async sync(forceSnapshot = false): Promise<StepLoss[]> {
     const device = this.model.gpu.device;
@@ -273,7 +278,7 @@ export class Trainer {
         if (this.snapshots.current?.data !== data) await this.takeSnapshot();
         while (this.stepCount < target) {
           this.submitStep(data);
-          if (this.losses.count >= Math.min(this.syncEvery, this.losses.slots) || this.snapshots.due(this.stepCount)) losses.push(...(await this.sync()));
+          if (this.syncDue()) losses.push(...(await this.sync()));
         }
         losses.push(...(await this.sync()));
         return losses.filter((l) => l.step > first);
@@ -339,7 +344,7 @@ export class Trainer {
           this.submitStep(data);
           const last = s === stepsPerEpoch - 1;
           // Every epoch ends with a snapshot.
-          if (this.losses.count >= this.syncEvery || last || this.snapshots.due(this.stepCount)) meter.add(await this.sync(last), { epoch: history.length + 1, step: this.stepCount, stepInEpoch: s + 1 });
+          if (last || this.syncDue()) meter.add(await this.sync(last), { epoch: history.length + 1, step: this.stepCount, stepInEpoch: s + 1 });
         }
         const record = meter.finish(history.length + 1);
         if (options.evalData) {
