@@ -17,6 +17,8 @@ export interface GpuDataset {
   readonly mean?: Float32Array;
   /** `mean` on the GPU, read by the gather kernel. */
   readonly center?: GPUBuffer;
+  /** Set by the model's releaseDataset(): the buffers are gone. */
+  readonly released?: boolean;
 }
 
 export interface DatasetSource {

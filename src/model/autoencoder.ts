@@ -189,6 +189,24 @@ export class AutoencoderModel {
     return data;
   }
 
+  /**
+   * Free a dataset's GPU buffers now rather than with the model (e.g. a one-off
+   * batch); using it afterwards throws. Only datasets this model uploaded.
+   */
+  releaseDataset(data: GpuDataset): void {
+    this.assertAlive();
+    if (!this.uploaded.has(data)) {
+      throw new Error(`releaseDataset: ${data.released ? 'this dataset was released already' : 'this dataset was not uploaded by this model'}; only a dataset from this model's uploadDataset() can be released, once`);
+    }
+    this.uploaded.delete(data);
+    this.arena.release(data.buffer);
+    if (data.center) this.arena.release(data.center);
+    const identity = this.identity.get(data);
+    if (identity) this.arena.release(identity);
+    this.identity.delete(data);
+    Object.assign(data as { released?: boolean }, { released: true });
+  }
+
   /** A small id for cache keys. */
   datasetKey(data: GpuDataset): string {
     let id = this.datasetIds.get(data);
@@ -517,6 +535,7 @@ export class AutoencoderModel {
     if (data.features !== this.config.inputSize) {
       throw new RangeError(`dataset has ${data.features} features per sample but the model's inputSize is ${this.config.inputSize}`);
     }
+    if (data.released) throw new Error('this dataset was freed by releaseDataset(); upload it again with model.uploadDataset()');
     if (data.owner.isDisposed) {
       throw new Error('this dataset was freed when the model that uploaded it was disposed; upload it again with model.uploadDataset()');
     }

@@ -62,8 +62,8 @@ function checkBatch(model: AutoencoderModel, batch: GradientBatch): { rows: numb
 /**
  * Forward and backward on `batch` as training step `batch.step` with `batch.seed`
  * would run it, without updating the weights: the loss, every parameter's
- * gradient and the random draws. The batch is uploaded as a dataset of the model
- * (freed with the model).
+ * gradient and the random draws. The batch is uploaded for the call and released
+ * when it returns: nothing of the call stays on the GPU.
  */
 export async function computeGradientsWithDraws(model: AutoencoderModel, batch: GradientBatch): Promise<GradientsWithDraws> {
   const { rows: B, step, seed } = checkBatch(model, batch);
@@ -116,5 +116,6 @@ export async function computeGradientsWithDraws(model: AutoencoderModel, batch: 
   } finally {
     arena.dispose();
     trainer.dispose();
+    model.releaseDataset(data); // a one-off batch: nothing of this call stays on the GPU
   }
 }

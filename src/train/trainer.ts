@@ -133,7 +133,7 @@ export class Trainer {
   }
 
   private cursorFor(data: GpuDataset): Cursor {
-    if (this.cursor?.data === data) return this.cursor;
+    if (this.cursor?.data === data && !data.released) return this.cursor;
     this.model.checkDataset(data);
     if (data.count < this.batchSize) {
       throw new RangeError(`batchSize ${this.batchSize} is larger than the dataset (${data.count} samples); use a batch of at most ${data.count}`);

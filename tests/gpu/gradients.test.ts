@@ -3,7 +3,7 @@
 // to the float64 reference they give its loss and gradients, the weights do not
 // move, and a bad batch is refused saying what is wrong.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { computeGradientsWithDraws, createAutoencoder, type AutoencoderConfig } from '../../src/index';
+import { computeGradientsWithDraws, createAutoencoder, liveGpuMemory, type AutoencoderConfig } from '../../src/index';
 import { autoencoderStepRef, type Params } from '../../src/reference/autoencoder';
 import { dropoutScaleRef } from '../../src/reference/dropout';
 import { rngNormal, STREAM_VAE_EPS } from '../../src/random/rng';
@@ -106,6 +106,28 @@ describe('computeGradientsWithDraws', () => {
         [{ x, rows: B, seed: -1 }, /batch\.seed must be an integer in \[0, 2\^32\) \(got -1\)/],
       ];
       for (const [batch, message] of bad) await expect(computeGradientsWithDraws(model, batch as never)).rejects.toThrow(message);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test('nothing of a call stays on the GPU; a released dataset is refused with a message', async () => {
+    const model = await createAutoencoder({ inputSize: D, hiddenSize: 4, seed: 9 }, { gpu: t.gpu });
+    try {
+      const x = randomArray(B * D, 10, 0, 1);
+      const before = liveGpuMemory();
+      for (let i = 0; i < 4; i++) await computeGradientsWithDraws(model, { x, rows: B, step: 1 + i });
+      console.log(`live GPU memory before ${JSON.stringify(before)}, after 4 calls ${JSON.stringify(liveGpuMemory())}`);
+      expect(liveGpuMemory()).toEqual(before);
+
+      const data = model.uploadDataset({ data: x, features: D });
+      await model.encode(data);
+      model.releaseDataset(data);
+      expect(() => model.releaseDataset(data)).toThrow(/releaseDataset: this dataset was released already; only a dataset from this model's uploadDataset\(\) can be released, once/);
+      await expect(model.encode(data)).rejects.toThrow(/this dataset was freed by releaseDataset\(\); upload it again with model\.uploadDataset\(\)/);
+      const trainer = model.createTrainer({ batchSize: 2, optimizer: { type: 'sgd', learningRate: 0.1 } });
+      await expect(trainer.steps(data, 1)).rejects.toThrow(/freed by releaseDataset/);
+      trainer.dispose();
     } finally {
       model.dispose();
     }
