@@ -22,7 +22,6 @@ import type { DenseLayer } from '../model/architecture';
 import { StepPlan, type PlanModel } from '../model/plan';
 
 export class TrainingPlan extends StepPlan {
-  readonly grads: GPUBuffer;
   readonly optimizerState: GPUBuffer[];
   readonly backward: Dispatch[];
   /** Non-finite guard checks then the optimizer (which does nothing once the guard is set). */
@@ -40,7 +39,6 @@ export class TrainingPlan extends StepPlan {
   ) {
     super(ctx, model, rows, arena, { log, grads: arena.storage('grads', model.layout.totalFloats * 4) });
     const P = model.layout.totalFloats;
-    this.grads = this.gradients!;
     this.optimizerState = Array.from({ length: optimizerStateBuffers(optimizer) }, (_, i) => arena.storage(`optimizer_state_${i}`, P * 4));
     this.backward = this.buildBackward();
     this.guard = arena.storage('non-finite guard', GUARD_CLEAR);
@@ -48,6 +46,11 @@ export class TrainingPlan extends StepPlan {
       ...finiteGuardDispatches(ctx, { layout: model.layout, grads: this.grads, log, step: this.batch.step, guard: this.guard }),
       optimizerDispatch(ctx, { config: optimizer, params: model.params, grads: this.grads, state: this.optimizerState, count: P, step: this.batch.step, guard: this.guard, label: `optimizer ${optimizer.type}` }),
     ];
+  }
+
+  /** The flat gradient buffer (the parameters' layout). */
+  get grads(): GPUBuffer {
+    return this.gradients!;
   }
 
   private g(name: string): BufferSlice {
