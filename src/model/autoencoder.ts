@@ -504,7 +504,8 @@ export class AutoencoderModel {
   /** Every parameter tensor, by its state_dict name. */
   async getParameters(): Promise<Record<string, Float32Array>> {
     this.assertAlive();
-    const flat = await this.recovering('getParameters', [], () => readFloats(this.gpu.device, this.params, this.layout.totalFloats));
+    // recovering() keeps a host copy of this version (a trainer's snapshot or one read-back): that is the answer.
+    const flat = await this.recovering('getParameters', [], async () => this.newestCopy()?.params ?? readFloats(this.gpu.device, this.params, this.layout.totalFloats));
     const out: Record<string, Float32Array> = {};
     for (const t of this.layout.tensors) out[t.name] = flat.slice(t.offset, t.offset + t.size);
     return out;

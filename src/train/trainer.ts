@@ -384,8 +384,13 @@ export class Trainer {
   async exportState(): Promise<TrainerState> {
     this.assertAlive();
     await this.sync();
+    // A snapshot of this very step (as at the end of every epoch) has the state already: no read-back.
+    const snap = this.snapshots.current;
     const device = this.model.gpu.device;
-    const state = await Promise.all(this.plan.optimizerState.map((b) => readFloats(device, b, this.model.layout.totalFloats)));
+    const state =
+      snap && snap.step === this.stepCount
+        ? snap.state.map((a) => a.slice())
+        : await Promise.all(this.plan.optimizerState.map((b) => readFloats(device, b, this.model.layout.totalFloats)));
     const { epoch, row } = this.resumeAt ?? this.position;
     return { optimizer: this.optimizer, schedule: this.schedule, step: this.stepCount, epoch, row, seed: this.seed, shuffle: this.shuffle, state };
   }

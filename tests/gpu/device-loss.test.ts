@@ -3,6 +3,7 @@
 // and ends bit-identical to a run that was never interrupted. Or it stops, as asked.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { acquireGpu, createAutoencoder, DeviceLostError, liveGpuMemory, type AutoencoderConfig, type DeviceLossEvent, type TrainerOptions } from '../../src/index';
+import { readFloats } from '../../src/gpu/arena';
 import { randomArray } from './helpers';
 
 const D = 10;
@@ -258,13 +259,8 @@ describe('inference across a lost device', () => {
   });
 });
 
-// The host copies that make recovery possible cost no extra read-back in fit():
-// each epoch ends with a snapshot, which is also the copy evaluate() keeps and
-// the one early stopping takes for the best epoch.
-test('fit() with held-out evaluation and early stopping reads the parameters back only in its snapshots', async () => {
-  const model = await createAutoencoder(CONFIG);
-  const data = model.uploadDataset({ data: DATA, features: D });
-  const trainer = model.createTrainer(OPTIONS);
+/** The labels of the buffers mapped for reading while `run` runs (every read-back maps one). */
+async function mappedDuring(run: () => Promise<unknown>): Promise<string[]> {
   const mapAsync = GPUBuffer.prototype.mapAsync;
   const mapped: string[] = [];
   GPUBuffer.prototype.mapAsync = function (this: GPUBuffer, ...args: Parameters<GPUBuffer['mapAsync']>) {
@@ -272,13 +268,48 @@ test('fit() with held-out evaluation and early stopping reads the parameters bac
     return mapAsync.apply(this, args);
   };
   try {
-    await trainer.fit(data, { epochs: 3, evalData: data, earlyStopping: { patience: 5 } });
+    await run();
   } finally {
     GPUBuffer.prototype.mapAsync = mapAsync;
   }
+  return mapped;
+}
+
+// The host copies that make recovery possible cost no extra read-back in fit():
+// each epoch ends with a snapshot, which is also the copy evaluate() keeps and
+// the one early stopping takes for the best epoch.
+test('fit() with held-out evaluation and early stopping reads the parameters back only in its snapshots', async () => {
+  const model = await createAutoencoder(CONFIG);
+  const data = model.uploadDataset({ data: DATA, features: D });
+  const trainer = model.createTrainer(OPTIONS);
+  const mapped = await mappedDuring(() => trainer.fit(data, { epochs: 3, evalData: data, earlyStopping: { patience: 5 } }));
   const paramReads = mapped.filter((l) => l.includes('readback of') && l.includes('params'));
   console.log(`fit, 3 epochs with evaluation: ${mapped.length} maps, ${paramReads.length} separate parameter read-backs`);
   expect(paramReads).toEqual([]);
   expect(mapped.some((l) => l.includes('snapshot'))).toBe(true);
+  model.dispose();
+});
+
+test('saving model and trainer state after an epoch (as the command line does every epoch) reads nothing back', async () => {
+  const model = await createAutoencoder(CONFIG);
+  const data = model.uploadDataset({ data: DATA, features: D });
+  const trainer = model.createTrainer(OPTIONS);
+  const saved: Array<{ params: Record<string, Float32Array>; state: Float32Array[] }> = [];
+  const mapped = await mappedDuring(() =>
+    trainer.fit(data, {
+      epochs: 2,
+      onEpoch: async () => void saved.push({ params: await model.getParameters(), state: (await trainer.exportState()).state }),
+    }),
+  );
+  const separate = mapped.filter((l) => l.includes('readback of'));
+  console.log(`fit, 2 epochs, state saved after each: ${mapped.length} maps, ${separate.length} separate read-backs`);
+  expect(separate).toEqual([]);
+  // The copies are the buffers' values: a read-back now gives the same bits.
+  const P = model.layout.totalFloats;
+  const params = await readFloats(model.gpu.device, model.params, P);
+  const last = saved[1];
+  for (const t of model.layout.tensors) expect(Array.from(last.params[t.name]), t.name).toEqual(Array.from(params.slice(t.offset, t.offset + t.size)));
+  const state = await Promise.all(trainer.plan.optimizerState.map((b) => readFloats(model.gpu.device, b, P)));
+  expect(last.state.map((a) => Array.from(a))).toEqual(state.map((a) => Array.from(a)));
   model.dispose();
 });
