@@ -26,7 +26,7 @@ export { saveModel, loadModel, readModelFile, resumeTrainer, ModelFileError, MOD
 export { encodeSafetensors, decodeSafetensors, SafetensorsError, type SafetensorsTensor, type SafetensorsDtype } from './io/safetensors';
 export { computeGradientsWithDraws, type GradientBatch, type GradientsWithDraws, type GradientDraw } from './train/gradients';
 export { trainStacked, type StackedOptions, type StageOptions, type StageEvent, type StackedResult } from './train/stacked';
-export { pca, pcaProject, pcaReconstruct, pcaReconstructionError, principalAngles, orthonormaliseRows, symmetricEigen, covariance, columnMeans, type Pca, type SymmetricEigen } from './analysis/pca';
+export { pca, pcaTruncate, pcaProject, pcaReconstruct, pcaReconstructionError, principalAngles, orthonormaliseRows, symmetricEigen, covariance, columnMeans, type Pca, type SymmetricEigen } from './analysis/pca';
 export { linearProbe, probeRawPixels, probeWithPca, probeAutoencoder, probeTable, type ProbeData, type ProbeFeatures, type ProbeOptions, type PcaProbeOptions, type ProbeResult } from './analysis/probe';
 export { project2d, scatterLayout, scatterPlot, DIGIT_COLOURS, type Projection2d, type ScatterOptions, type ScatterPoint } from './analysis/projection';
 export { latentGrid, interpolateCodes, normalQuantile, type LatentGridOptions } from './analysis/latent';

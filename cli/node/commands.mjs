@@ -7,6 +7,8 @@ import { REPO_ROOT } from './headless.mjs';
 import { writeFileAtomic } from './atomic-file.mjs';
 import { chooseAdapter, describeAdapter, fileRefs, runPageJob } from './run-job.mjs';
 import { progressPrinter } from './progress.mjs';
+import { resultsMarkdown } from './experiment-report.mjs';
+import { bundledMnist } from './job-config.mjs';
 
 export const METRICS_FORMAT = 'webgpu-autoencoders-metrics/1';
 
@@ -211,6 +213,42 @@ export async function grad(modelPath, batchPath, outPath, opts) {
   console.log(`step ${r.step} (seed ${r.seed}) on ${r.rows} rows: loss ${r.loss.total.toPrecision(7)}${terms.length ? ` (${terms.join(', ')})` : ''}`);
   console.log(`wrote ${out}`);
   return r;
+}
+
+/**
+ * Run one experiment (cli/page/experiments/) on the bundled MNIST; write its figures,
+ * results.json and results.md to outDir, only once it has finished (a failed run leaves
+ * the folder as it was).
+ * @param {string} name
+ * @param {'quick' | 'medium' | 'full'} size
+ * @param {string} outDir
+ * @param {CommonOptions & { command: string }} opts  command: the command line, for results.md
+ */
+export async function experiment(name, size, outDir, opts) {
+  const started = Date.now();
+  const { say, adapter } = await start(opts);
+  const mnist = bundledMnist();
+  const files = {};
+  const pageJob = { name, size, mnist: { train: imageSet(mnist.train, 'train', undefined, files), test: imageSet(mnist.test, 'test', undefined, files) } };
+  const r = await runPageJob('runExperimentJob', pageJob, { files, adapter, onProgress: say, verbose: opts.verbose });
+  const wallSeconds = (Date.now() - started) / 1000;
+  const date = new Date().toISOString();
+  const adapterInfo = adapterRecord(r, adapter);
+  const { figures, ...rest } = r;
+  const results = { format: 'webgpu-autoencoders-experiment/1', command: opts.command, version: opts.version, date, adapter: adapterInfo, wallSeconds, ...rest, figures: Object.keys(figures) };
+  const out = resolve(outDir);
+  await mkdir(out, { recursive: true });
+  for (const [file, dataUrl] of Object.entries(figures)) await writeFileAtomic(resolve(out, file), Buffer.from(dataUrl.split(',')[1], 'base64'));
+  await writeFileAtomic(resolve(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  await writeFileAtomic(resolve(out, 'results.md'), resultsMarkdown(r, { command: opts.command, adapter: `${describeAdapter(r.adapter)} (${adapter.note})`, date, wallSeconds }));
+  for (const t of r.tables) {
+    console.log(`${t.title}:`);
+    console.log(`  ${t.columns.join(' | ')}`);
+    for (const row of t.rows) console.log(`  ${row.map((v) => (v === null ? '—' : String(v))).join(' | ')}`);
+  }
+  for (const c of r.checks) console.log(`${c.passed ? 'shown' : 'NOT shown'}: ${c.claim} (${c.measured})`);
+  console.log(`wrote ${[...Object.keys(figures), 'results.json', 'results.md'].join(', ')} to ${out} (${wallSeconds.toFixed(0)} s)`);
+  return results;
 }
 
 /**

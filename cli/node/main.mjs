@@ -8,6 +8,7 @@ import { UsageError, describeOptions, parseOptions, positiveInt, positiveIntList
 import { ENCODER_ACTIVATIONS, bundledMnist, outputDir, outputFile, overrideSet, probeSettings, readableFile, trainJob } from './job-config.mjs';
 import { ADAPTER_MODES } from './browser-flags.mjs';
 import { benchUnavailable } from './bench-check.mjs';
+import { EXPERIMENT_NAMES, EXPERIMENT_SIZES } from './experiment-report.mjs';
 
 // Playwright loads only when a job runs, so usage errors and --help answer at once.
 const loadCommands = () => import('./commands.mjs');
@@ -98,6 +99,15 @@ const SPECS = {
       ...COMMON,
     },
   },
+  experiment: {
+    summary: "reproduce a classic result: train the models it compares, write results.md, results.json and figures",
+    usage: `${NAME} experiment <${EXPERIMENT_NAMES.join('|')}> [--size ${EXPERIMENT_SIZES.join('|')}] [--out DIR]`,
+    options: {
+      size: { type: 'string', value: 'SIZE', help: 'quick (seconds to minutes, as in the tests) | medium (default; about 30 minutes or less on SwiftShader) | full (the literature\'s protocol, for a GPU)' },
+      out: { type: 'string', value: 'DIR', help: 'output folder (default out/<experiment>-<size>/)' },
+      ...COMMON,
+    },
+  },
   bench: {
     summary: 'benchmark against TensorFlow.js (arguments go to bench/run.mjs; --help for its options)',
     usage: `${NAME} bench [bench/run.mjs options]`,
@@ -109,9 +119,9 @@ const MAIN_HELP = `usage: ${NAME} <command> [options]
 
 commands:
 ${Object.entries(SPECS)
-  .map(([n, s]) => `  ${n.padEnd(6)} ${s.summary}`)
+  .map(([n, s]) => `  ${n.padEnd(10)} ${s.summary}`)
   .join('\n')}
-  help   show help (of a command: ${NAME} help train)
+  help       show help (of a command: ${NAME} help train)
 
   ${NAME} --version   print the version
 Exit codes: 0 success, 1 the job failed, 2 bad usage (flag, value, config field or input file).`;
@@ -158,6 +168,16 @@ async function main(argv) {
 
   const { values: v, positionals } = parseOptions(rest, SPECS[command].options, command);
   if (v.help) return void console.log(commandHelp(command));
+  if (command === 'experiment') {
+    const [name, ...extra] = positionals;
+    if (name === undefined) throw new UsageError(`experiment: name one of ${EXPERIMENT_NAMES.join(', ')}\n\n${commandHelp(command)}`);
+    if (!EXPERIMENT_NAMES.includes(name)) throw new UsageError(`experiment: unknown experiment "${name}"; experiments: ${EXPERIMENT_NAMES.join(', ')}`);
+    if (extra.length > 0) throw new UsageError(`experiment: unexpected argument(s) ${extra.map((p) => JSON.stringify(p)).join(' ')}; one experiment at a time`);
+    const size = v.size ?? 'medium';
+    if (!EXPERIMENT_SIZES.includes(size)) throw new UsageError(`--size must be one of ${EXPERIMENT_SIZES.join(', ')} (got ${JSON.stringify(size)})`);
+    const common = { adapter: adapterMode(v.adapter), quiet: Boolean(v.quiet), verbose: Boolean(v.verbose), version: VERSION, command: [NAME, ...argv].join(' ') };
+    return void (await (await loadCommands()).experiment(name, size, outputDir(v.out ?? `out/${name}-${size}`), common));
+  }
   if (positionals.length > 0) throw new UsageError(`${command}: unexpected argument(s) ${positionals.map((p) => JSON.stringify(p)).join(' ')}; options are written --name value`);
   const common = { adapter: adapterMode(v.adapter), quiet: Boolean(v.quiet), verbose: Boolean(v.verbose), version: VERSION };
   const int = (name) => (v[name] === undefined ? undefined : positiveInt(name, v[name]));

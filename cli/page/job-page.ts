@@ -24,7 +24,8 @@ import {
 } from '../../src/index';
 import { fetchFile, InputError, loadImageSet, type FileRef, type ImageSet, type ImageSetSpec } from './data';
 import { heldOutMeasures, modelPictures, type ProbeSettings } from './measures';
-import { lossCurve } from './pictures';
+import { lossCurve, png } from './pictures';
+import { runExperiment, type ExperimentJob } from './experiments/run';
 import { gradientFile, readGradBatch } from './grad-file';
 import { checkpointFile, checkpointProgress, checkSameRun, describeRun, type RunDescription } from './checkpoint';
 
@@ -69,6 +70,7 @@ declare global {
     runTrainJob: (job: TrainJob) => Promise<JobResult>;
     runEvalJob: (job: EvalJob) => Promise<JobResult>;
     runGradJob: (job: GradJob) => Promise<JobResult>;
+    runExperimentJob: (job: ExperimentJob) => Promise<JobResult>;
     /** Ask the running train job to stop: it abandons the current epoch and resolves with the last epoch's checkpoint. */
     stopTrainJob: () => void;
     reportProgress?: (event: Record<string, unknown>) => void;
@@ -315,3 +317,5 @@ window.runGradJob = job(async (j: GradJob) => {
     model.dispose();
   }
 });
+
+window.runExperimentJob = job((j: ExperimentJob) => runExperiment(j, (message) => say({ kind: 'status', message }), png));

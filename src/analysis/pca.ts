@@ -294,6 +294,21 @@ export function pca(data: ArrayLike<number>, rows: number, cols: number, k: numb
   };
 }
 
+/** The same PCA keeping only its top k ≤ model.k components (no new eigen-decomposition). */
+export function pcaTruncate(model: Pca, k: number): Pca {
+  if (!Number.isInteger(k) || k < 1 || k > model.k) throw new RangeError(`pcaTruncate: k must be an integer in [1, ${model.k}] (the components kept), got ${k}`);
+  let residualVariance = 0;
+  for (let i = k; i < model.cols; i++) residualVariance += model.eigenvalues[i];
+  return {
+    ...model,
+    k,
+    components: model.components.slice(0, k * model.cols),
+    explainedVariance: model.explainedVariance.slice(0, k),
+    explainedVarianceRatio: model.explainedVarianceRatio.slice(0, k),
+    residualVariance,
+  };
+}
+
 /** Codes of rows of data: (x − μ)·componentsᵀ, [rows, k]. */
 export function pcaProject(model: Pca, data: ArrayLike<number>, rows: number): Float64Array {
   const { cols, k, mean, components } = model;

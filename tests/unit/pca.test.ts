@@ -10,6 +10,7 @@ import {
   pcaProject,
   pcaReconstruct,
   pcaReconstructionError,
+  pcaTruncate,
   principalAngles,
   symmetricEigen,
 } from '../../src/analysis/pca';
@@ -200,6 +201,22 @@ describe('pca', () => {
     let worst = 0;
     for (let i = 0; i < rows * n; i++) worst = Math.max(worst, Math.abs(back[i] - data[i]));
     expect(worst).toBeLessThan(1e-12);
+  });
+
+  test('pcaTruncate keeps the top components of a larger fit, as a fit with fewer would', () => {
+    const rows = 40;
+    const n = 6;
+    const { data } = planted(rows, n, [9, 4, 1, 0.25, 0.04, 0.01], 21);
+    const big = pca(data, rows, n, 5);
+    for (const k of [1, 2, 3]) {
+      const cut = pcaTruncate(big, k);
+      const direct = pca(data, rows, n, k);
+      expect(cut.k).toBe(k);
+      expect(cut.components.length).toBe(k * n);
+      expect(cut.residualVariance).toBeCloseTo(direct.residualVariance, 12);
+      expect(pcaReconstructionError(cut, data, rows)).toBeCloseTo(direct.residualVariance, 10);
+    }
+    expect(() => pcaTruncate(big, 6)).toThrow(/k must be an integer in \[1, 5\]/);
   });
 
   test('rejects bad k and short data', () => {

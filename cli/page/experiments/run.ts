@@ -1,0 +1,34 @@
+// The experiment job: load the MNIST prefix the experiment asks for, run it, and
+// return its result with what the command line records around it.
+import { InputError, loadImageSet, type ImageSetSpec } from '../data';
+import { EXPERIMENT_SIZES, type ExperimentResult, type ExperimentSize } from './experiment';
+import { EXPERIMENTS } from './registry';
+import type { RgbaImage } from '../../../src/index';
+
+export interface ExperimentJob {
+  name: string;
+  size: ExperimentSize;
+  /** The bundled MNIST (limits are set here, from the experiment's needs). */
+  mnist: { train: ImageSetSpec; test: ImageSetSpec };
+}
+
+export interface ExperimentOutcome extends ExperimentResult {
+  name: string;
+  title: string;
+  question: string;
+  size: ExperimentSize;
+  seconds: number;
+}
+
+export async function runExperiment(j: ExperimentJob, say: (message: string) => void, png: (image: RgbaImage) => string): Promise<ExperimentOutcome> {
+  const e = EXPERIMENTS[j.name];
+  if (!e) throw new InputError(`unknown experiment "${j.name}"; experiments: ${Object.keys(EXPERIMENTS).join(', ')}`);
+  if (!EXPERIMENT_SIZES.includes(j.size)) throw new InputError(`--size must be one of ${EXPERIMENT_SIZES.join(', ')} (got ${JSON.stringify(j.size)})`);
+  const t0 = performance.now();
+  const need = e.mnist(j.size);
+  const mnist = need
+    ? { train: await loadImageSet({ ...j.mnist.train, limit: need.train }, 'training'), test: await loadImageSet({ ...j.mnist.test, limit: need.test }, 'test') }
+    : undefined;
+  const result = await e.run({ size: j.size, mnist, say, png });
+  return { name: e.name, title: e.title, question: e.question, size: j.size, ...result, seconds: (performance.now() - t0) / 1000 };
+}
