@@ -3,54 +3,79 @@
 // (a) training throughput of a 784–256–784 autoencoder, sigmoid encoder and decoder,
 //     binary cross-entropy from the logits summed over pixels and averaged over the
 //     batch, batch 256, plain SGD (lr 0.1), on MNIST training images kept on the GPU;
-// (b) one matmul C[M,N] = A[M,K]·B[K,N] with M = 256, K = 784, N = 256 (2·M·N·K flops).
-// Every timed region ends with a real GPU sync (a read-back, or onSubmittedWorkDone).
-// The Node side (bench/run.mjs) calls window.runBench(options) and prints the result.
-import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-webgpu';
+// (b) one matmul C[M,N] = A[M,K]·B[K,N] with M = 256, K = 784, N = 256 (2·M·N·K flops);
+// (c) the 5 matmuls of one training step at its shapes and transposes, timed alone.
+// Both sides are set up (and warmed up) first, then measured in interleaved rounds —
+// ours, tfjs, ours, tfjs, … — so that a change in the machine's load hits both; each
+// figure is reported as the median of the rounds with their min–max. Every timed
+// region ends with a real GPU sync (a read-back, or onSubmittedWorkDone).
+// The Node side (cli/node/bench.mjs) calls window.runBench(options) and prints the result.
+//
+// TensorFlow.js is imported when its side runs: from a checkout Vite resolves it; the
+// built page (dist/bench/) has an import map to the installed packages' bundles.
+import type * as TF from '@tensorflow/tfjs';
+
+type Tf = typeof TF;
 
 export interface BenchOptions {
+  rounds: number; // interleaved measurement rounds
   warmup: number; // training steps before timing (pipeline compilation, allocation)
-  steps: number; // timed training steps
+  steps: number; // timed training steps per round
   chunk: number; // steps per timed chunk (each ends with a GPU sync); the fastest chunk is reported too
-  matmulReps: number; // timed matmuls
-  stepMatmulReps: number; // timed repetitions of one step's 5 matmuls
+  matmulReps: number; // timed matmuls per round
+  stepMatmulReps: number; // timed repetitions of one step's 5 matmuls per round
   images: number; // MNIST training images used (both sides get the same ones)
   only?: 'ours' | 'tfjs';
 }
 
+/** The median of the rounds and their spread. */
+export interface Stat {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** One round of one side. */
+export interface Round {
+  train?: { msPerStep: number; bestMsPerStep: number; loss?: number };
+  matmul?: { msPerMatmul: number };
+  stepMatmuls?: { msPerStep: number };
+}
+
 export interface TrainResult {
-  steps: number;
+  stepsPerRound: number;
   batchSize: number;
-  seconds: number;
-  msPerStep: number;
-  samplesPerSec: number;
-  bestMsPerStep: number; // fastest chunk of `chunk` steps
-  bestSamplesPerSec: number;
+  msPerStep: Stat; // mean over a round's steps
+  bestMsPerStep: Stat; // fastest chunk of `chunk` steps in a round
+  samplesPerSec: Stat;
+  /** Matmul flops of a step (5 × 2·256·784·256) per second of the whole step. */
+  gflops: Stat;
   lossAfterWarmup?: number;
   lossLast?: number;
 }
 
 export interface MatmulResult {
-  reps: number;
-  msPerMatmul: number;
-  gflops: number;
-  bestMsPerMatmul: number; // fastest chunk of 2
-  bestGflops: number;
+  repsPerRound: number;
+  msPerMatmul: Stat;
+  gflops: Stat;
 }
 
 /** The 5 matmuls of one training step at that step's shapes and transposes, timed together. */
 export interface StepMatmulsResult {
-  reps: number;
-  msPerStep: number;
-  bestMsPerStep: number; // fastest single repetition
-  gflops: number;
+  repsPerRound: number;
+  msPerStep: Stat;
+  gflops: Stat;
+  /** Their time over the training step's, per round. */
+  shareOfStep?: Stat;
 }
 
 export interface SideResult {
+  rounds: Round[];
   train?: TrainResult;
   matmul?: MatmulResult;
   stepMatmuls?: StepMatmulsResult;
+  /** dispatchWorkgroups calls recorded by one training step (counted in the page). */
+  dispatchesPerStep?: number;
   /** Where a training step's time goes, if the side can tell (ours: trainer.profile()). */
   profile?: unknown;
   errors: string[];
@@ -63,7 +88,7 @@ export interface BenchResult {
   options: BenchOptions;
   model: string;
   ours: SideResult;
-  tfjs: SideResult & { backend?: string; flags?: Record<string, unknown> };
+  tfjs: SideResult & { version?: string; backend?: string; flags?: Record<string, unknown> };
 }
 
 declare global {
@@ -99,7 +124,7 @@ async function load<T>(glob: Record<string, () => Promise<T>>, path: string): Pr
   return loader();
 }
 
-const DEFAULTS: BenchOptions = { warmup: 3, steps: 20, chunk: 5, matmulReps: 10, stepMatmulReps: 5, images: 16384 };
+const DEFAULTS: BenchOptions = { rounds: 3, warmup: 3, steps: 10, chunk: 5, matmulReps: 6, stepMatmulReps: 3, images: 16384 };
 
 function log(line: string): void {
   const el = document.getElementById('log');
@@ -127,41 +152,78 @@ async function loadMnistImages(count: number): Promise<Uint8Array> {
   return bytes.slice(16, 16 + use * IN);
 }
 
+/** The dispatchWorkgroups calls `fn` makes (both libraries record every compute dispatch through it). */
+async function countDispatches(fn: () => Promise<unknown>): Promise<number> {
+  const proto = GPUComputePassEncoder.prototype;
+  const original = proto.dispatchWorkgroups;
+  let count = 0;
+  proto.dispatchWorkgroups = function (this: GPUComputePassEncoder, ...args: Parameters<typeof original>) {
+    count++;
+    return original.apply(this, args);
+  };
+  try {
+    await fn();
+  } finally {
+    proto.dispatchWorkgroups = original;
+  }
+  return count;
+}
+
+/**
+ * One side, set up and warmed up: its measurements, each run once per round. A
+ * measurement that fails is reported and left out of the later rounds.
+ */
+interface Side {
+  parts: { [K in keyof Round]?: () => Promise<NonNullable<Round[K]>> };
+  dispatchesPerStep?: number;
+  lossAfterWarmup?: number;
+  /** After the last round: anything the side adds (ours: trainer.profile()). */
+  finish(): Promise<unknown>;
+  dispose(): void;
+}
+
 // ---------------------------------------------------------------------------------------------
 // TensorFlow.js
 // ---------------------------------------------------------------------------------------------
 
-async function benchTfjs(images: Uint8Array, o: BenchOptions): Promise<BenchResult['tfjs']> {
-  const out: BenchResult['tfjs'] = { errors: [] };
+async function setupTfjs(images: Uint8Array, o: BenchOptions, out: BenchResult['tfjs']): Promise<Side> {
+  const tf: Tf = await import('@tensorflow/tfjs');
+  await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") returned false');
   await tf.ready();
   tf.enableProdMode(); // no per-op argument/NaN checks: TF.js at its fastest
+  out.version = tf.version.tfjs;
   out.backend = tf.getBackend();
   out.flags = { ...tf.env().getFlags() };
-  log(`tfjs ${tf.version.tfjs}: backend ${out.backend}`);
+  log(`tfjs ${out.version}: backend ${out.backend}`);
 
-  try {
-    out.train = await tfjsTrain(images, o);
-  } catch (e) {
-    out.errors.push(`train: ${message(e)}`);
-  }
-  try {
-    out.matmul = await tfjsMatmul(o.matmulReps);
-  } catch (e) {
-    out.errors.push(`matmul: ${message(e)}`);
-  }
-  try {
-    out.stepMatmuls = await tfjsStepMatmuls(o.stepMatmulReps);
-  } catch (e) {
-    out.errors.push(`step matmuls: ${message(e)}`);
-  }
-  return out;
+  const side: Side = { parts: {}, finish: async () => undefined, dispose: () => {} };
+  const disposers: Array<() => void> = [];
+  side.dispose = () => disposers.forEach((d) => d());
+  await trySetup(out, 'train', async () => {
+    const t = await tfjsTrain(tf, images, o);
+    disposers.push(t.dispose);
+    side.parts.train = t.round;
+    side.dispatchesPerStep = t.dispatchesPerStep;
+    side.lossAfterWarmup = t.lossAfterWarmup;
+  });
+  await trySetup(out, 'matmul', async () => {
+    const m = await tfjsMatmul(tf, o.matmulReps);
+    disposers.push(m.dispose);
+    side.parts.matmul = m.round;
+  });
+  await trySetup(out, 'step matmuls', async () => {
+    const m = await tfjsStepMatmuls(tf, o.stepMatmulReps);
+    disposers.push(m.dispose);
+    side.parts.stepMatmuls = m.round;
+  });
+  return side;
 }
 
-async function tfjsTrain(images: Uint8Array, o: BenchOptions): Promise<TrainResult> {
+async function tfjsTrain(tf: Tf, images: Uint8Array, o: BenchOptions) {
   const count = images.length / IN;
   // The dataset lives on the GPU as floats in [0, 1]; a batch is gathered by a shuffled index.
-  const X = tf.tidy(() => tf.tensor2d(images, [count, IN], 'int32').toFloat().div(255)) as tf.Tensor2D;
+  const X = tf.tidy(() => tf.tensor2d(images, [count, IN], 'int32').toFloat().div(255)) as TF.Tensor2D;
   const perm = tf.tensor1d(shuffled(count, 1), 'int32');
   const glorot = (fanIn: number, fanOut: number) => Math.sqrt(6 / (fanIn + fanOut));
   const W1 = tf.variable(tf.randomUniform([IN, HIDDEN], -glorot(IN, HIDDEN), glorot(IN, HIDDEN), 'float32', 1), true, 'W1');
@@ -169,23 +231,27 @@ async function tfjsTrain(images: Uint8Array, o: BenchOptions): Promise<TrainResu
   const W2 = tf.variable(tf.randomUniform([HIDDEN, IN], -glorot(HIDDEN, IN), glorot(HIDDEN, IN), 'float32', 2), true, 'W2');
   const b2 = tf.variable(tf.zeros([IN]), true, 'b2');
   const optimizer = tf.train.sgd(LR);
+  const dispose = () => {
+    optimizer.dispose();
+    tf.dispose([X, perm, W1, b1, W2, b2]);
+  };
   const batchesPerEpoch = Math.floor(count / BATCH);
   let step = 0;
 
   // Loss = (1/B) Σ_batch Σ_pixels [max(z,0) − x·z + log(1 + e^−|z|)], z the decoder logits.
-  const trainStep = (): tf.Scalar =>
+  const trainStep = (): TF.Scalar =>
     tf.tidy(() => {
       const start = (step++ % batchesPerEpoch) * BATCH;
-      const x = tf.gather(X, perm.slice(start, BATCH)) as tf.Tensor2D;
+      const x = tf.gather(X, perm.slice(start, BATCH)) as TF.Tensor2D;
       return optimizer.minimize(() => {
         const h = tf.sigmoid(tf.add(tf.matMul(x, W1), b1));
         const z = tf.add(tf.matMul(h, W2), b2);
-        return tf.losses.sigmoidCrossEntropy(x, z, undefined, 0, tf.Reduction.SUM).div(BATCH) as tf.Scalar;
-      }, true) as tf.Scalar;
+        return tf.losses.sigmoidCrossEntropy(x, z, undefined, 0, tf.Reduction.SUM).div(BATCH) as TF.Scalar;
+      }, true) as TF.Scalar;
     });
 
   const run = async (n: number): Promise<number> => {
-    let loss: tf.Scalar | undefined;
+    let loss: TF.Scalar | undefined;
     for (let i = 0; i < n; i++) {
       loss?.dispose();
       loss = trainStep();
@@ -198,20 +264,19 @@ async function tfjsTrain(images: Uint8Array, o: BenchOptions): Promise<TrainResu
   try {
     log(`tfjs: ${o.warmup} warm-up steps…`);
     const lossAfterWarmup = await run(o.warmup);
-    log(`tfjs: timing ${o.steps} steps…`);
-    const t = await timeChunks(o.steps, o.chunk, run);
-    return trainResult(o.steps, t, lossAfterWarmup, t.last);
-  } finally {
-    optimizer.dispose();
-    tf.dispose([X, perm, W1, b1, W2, b2]);
+    const dispatchesPerStep = await countDispatches(() => run(1));
+    return { lossAfterWarmup, dispatchesPerStep, dispose, round: () => trainRound(o, run) };
+  } catch (e) {
+    dispose();
+    throw e;
   }
 }
 
-async function tfjsMatmul(reps: number): Promise<MatmulResult> {
+async function tfjsMatmul(tf: Tf, reps: number) {
   const a = tf.randomUniform([MM.M, MM.K], -1, 1, 'float32', 3);
   const b = tf.randomUniform([MM.K, MM.N], -1, 1, 'float32', 4);
   const run = async (n: number) => {
-    let c: tf.Tensor | undefined;
+    let c: TF.Tensor | undefined;
     for (let i = 0; i < n; i++) {
       c?.dispose();
       c = tf.matMul(a, b);
@@ -220,16 +285,18 @@ async function tfjsMatmul(reps: number): Promise<MatmulResult> {
     await corner.data();
     tf.dispose([c!, corner]);
   };
+  const dispose = () => tf.dispose([a, b]);
   try {
     await run(2); // compile and warm up
-    return matmulResult(reps, await timeChunks(reps, 2, run));
-  } finally {
-    tf.dispose([a, b]);
+  } catch (e) {
+    dispose();
+    throw e;
   }
+  return { dispose, round: async () => ({ msPerMatmul: (await timeChunks(reps, 2, run)).ms / reps }) };
 }
 
 /** TF.js's matmuls of one step (W1 [784,256], W2 [256,784], as in tfjsTrain). */
-async function tfjsStepMatmuls(reps: number): Promise<StepMatmulsResult> {
+async function tfjsStepMatmuls(tf: Tf, reps: number) {
   const x = tf.randomUniform([BATCH, IN], 0, 1, 'float32', 5);
   const W1 = tf.randomUniform([IN, HIDDEN], -0.1, 0.1, 'float32', 6);
   const W2 = tf.randomUniform([HIDDEN, IN], -0.1, 0.1, 'float32', 7);
@@ -237,7 +304,7 @@ async function tfjsStepMatmuls(reps: number): Promise<StepMatmulsResult> {
   const dz = tf.randomUniform([BATCH, IN], -1, 1, 'float32', 9);
   const da = tf.randomUniform([BATCH, HIDDEN], -1, 1, 'float32', 10);
   const run = async (n: number) => {
-    let last: tf.Tensor | undefined;
+    let last: TF.Tensor | undefined;
     for (let i = 0; i < n; i++) {
       const outs = [
         tf.matMul(x, W1), // forward: x·W1
@@ -254,73 +321,86 @@ async function tfjsStepMatmuls(reps: number): Promise<StepMatmulsResult> {
     await corner.data();
     tf.dispose([last!, corner]);
   };
+  const dispose = () => tf.dispose([x, W1, W2, h, dz, da]);
   try {
     await run(1);
-    return stepMatmulsResult(reps, await timeChunks(reps, 1, run));
-  } finally {
-    tf.dispose([x, W1, W2, h, dz, da]);
+  } catch (e) {
+    dispose();
+    throw e;
   }
+  return { dispose, round: async () => ({ msPerStep: (await timeChunks(reps, 1, run)).ms / reps }) };
 }
 
 // ---------------------------------------------------------------------------------------------
 // This library
 // ---------------------------------------------------------------------------------------------
 
-async function benchOurs(images: Uint8Array, o: BenchOptions): Promise<SideResult> {
-  const out: SideResult = { errors: [] };
-  const rt = await load(GPU_RUNTIME, '../src/gpu/index.ts');
-  const gpu = await rt.acquireGpu({ onUncapturedError: (e) => console.error(`WebGPU error (ours): ${e.message}`) });
-  try {
-    try {
-      const r = await oursTrain(await load(LIB, '../src/index.ts'), gpu, images, o);
-      out.train = r.train;
-      out.profile = r.profile;
-    } catch (e) {
-      out.errors.push(`train: ${message(e)}`);
-    }
-    try {
-      out.matmul = await oursMatmul(rt, gpu.device, o.matmulReps);
-    } catch (e) {
-      out.errors.push(`matmul: ${message(e)}`);
-    }
-    try {
-      out.stepMatmuls = await oursStepMatmuls(rt, gpu.device, o.stepMatmulReps);
-    } catch (e) {
-      out.errors.push(`step matmuls: ${message(e)}`);
-    }
-  } finally {
-    gpu.destroy();
-  }
-  return out;
-}
-
 type GpuRuntime = typeof import('../src/gpu/index');
 type LibGpu = Awaited<ReturnType<GpuRuntime['acquireGpu']>>;
+
+async function setupOurs(images: Uint8Array, o: BenchOptions, out: SideResult): Promise<Side> {
+  const rt = await load(GPU_RUNTIME, '../src/gpu/index.ts');
+  const gpu = await rt.acquireGpu({ onUncapturedError: (e) => console.error(`WebGPU error (ours): ${e.message}`) });
+  const disposers: Array<() => void> = [];
+  const side: Side = {
+    parts: {},
+    finish: async () => undefined,
+    dispose: () => {
+      disposers.reverse().forEach((d) => d());
+      gpu.destroy();
+    },
+  };
+  await trySetup(out, 'train', async () => {
+    const t = await oursTrain(await load(LIB, '../src/index.ts'), gpu, images, o);
+    disposers.push(t.dispose);
+    side.parts.train = t.round;
+    side.dispatchesPerStep = t.dispatchesPerStep;
+    side.lossAfterWarmup = t.lossAfterWarmup;
+    side.finish = t.profile;
+  });
+  await trySetup(out, 'matmul', async () => {
+    const m = await oursMatmul(rt, gpu.device, o.matmulReps);
+    disposers.push(m.dispose);
+    side.parts.matmul = m.round;
+  });
+  await trySetup(out, 'step matmuls', async () => {
+    const m = await oursStepMatmuls(rt, gpu.device, o.stepMatmulReps);
+    disposers.push(m.dispose);
+    side.parts.stepMatmuls = m.round;
+  });
+  return side;
+}
 
 async function oursTrain(lib: Lib, gpu: LibGpu, images: Uint8Array, o: BenchOptions) {
   const model = await lib.createAutoencoder(
     { inputSize: IN, hiddenSize: HIDDEN, encoderActivation: 'sigmoid', decoderActivation: 'sigmoid', loss: 'bce', seed: 1 },
     { gpu },
   );
+  let trainer: ReturnType<typeof model.createTrainer> | undefined;
+  const dispose = () => {
+    trainer?.dispose();
+    model.dispose();
+  };
   try {
     const train = model.uploadDataset({ data: images, features: IN });
-    const trainer = model.createTrainer({ batchSize: BATCH, optimizer: { type: 'sgd', learningRate: LR }, seed: 1 });
-    try {
-      log(`ours: ${o.warmup} warm-up steps…`);
-      const warm = await trainer.steps(train, o.warmup);
-      log(`ours: timing ${o.steps} steps…`);
-      // trainer.steps resolves once the GPU has finished the steps (and read their losses).
-      const t = await timeChunks(o.steps, o.chunk, async (n) => lastLoss(await trainer.steps(train, n)));
-      const result = { train: trainResult(o.steps, t, lastLoss(warm), t.last), profile: undefined as unknown };
+    const t = model.createTrainer({ batchSize: BATCH, optimizer: { type: 'sgd', learningRate: LR }, seed: 1 });
+    trainer = t;
+    log(`ours: ${o.warmup} warm-up steps…`);
+    // trainer.steps resolves once the GPU has finished the steps (and read their losses).
+    const run = async (n: number) => lastLoss(await t.steps(train, n));
+    const lossAfterWarmup = await run(o.warmup);
+    const dispatchesPerStep = await countDispatches(() => run(1));
+    return {
+      lossAfterWarmup,
+      dispatchesPerStep,
+      dispose,
+      round: () => trainRound(o, run),
       // The trainer's own breakdown of a step: full step vs its matmul dispatches alone.
-      log('ours: profiling a step…');
-      result.profile = await trainer.profile(train, o.stepMatmulReps);
-      return result;
-    } finally {
-      trainer.dispose();
-    }
-  } finally {
-    model.dispose();
+      profile: () => (log('ours: profiling a step…'), t.profile(train, o.stepMatmulReps)),
+    };
+  } catch (e) {
+    dispose();
+    throw e;
   }
 }
 
@@ -329,7 +409,7 @@ function lastLoss(losses: readonly { total: number }[]): number | undefined {
   return losses.at(-1)?.total;
 }
 
-async function oursMatmul(gpuRt: GpuRuntime, device: GPUDevice, reps: number): Promise<MatmulResult> {
+async function oursMatmul(gpuRt: GpuRuntime, device: GPUDevice, reps: number) {
   const { matmulDispatch } = await load(MATMUL, '../src/kernels/matmul.ts');
   const arena = new gpuRt.BufferArena(device, 'bench-matmul');
   try {
@@ -345,14 +425,15 @@ async function oursMatmul(gpuRt: GpuRuntime, device: GPUDevice, reps: number): P
       await device.queue.onSubmittedWorkDone();
     };
     await run(2); // compile and warm up
-    return matmulResult(reps, await timeChunks(reps, 2, run));
-  } finally {
+    return { dispose: () => arena.dispose(), round: async () => ({ msPerMatmul: (await timeChunks(reps, 2, run)).ms / reps }) };
+  } catch (e) {
     arena.dispose();
+    throw e;
   }
 }
 
 /** Our matmuls of one step (PyTorch layout: W1 [256,784], W2 [784,256]), in one submit. */
-async function oursStepMatmuls(gpuRt: GpuRuntime, device: GPUDevice, reps: number): Promise<StepMatmulsResult> {
+async function oursStepMatmuls(gpuRt: GpuRuntime, device: GPUDevice, reps: number) {
   const { matmulDispatch } = await load(MATMUL, '../src/kernels/matmul.ts');
   const arena = new gpuRt.BufferArena(device, 'bench-step-matmuls');
   try {
@@ -387,13 +468,23 @@ async function oursStepMatmuls(gpuRt: GpuRuntime, device: GPUDevice, reps: numbe
       await device.queue.onSubmittedWorkDone();
     };
     await run(1);
-    return stepMatmulsResult(reps, await timeChunks(reps, 1, run));
-  } finally {
+    return { dispose: () => arena.dispose(), round: async () => ({ msPerStep: (await timeChunks(reps, 1, run)).ms / reps }) };
+  } catch (e) {
     arena.dispose();
+    throw e;
   }
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** Run a part's setup; a failure is recorded as the side's error (the part then has no rounds). */
+async function trySetup(out: SideResult, what: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    out.errors.push(`${what}: ${message(e)}`);
+  }
+}
 
 interface Timing<T> {
   ms: number; // all items
@@ -422,32 +513,71 @@ async function timeChunks<T>(total: number, chunk: number, run: (n: number) => P
   return { ms, bestMsPerItem: best, last };
 }
 
-function stepMatmulsResult(reps: number, t: Timing<unknown>): StepMatmulsResult {
-  return { reps, msPerStep: t.ms / reps, bestMsPerStep: t.bestMsPerItem, gflops: (STEP_MM_FLOPS * reps) / (t.ms / 1000) / 1e9 };
+/** One round of training: `steps` timed steps in chunks. */
+async function trainRound(o: BenchOptions, run: (n: number) => Promise<number | undefined>): Promise<NonNullable<Round['train']>> {
+  const t = await timeChunks(o.steps, o.chunk, run);
+  return { msPerStep: t.ms / o.steps, bestMsPerStep: t.bestMsPerItem, loss: t.last };
 }
 
-function trainResult(steps: number, t: Timing<unknown>, lossAfterWarmup?: number, lossLast?: number): TrainResult {
-  return {
-    steps,
-    batchSize: BATCH,
-    seconds: t.ms / 1000,
-    msPerStep: t.ms / steps,
-    samplesPerSec: (steps * BATCH) / (t.ms / 1000),
-    bestMsPerStep: t.bestMsPerItem,
-    bestSamplesPerSec: BATCH / (t.bestMsPerItem / 1000),
-    lossAfterWarmup,
-    lossLast,
-  };
+/** Median and spread of the finite values (null when there are none). */
+function stat(values: Array<number | undefined>): Stat | undefined {
+  const v = values.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return undefined;
+  const mid = v.length >> 1;
+  return { median: v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2, min: v[0], max: v[v.length - 1] };
 }
 
-function matmulResult(reps: number, t: Timing<unknown>): MatmulResult {
-  return {
-    reps,
-    msPerMatmul: t.ms / reps,
-    gflops: (MM_FLOPS * reps) / (t.ms / 1000) / 1e9,
-    bestMsPerMatmul: t.bestMsPerItem,
-    bestGflops: MM_FLOPS / (t.bestMsPerItem / 1000) / 1e9,
-  };
+/** A rate from each round's time: its median and spread (min–max of the rates). */
+function rate(ms: Array<number | undefined>, perMs: number): Stat | undefined {
+  return stat(ms.map((m) => (m === undefined ? undefined : perMs / m)));
+}
+
+/** The side's figures from its rounds. */
+function summarise(out: SideResult, o: BenchOptions, lossAfterWarmup?: number): void {
+  const r = out.rounds;
+  const stepMs = r.map((x) => x.train?.msPerStep);
+  const train = stat(stepMs);
+  if (train) {
+    out.train = {
+      stepsPerRound: o.steps,
+      batchSize: BATCH,
+      msPerStep: train,
+      bestMsPerStep: stat(r.map((x) => x.train?.bestMsPerStep))!,
+      samplesPerSec: rate(stepMs, BATCH * 1000)!,
+      gflops: rate(stepMs, STEP_MM_FLOPS / 1e6)!,
+      lossAfterWarmup,
+      lossLast: r.at(-1)?.train?.loss,
+    };
+  }
+  const mm = r.map((x) => x.matmul?.msPerMatmul);
+  if (stat(mm)) out.matmul = { repsPerRound: o.matmulReps, msPerMatmul: stat(mm)!, gflops: rate(mm, MM_FLOPS / 1e6)! };
+  const smm = r.map((x) => x.stepMatmuls?.msPerStep);
+  if (stat(smm)) {
+    out.stepMatmuls = {
+      repsPerRound: o.stepMatmulReps,
+      msPerStep: stat(smm)!,
+      gflops: rate(smm, STEP_MM_FLOPS / 1e6)!,
+      shareOfStep: stat(r.map((x) => (x.stepMatmuls && x.train ? x.stepMatmuls.msPerStep / x.train.msPerStep : undefined))),
+    };
+  }
+}
+
+/** Round `i` of a side: each of its parts once; a part that fails is dropped for the rounds after. */
+async function runRound(name: string, side: Side, out: SideResult, i: number): Promise<void> {
+  const round: Round = {};
+  for (const key of ['train', 'matmul', 'stepMatmuls'] as const) {
+    const part = side.parts[key];
+    if (!part) continue;
+    try {
+      (round as Record<string, unknown>)[key] = await part();
+    } catch (e) {
+      out.errors.push(`${key}, round ${i + 1}: ${message(e)}`);
+      delete side.parts[key];
+    }
+  }
+  const t = round.train;
+  log(`${name}, round ${i + 1}: ${t ? `${t.msPerStep.toFixed(0)} ms/step` : 'no training'}${round.matmul ? `, matmul ${round.matmul.msPerMatmul.toFixed(1)} ms` : ''}${round.stepMatmuls ? `, step's matmuls ${round.stepMatmuls.msPerStep.toFixed(0)} ms` : ''}`);
+  out.rounds.push(round);
 }
 
 /** A seeded permutation of 0..n-1 (Fisher–Yates with mulberry32). */
@@ -493,11 +623,40 @@ window.runBench = async (partial = {}) => {
     adapter: { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description },
     options,
     model: `${IN}-${HIDDEN}-${IN} sigmoid/sigmoid autoencoder, BCE (sum over pixels, mean over batch), batch ${BATCH}, SGD lr ${LR}`,
-    ours: { errors: ['skipped'] },
-    tfjs: { errors: ['skipped'] },
+    ours: { rounds: [], errors: [] },
+    tfjs: { rounds: [], errors: [] },
   };
-  // Ours first: TF.js keeps its device and caches alive for the rest of the page's life.
-  if (options.only !== 'tfjs') result.ours = await benchOurs(images, options);
-  if (options.only !== 'ours') result.tfjs = await benchTfjs(images, options);
+  // Both sides set up and warmed up, then the interleaved rounds: ours, tfjs, ours, tfjs, …
+  const sides: Array<{ name: 'ours' | 'tfjs'; side: Side }> = [];
+  const setups = { ours: setupOurs, tfjs: setupTfjs } as const;
+  for (const name of ['ours', 'tfjs'] as const) {
+    const out = result[name];
+    if (options.only !== undefined && options.only !== name) {
+      out.errors.push('skipped');
+      continue;
+    }
+    try {
+      const side = await setups[name](images, options, out);
+      sides.push({ name, side });
+      out.dispatchesPerStep = side.dispatchesPerStep;
+    } catch (e) {
+      out.errors.push(`setup: ${message(e)}`);
+    }
+  }
+  try {
+    for (let i = 0; i < options.rounds; i++) {
+      for (const { name, side } of sides) await runRound(name, side, result[name], i);
+    }
+    for (const { name, side } of sides) {
+      try {
+        result[name].profile = await side.finish();
+      } catch (e) {
+        result[name].errors.push(`profile: ${message(e)}`);
+      }
+    }
+  } finally {
+    for (const { side } of sides) side.dispose();
+  }
+  for (const { name, side } of sides) summarise(result[name], options, side.lossAfterWarmup);
   return result;
 };

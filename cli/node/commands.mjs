@@ -252,7 +252,7 @@ export async function experiment(name, size, outDir, opts) {
 }
 
 /**
- * The benchmark: bench/run.mjs with the given arguments, on the adapter chosen
+ * The benchmark: cli/node/bench.mjs with the given arguments, on the adapter chosen
  * as for the other commands (passed on as WEBGPU_ADAPTER); resolves to its exit code.
  * @param {string[]} args
  * @param {{ adapter?: 'auto' | 'hardware' | 'swiftshader' }} [opts]
@@ -263,7 +263,7 @@ export async function bench(args, opts = {}) {
   if (adapter) console.error(`WebGPU: ${adapter.note}`);
   const env = adapter ? { ...process.env, WEBGPU_ADAPTER: adapter.kind } : process.env;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [resolve(REPO_ROOT, 'bench/run.mjs'), ...args], { stdio: 'inherit', env });
+    const child = spawn(process.execPath, [resolve(REPO_ROOT, 'cli/node/bench.mjs'), ...args], { stdio: 'inherit', env });
     child.on('error', reject);
     child.on('exit', (code, signal) => resolvePromise(code ?? (signal === 'SIGINT' ? 130 : 1)));
   });

@@ -13,9 +13,9 @@ import { EXPERIMENT_NAMES, EXPERIMENT_SIZES } from './experiment-report.mjs';
 // Playwright loads only when a job runs, so usage errors and --help answer at once.
 const loadCommands = () => import('./commands.mjs');
 
-/** The benchmark's exit code; where it cannot run (the installed package, no TensorFlow.js) a UsageError saying why. */
+/** The benchmark's exit code; where it cannot run (--only tfjs without TensorFlow.js) a UsageError saying why. */
 async function runBench(args) {
-  const why = benchUnavailable();
+  const why = benchUnavailable(args);
   if (why) throw new UsageError(why);
   return (await loadCommands()).bench(args);
 }
@@ -109,8 +109,8 @@ const SPECS = {
     },
   },
   bench: {
-    summary: 'benchmark against TensorFlow.js (arguments go to bench/run.mjs; --help for its options)',
-    usage: `${NAME} bench [bench/run.mjs options]`,
+    summary: 'benchmark against TensorFlow.js, if installed (--help for its options)',
+    usage: `${NAME} bench [options]`,
     options: null,
   },
 };

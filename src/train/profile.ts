@@ -1,7 +1,9 @@
 // Where a training step's time goes, for the benchmark: milliseconds of a full
 // step, and of the same step's matmul dispatches alone (the fastest of `n` runs
-// each, after one warm-up). Profiling re-runs the current step's batch, so the
-// buffers in `saved` (the weights and optimizer state) are restored afterwards.
+// each, after one warm-up), with how many compute dispatches the step records and
+// which matmul kernel (form and path, src/kernels/matmul.ts) each of its matmuls runs.
+// Profiling re-runs the current step's batch, so the buffers in `saved` (the
+// weights and optimizer state) are restored afterwards.
 import { readFloats } from '../gpu/arena';
 import { encodeDispatches, type Dispatch } from '../gpu/kernel';
 import type { BatchRunner } from '../gpu/runner';
@@ -10,6 +12,10 @@ export interface StepProfile {
   stepMs: number;
   matmulMs: number;
   otherMs: number;
+  /** Compute dispatches one training step records (gather, forward, backward, guard, optimizer). */
+  dispatchesPerStep: number;
+  /** The step's matmuls in order: the dispatch's label and its kernel, e.g. 'matmul_nt_aligned'. */
+  matmuls: { label: string; kernel: string }[];
 }
 
 export async function profileStep(o: { device: GPUDevice; runner: BatchRunner; dispatches: Dispatch[]; saved: GPUBuffer[] }, n: number): Promise<StepProfile> {
@@ -33,5 +39,11 @@ export async function profileStep(o: { device: GPUDevice; runner: BatchRunner; d
   const stepMs = await time(o.dispatches);
   const matmulMs = await time(matmuls);
   o.saved.forEach((b, i) => device.queue.writeBuffer(b, 0, saved[i]));
-  return { stepMs, matmulMs, otherMs: stepMs - matmulMs };
+  return {
+    stepMs,
+    matmulMs,
+    otherMs: stepMs - matmulMs,
+    dispatchesPerStep: o.dispatches.length,
+    matmuls: matmuls.map((d) => ({ label: d.label, kernel: d.pipeline.label })),
+  };
 }

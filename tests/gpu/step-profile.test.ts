@@ -1,0 +1,55 @@
+// trainer.profile(): the count of a step's compute dispatches and the matmul kernels
+// they use, for a one-layer model, against a hand count and against the dispatches
+// the GPU is actually asked to run in one trainer.steps() call.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createAutoencoder } from '../../src/index';
+import { randomArray, testGpu, type TestGpu } from './helpers';
+
+let t: TestGpu;
+beforeAll(async () => {
+  t = await testGpu();
+});
+afterAll(() => t.gpu.destroy());
+
+test('one-layer sigmoid/BCE model (8–3–8, SGD): 14 dispatches per step, 5 matmuls on the paths their shapes allow', async () => {
+  const D = 8; // a multiple of 4: the encoder's x·Wᵀ reads K = 8 as vec4
+  const H = 3; // not one: every matmul with 3 in a vectorised dimension takes the general path
+  const model = await createAutoencoder({ inputSize: D, hiddenSize: H, seed: 2 }, { gpu: t.gpu });
+  try {
+    const ds = model.uploadDataset({ data: randomArray(10 * D, 3, 0, 1), features: D });
+    const trainer = model.createTrainer({ batchSize: 4, optimizer: { type: 'sgd', learningRate: 0.1 } });
+    const p = await trainer.profile(ds, 1);
+    // Hand count: gather 1; forward: encoder matmul, decoder matmul, loss (+ dz), loss log = 4;
+    // backward: decoder dW, db, dh = 3; sigmoid'(h) 1, encoder dW, db = 3;
+    // update: guard on the loss, guard on the gradients, SGD = 3.
+    expect(p.dispatchesPerStep).toBe(1 + 4 + 3 + 3 + 3);
+    expect(p.matmuls.map((m) => m.kernel)).toEqual([
+      'matmul_nt_aligned', // h = σ(x·W1ᵀ + b1): M = 4, N = 3, K = 8
+      'matmul_nt_general', // z = h·W2ᵀ + c: K = 3
+      'matmul_tn_general', // dW2 = dzᵀ·h: M = 8, N = 3
+      'matmul_nn_general', // dh = dz·W2: K = 8, N = 3
+      'matmul_tn_general', // dW1 = daᵀ·x: M = 3, N = 8
+    ]);
+    expect(p.matmuls.every((m) => m.label.length > 0)).toBe(true);
+    expect(p.stepMs).toBeGreaterThan(0);
+    expect(p.matmulMs).toBeGreaterThan(0);
+
+    // What one step really records: count dispatchWorkgroups calls during trainer.steps(ds, 1).
+    const proto = GPUComputePassEncoder.prototype;
+    const original = proto.dispatchWorkgroups;
+    let count = 0;
+    proto.dispatchWorkgroups = function (this: GPUComputePassEncoder, ...args: Parameters<typeof original>) {
+      count++;
+      return original.apply(this, args);
+    };
+    try {
+      await trainer.steps(ds, 1);
+    } finally {
+      proto.dispatchWorkgroups = original;
+    }
+    expect(count).toBe(p.dispatchesPerStep);
+    trainer.dispose();
+  } finally {
+    model.dispose();
+  }
+});
