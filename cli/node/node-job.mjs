@@ -55,7 +55,7 @@ async function loadJobs() {
       clearScreen: false,
       cacheDir: 'node_modules/.vite-node-jobs',
       appType: 'custom',
-      server: { middlewareMode: true, hmr: false, watch: null },
+      server: { middlewareMode: true, hmr: false, ws: false, watch: null },
       optimizeDeps: { noDiscovery: true, include: [] },
     });
     try {
