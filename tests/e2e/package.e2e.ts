@@ -227,7 +227,8 @@ async function runInstalledCommandLine(): Promise<void> {
     assert.equal(n.runtime, 'node');
     assert.equal(m.runtime, 'browser');
     assert.deepEqual(n.config, m.config);
-    assert.equal(n.losses.initialHeldOut, m.losses.initialHeldOut, 'the same initial weights and digits: the same held-out loss before training');
+    // The same initial weights, digits and kernels: the same held-out loss before training (to float32 rounding: two WebGPU implementations).
+    assert.ok(Math.abs(n.losses.initialHeldOut - m.losses.initialHeldOut) <= 1e-5 * m.losses.initialHeldOut, `held-out loss before training: node ${n.losses.initialHeldOut}, browser ${m.losses.initialHeldOut}`);
     assert.ok(n.losses.epochs[0].evalLoss < n.losses.initialHeldOut - 5, `node runtime: held-out loss ${n.losses.initialHeldOut} → ${n.losses.epochs[0].evalLoss}`);
     for (const png of ['loss.png', 'reconstructions.png', 'filters.png']) assertPng(join(app, 'run-node', png));
     lap(`train --runtime node: held-out loss ${n.losses.initialHeldOut.toFixed(3)} → ${n.heldOut.reconstruction.toFixed(3)}`);
