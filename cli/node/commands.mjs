@@ -6,13 +6,14 @@ import { resolve } from 'node:path';
 import { REPO_ROOT } from './headless.mjs';
 import { writeFileAtomic } from './atomic-file.mjs';
 import { chooseAdapter, describeAdapter, fileRefs, runPageJob } from './run-job.mjs';
+import { chooseNodeAdapter, runNodeJob } from './node-runtime.mjs';
 import { progressPrinter } from './progress.mjs';
 import { resultsMarkdown } from './experiment-report.mjs';
 import { bundledMnist } from './job-config.mjs';
 
 export const METRICS_FORMAT = 'webgpu-autoencoders-metrics/1';
 
-/** @typedef {{ adapter: 'auto' | 'hardware' | 'swiftshader', quiet?: boolean, verbose?: boolean, version: string }} CommonOptions */
+/** @typedef {{ adapter: 'auto' | 'hardware' | 'swiftshader', runtime?: 'browser' | 'node', quiet?: boolean, verbose?: boolean, version: string }} CommonOptions */
 
 async function writeOutputs(outDir, result, metrics, extra = {}) {
   await mkdir(outDir, { recursive: true });
@@ -30,11 +31,16 @@ async function writeOutputs(outDir, result, metrics, extra = {}) {
   return written;
 }
 
+/**
+ * The adapter and the job runner of the runtime: headless Chromium (run-job.mjs) or
+ * Node through Dawn (node-runtime.mjs). Both take the same jobs and give the same answers.
+ */
 async function start(opts) {
   const say = progressPrinter({ quiet: opts.quiet });
-  const adapter = await chooseAdapter(opts.adapter);
-  say({ kind: 'status', message: `WebGPU: ${adapter.note}` });
-  return { say, adapter };
+  const runtime = opts.runtime ?? 'browser';
+  const adapter = runtime === 'node' ? await chooseNodeAdapter(opts.adapter) : await chooseAdapter(opts.adapter);
+  say({ kind: 'status', message: `WebGPU: ${adapter.note}${runtime === 'node' ? ' in Node (Dawn)' : ''}` });
+  return { say, adapter, runtime, runJob: runtime === 'node' ? runNodeJob : runPageJob };
 }
 
 function adapterRecord(result, adapter) {
@@ -75,7 +81,7 @@ function resumeCommand(checkpoint) {
  */
 export async function train(job, outDir, opts) {
   const started = Date.now();
-  const { say, adapter } = await start(opts);
+  const { say, adapter, runtime, runJob } = await start(opts);
   const files = {};
   const pageJob = {
     model: job.model,
@@ -106,14 +112,14 @@ export async function train(job, outDir, opts) {
       await stopping;
     }
   };
-  const onInterrupt = (sig, page) => {
+  const onInterrupt = (sig, stop) => {
     signal = sig;
     console.error(`\n${sig}: stopping after the current step: the epoch in progress is abandoned and the last finished epoch's checkpoint written (${sig === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit at once)`);
-    stopping = page.evaluate(() => window.stopTrainJob()).catch(() => {});
+    stopping = stop().catch(() => {});
   };
   const o = job.training.optimizer;
   say({ kind: 'status', message: `training: ${job.training.epochs} epoch(s), batch ${job.training.batchSize}, ${o.type} lr ${o.learningRate}${job.training.schedule ? ` (schedule ${JSON.stringify(job.training.schedule)})` : ''}` });
-  const r = await runPageJob('runTrainJob', pageJob, { files, adapter, onProgress: say, verbose: opts.verbose, expose: { writeCheckpoint }, onInterrupt });
+  const r = await runJob('runTrainJob', pageJob, { files, adapter, onProgress: say, verbose: opts.verbose, expose: { writeCheckpoint }, onInterrupt });
   if (r.interrupted) {
     await writeFileAtomic(checkpointPath, Buffer.from(r.checkpoint, 'base64'));
     const { epochsDone, epochs, step } = r.interrupted;
@@ -127,6 +133,7 @@ export async function train(job, outDir, opts) {
     command: 'train',
     version: opts.version,
     date: new Date().toISOString(),
+    runtime,
     adapter: adapterRecord(r, adapter),
     config: r.config,
     training: { ...job.training, seed: job.training.seed ?? r.config.seed, shuffle: job.training.shuffle ?? true, schedule: r.schedule },
@@ -164,18 +171,19 @@ export async function train(job, outDir, opts) {
  */
 export async function evaluate(modelPath, data, limits, probe, outDir, opts) {
   const started = Date.now();
-  const { say, adapter } = await start(opts);
+  const { say, adapter, runtime, runJob } = await start(opts);
   const files = {};
   const { refs, files: f } = fileRefs({ model: modelPath });
   Object.assign(files, f);
   const pageJob = { model: refs.model, data: { test: imageSet(data.test, 'test', limits.test, files) }, probe };
   if (data.train) pageJob.data.train = imageSet(data.train, 'train', limits.train, files);
-  const r = await runPageJob('runEvalJob', pageJob, { files, adapter, onProgress: say, verbose: opts.verbose });
+  const r = await runJob('runEvalJob', pageJob, { files, adapter, onProgress: say, verbose: opts.verbose });
   const metrics = {
     format: METRICS_FORMAT,
     command: 'eval',
     version: opts.version,
     date: new Date().toISOString(),
+    runtime,
     model: modelPath,
     probe,
     adapter: adapterRecord(r, adapter),
@@ -202,9 +210,9 @@ export async function evaluate(modelPath, data, limits, probe, outDir, opts) {
  * @param {CommonOptions} opts
  */
 export async function grad(modelPath, batchPath, outPath, opts) {
-  const { say, adapter } = await start(opts);
+  const { say, adapter, runJob } = await start(opts);
   const { refs, files } = fileRefs({ model: modelPath, batch: batchPath });
-  const r = await runPageJob('runGradJob', { model: refs.model, batch: refs.batch }, { files, adapter, onProgress: say, verbose: opts.verbose });
+  const r = await runJob('runGradJob', { model: refs.model, batch: refs.batch }, { files, adapter, onProgress: say, verbose: opts.verbose });
   const out = resolve(outPath);
   await writeFile(out, Buffer.from(r.file, 'base64'));
   const terms = Object.entries(r.loss)
@@ -226,16 +234,16 @@ export async function grad(modelPath, batchPath, outPath, opts) {
  */
 export async function experiment(name, size, outDir, opts) {
   const started = Date.now();
-  const { say, adapter } = await start(opts);
+  const { say, adapter, runtime, runJob } = await start(opts);
   const mnist = bundledMnist();
   const files = {};
   const pageJob = { name, size, mnist: { train: imageSet(mnist.train, 'train', undefined, files), test: imageSet(mnist.test, 'test', undefined, files) } };
-  const r = await runPageJob('runExperimentJob', pageJob, { files, adapter, onProgress: say, verbose: opts.verbose });
+  const r = await runJob('runExperimentJob', pageJob, { files, adapter, onProgress: say, verbose: opts.verbose });
   const wallSeconds = (Date.now() - started) / 1000;
   const date = new Date().toISOString();
   const adapterInfo = adapterRecord(r, adapter);
   const { figures, ...rest } = r;
-  const results = { format: 'webgpu-autoencoders-experiment/1', command: opts.command, version: opts.version, date, adapter: adapterInfo, wallSeconds, ...rest, figures: Object.keys(figures) };
+  const results = { format: 'webgpu-autoencoders-experiment/1', command: opts.command, version: opts.version, date, adapter: adapterInfo, runtime, wallSeconds, ...rest, figures: Object.keys(figures) };
   const out = resolve(outDir);
   await mkdir(out, { recursive: true });
   for (const [file, dataUrl] of Object.entries(figures)) await writeFileAtomic(resolve(out, file), Buffer.from(dataUrl.split(',')[1], 'base64'));

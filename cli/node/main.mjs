@@ -10,6 +10,8 @@ import { ADAPTER_MODES } from './browser-flags.mjs';
 import { benchUnavailable } from './bench-check.mjs';
 import { EXPERIMENT_NAMES, EXPERIMENT_SIZES } from './experiment-report.mjs';
 
+const RUNTIMES = ['browser', 'node'];
+
 // Playwright loads only when a job runs, so usage errors and --help answer at once.
 const loadCommands = () => import('./commands.mjs');
 
@@ -25,6 +27,7 @@ const NAME = 'webgpu-autoencoders';
 
 const COMMON = {
   adapter: { type: 'string', value: 'MODE', help: `WebGPU adapter: ${ADAPTER_MODES.join(' | ')} (default: $WEBGPU_ADAPTER, else auto = the GPU if there is one, else SwiftShader)` },
+  runtime: { type: 'string', value: 'NAME', help: `where the job runs: ${RUNTIMES.join(' | ')} (default: $WEBGPU_RUNTIME, else browser = headless Chromium; node = Node with Dawn, the optional \`webgpu\` package)` },
   quiet: { type: 'boolean', help: 'no progress output' },
   verbose: { type: 'boolean', help: "show the page's console output" },
   help: { type: 'boolean', help: 'show this help' },
@@ -137,6 +140,12 @@ function adapterMode(v) {
   return mode;
 }
 
+function runtimeName(v) {
+  const name = v ?? process.env.WEBGPU_RUNTIME ?? 'browser';
+  if (!RUNTIMES.includes(name)) throw new UsageError(`${v === undefined ? 'WEBGPU_RUNTIME' : '--runtime'} must be one of ${RUNTIMES.join(', ')} (got ${JSON.stringify(name)})`);
+  return name;
+}
+
 function probeFlags(v) {
   return {
     probeEpochs: v['probe-epochs'] === undefined ? undefined : nonNegativeInt('probe-epochs', v['probe-epochs']),
@@ -175,11 +184,11 @@ async function main(argv) {
     if (extra.length > 0) throw new UsageError(`experiment: unexpected argument(s) ${extra.map((p) => JSON.stringify(p)).join(' ')}; one experiment at a time`);
     const size = v.size ?? 'medium';
     if (!EXPERIMENT_SIZES.includes(size)) throw new UsageError(`--size must be one of ${EXPERIMENT_SIZES.join(', ')} (got ${JSON.stringify(size)})`);
-    const common = { adapter: adapterMode(v.adapter), quiet: Boolean(v.quiet), verbose: Boolean(v.verbose), version: VERSION, command: [NAME, ...argv].join(' ') };
+    const common = { adapter: adapterMode(v.adapter), runtime: runtimeName(v.runtime), quiet: Boolean(v.quiet), verbose: Boolean(v.verbose), version: VERSION, command: [NAME, ...argv].join(' ') };
     return void (await (await loadCommands()).experiment(name, size, outputDir(v.out ?? `out/${name}-${size}`), common));
   }
   if (positionals.length > 0) throw new UsageError(`${command}: unexpected argument(s) ${positionals.map((p) => JSON.stringify(p)).join(' ')}; options are written --name value`);
-  const common = { adapter: adapterMode(v.adapter), quiet: Boolean(v.quiet), verbose: Boolean(v.verbose), version: VERSION };
+  const common = { adapter: adapterMode(v.adapter), runtime: runtimeName(v.runtime), quiet: Boolean(v.quiet), verbose: Boolean(v.verbose), version: VERSION };
   const int = (name) => (v[name] === undefined ? undefined : positiveInt(name, v[name]));
 
   if (command === 'train') {

@@ -75,15 +75,15 @@ export function fileRefs(paths) {
  * @param {string} fn  runTrainJob | runEvalJob | runGradJob
  * @param {unknown} job
  * @param {{ files: Record<string, string>, adapter: { args: string[] }, onProgress: (e: object) => void, verbose?: boolean,
- *           expose?: Record<string, (...args: any[]) => any>, onInterrupt?: (signal: string, page: import('playwright').Page) => void }} opts
- *   expose: more functions for the page; onInterrupt: see withHeadlessPage
+ *           expose?: Record<string, (...args: any[]) => any>, onInterrupt?: (signal: string, stop: () => Promise<void>) => void }} opts
+ *   expose: more functions for the page; onInterrupt: the first SIGINT/SIGTERM (see withHeadlessPage); stop() asks the train job to stop
  */
 export async function runPageJob(fn, job, opts) {
   const { pagePath, serve } = jobPageServer(opts.files);
   const answer = await withHeadlessPage(pagePath, ({ page }) => callPageFunction(page, fn, job), {
     args: opts.adapter.args,
     expose: { reportProgress: opts.onProgress, ...opts.expose },
-    onInterrupt: opts.onInterrupt,
+    onInterrupt: opts.onInterrupt && ((sig, page) => opts.onInterrupt(sig, () => page.evaluate(() => window.stopTrainJob()))),
     quiet: !opts.verbose,
     serve,
   });

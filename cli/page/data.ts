@@ -1,18 +1,22 @@
-// Job inputs fetched by the page: IDX image sets (the bundled MNIST or any IDX
-// files given by path, served by the CLI) and safetensors files. Anything wrong
-// with a file is an InputError naming the file, which the CLI reports as a
-// usage error (exit code 2).
+// Job inputs: IDX image sets (the bundled MNIST or any IDX files given by path)
+// and safetensors files, read through the job host (the page fetches them from
+// the CLI's file server, Node reads them from disk). Anything wrong with a file
+// is an InputError naming the file, which the CLI reports as a usage error
+// (exit code 2).
 import { parseIdx } from '../../src/index';
 
 export class InputError extends Error {
   override name = 'InputError';
 }
 
-/** Where the CLI serves a file, and the path the user gave (for messages). */
+/** Where the CLI serves a file (for the page), and its absolute path (read by Node, named in messages). */
 export interface FileRef {
   url: string;
   path: string;
 }
+
+/** How a job reads its input files (JobHost.readFile). */
+export type ReadFile = (file: FileRef) => Promise<Uint8Array>;
 
 export interface ImageSetSpec {
   images: FileRef;
@@ -32,6 +36,7 @@ export interface ImageSet {
   source: string;
 }
 
+/** The page's ReadFile: the file from the CLI's file server. */
 export async function fetchFile(file: FileRef): Promise<Uint8Array> {
   const res = await fetch(file.url);
   if (!res.ok) throw new InputError(`${file.path}: could not be read (HTTP ${res.status})`);
@@ -47,8 +52,8 @@ function idx(bytes: Uint8Array, file: FileRef) {
 }
 
 /** Fetch and check an image set: images a 3-D u8 IDX file, labels (optional) 1-D with one label per image. */
-export async function loadImageSet(spec: ImageSetSpec, what: string): Promise<ImageSet> {
-  const [imageBytes, labelBytes] = await Promise.all([fetchFile(spec.images), spec.labels ? fetchFile(spec.labels) : undefined]);
+export async function loadImageSet(spec: ImageSetSpec, what: string, read: ReadFile): Promise<ImageSet> {
+  const [imageBytes, labelBytes] = await Promise.all([read(spec.images), spec.labels ? read(spec.labels) : undefined]);
   const images = idx(imageBytes, spec.images);
   if (images.dims.length !== 3) {
     throw new InputError(

@@ -1,8 +1,8 @@
 // The measures of metrics.json for a model on a held-out set, and the pictures
 // that go with them. Shared by the train and eval jobs so both report the same
 // things the same way.
-import { activationStatistics, probeAutoencoder, type Autoencoder, type GpuDataset, type ProbeResult } from '../../src/index';
-import { filtersPng, reconstructionsPng, samplesPng, shownSamples } from './pictures';
+import { activationStatistics, probeAutoencoder, type Autoencoder, type GpuDataset, type ProbeResult, type RgbaImage } from '../../src/index';
+import { filtersImage, reconstructionsImage, samplesImage, shownSamples } from './pictures';
 import type { ImageSet } from './data';
 
 export interface HeldOutMeasures {
@@ -84,7 +84,7 @@ export async function heldOutMeasures(model: Autoencoder, data: GpuDataset, trai
 }
 
 /** reconstructions.png, filters.png (the first layer's units) and, for a VAE, samples.png (decoded draws from the prior). */
-export async function modelPictures(model: Autoencoder, data: GpuDataset, set: ImageSet): Promise<Record<string, string>> {
+export async function modelPictures(model: Autoencoder, data: GpuDataset, set: ImageSet): Promise<Record<string, RgbaImage>> {
   const count = shownSamples(set.count);
   const per = set.rows * set.cols;
   const originals = Float32Array.from(set.images.subarray(0, count * per), (v) => v / 255);
@@ -92,13 +92,13 @@ export async function modelPictures(model: Autoencoder, data: GpuDataset, set: I
   const params = await model.getParameters();
   // The first layer that reads the input: encoder.0, or a VAE's μ head when it has no hidden layer.
   const first = model.arch.encoder[0] ?? model.arch.heads!.mu;
-  const images: Record<string, string> = {
-    'reconstructions.png': reconstructionsPng(originals, recon, count, set.rows, set.cols),
-    'filters.png': filtersPng(params[first.weight], first.outputs, set.rows, set.cols),
+  const images: Record<string, RgbaImage> = {
+    'reconstructions.png': reconstructionsImage(originals, recon, count, set.rows, set.cols),
+    'filters.png': filtersImage(params[first.weight], first.outputs, set.rows, set.cols),
   };
   if (model.arch.heads) {
     const { images: samples } = await model.sample(64, 0);
-    images['samples.png'] = samplesPng(samples, 64, set.rows, set.cols);
+    images['samples.png'] = samplesImage(samples, 64, set.rows, set.cols);
   }
   return images;
 }

