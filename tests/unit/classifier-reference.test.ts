@@ -107,7 +107,7 @@ describe('reference classifier gradients vs central finite differences', () => {
     const clean = Float64Array.from(batch.clean as Float64Array);
     const input = Float64Array.from(batch.input as Float64Array);
     for (let k = 2 * 5; k < 4 * 5; k++) clean[k] = input[k] = 123;
-    const b = autoencoderStepRef(cfg, params, { ...batch, clean, input, labels: [...batch.labels!, 2, 1] });
+    const b = autoencoderStepRef(cfg, params, { ...batch, clean, input, labels: [...Array.from(batch.labels!), 2, 1] });
     expect(b.loss.total).toBe(a.loss.total);
     for (const t of Object.keys(a.grads)) expect(Array.from(b.grads[t])).toEqual(Array.from(a.grads[t]));
   });
