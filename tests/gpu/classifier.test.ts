@@ -4,7 +4,7 @@
 // for 1- and 3-layer encoders and a VAE's μ, with dropout and input noise, frozen
 // and unfrozen, with and without the reconstruction term; then what fine-tuning
 // adds to the model: frozen tensors that never move, predict(), evaluate(), a
-// safetensors round trip and createClassifier().
+// safetensors round trip, createClassifier() and device-loss recovery.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createAutoencoder, createClassifier, decodeSafetensors, loadModel, saveModel, type AutoencoderConfig } from '../../src/index';
 import { autoencoderStepRef, type Params } from '../../src/reference/autoencoder';
@@ -199,6 +199,40 @@ describe('fine-tuning a classifier', () => {
     } finally {
       clf.dispose();
     }
+  });
+
+  test('device loss while fine-tuning: recovers from the snapshot (labels re-uploaded) and ends bit-identical', async () => {
+    const cfg: AutoencoderConfig = { inputSize: D, hiddenSize: 6, dropout: 0.1, noise: { type: 'masking', rate: 0.2 }, seed: 9, ...head(C, { reconstructionWeight: 0.3 }) };
+    const options = { batchSize: 4, optimizer: { type: 'adam' as const, learningRate: 0.01 }, syncEvery: 3, snapshotEvery: 5 };
+    const train = clusters(30, 41);
+    const bits = (p: Record<string, Float32Array>) => Object.entries(p).map(([k, v]) => [k, Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length))]);
+    const run = async (destroyAt?: number) => {
+      const m = await createAutoencoder(cfg); // its own device, so it can replace it
+      try {
+        const ds = m.uploadDataset({ data: train.data, features: D, labels: train.labels });
+        const trainer = m.createTrainer(options);
+        const first = m.gpu.device;
+        let destroyed = false;
+        const history = await trainer.fit(ds, {
+          epochs: 3,
+          onProgress: (p) => {
+            if (destroyAt !== undefined && !destroyed && p.step >= destroyAt) {
+              destroyed = true;
+              first.destroy();
+            }
+          },
+        });
+        return { history: history.map((h) => h.trainLoss), params: bits(await m.getParameters()), recoveries: trainer.recoveries.length, moved: m.gpu.device !== first };
+      } finally {
+        m.dispose();
+      }
+    };
+    const want = await run();
+    const got = await run(9);
+    expect(got.recoveries).toBe(1);
+    expect(got.moved).toBe(true);
+    expect(got.history).toEqual(want.history);
+    expect(got.params).toEqual(want.params);
   });
 
   test('bad input is refused with a message naming it', async () => {
