@@ -9,7 +9,9 @@
 //   LOSS_MSE (any output activation f, x̂ = f(z)):
 //     ℓ = Σ_i (x̂ − x)²
 //     ∂L/∂z = 2(x̂ − x) · f'(z) · inv_rows        (f' from x̂)
-// where L = inv_rows · Σ_r ℓ_r is the batch mean. Padding rows r ≥ valid_rows get
+// where L = inv_rows · Σ_r ℓ_r is the batch mean; loss_grad multiplies ∂L/∂z by
+// params.grad_scale (1, or a classifier's reconstruction weight w, so the decoder
+// and the encoder receive ∂(w·L)/∂θ; ℓ itself is logged unweighted). Padding rows r ≥ valid_rows get
 // ℓ = 0 and ∂L/∂z = 0, so nothing downstream needs to know about padding.
 //
 // One workgroup per row: its threads stride over the features, then a tree
@@ -26,6 +28,7 @@ const WG: u32 = 64u; // @workgroup_size; also sizes workgroup_sum's scratch
 struct Params {
   rows: u32,     // B: rows in the buffers (valid and padding)
   features: u32, // F
+  grad_scale: f32, // w: ∂L/∂z is scaled by it (loss_grad only)
 }
 
 // loss_forward uses bindings 0..4, loss_grad uses 0..5.
@@ -80,7 +83,7 @@ fn loss_grad(
       let z = logits[base + j];
       let x = target_x[base + j];
       acc = acc + element_loss(z, x);
-      grad[base + j] = element_grad(z, x) * step.inv_rows;
+      grad[base + j] = element_grad(z, x) * step.inv_rows * params.grad_scale;
     } else {
       grad[base + j] = 0.0;
     }

@@ -4,10 +4,10 @@
 /// <reference types="@webgpu/types" preserve="true" />
 export { acquireGpu, DeviceLostError, WebGpuUnavailableError, type Gpu, type GpuOptions } from './gpu/device';
 export { liveGpuMemory } from './gpu/arena';
-export { Autoencoder, createAutoencoder } from './autoencoder';
-export { AutoencoderModel, type CreateOptions, type Evaluation } from './model/autoencoder';
+export { Autoencoder, createAutoencoder, createClassifier, type ClassifierOptions } from './autoencoder';
+export { AutoencoderModel, type CreateOptions, type Evaluation, type ClassifierEvaluation, type Prediction } from './model/autoencoder';
 export { OBJECTIVE, type LossComponents } from './model/objective';
-export { ConfigError, resolveConfig, type AutoencoderConfig, type ResolvedConfig, type InputNoise, type Sparsity, type LossKind, type Variational, MAX_LAYERS } from './model/config';
+export { ConfigError, resolveConfig, type AutoencoderConfig, type ResolvedConfig, type InputNoise, type Sparsity, type LossKind, type Variational, type ClassifierConfig, type ResolvedClassifier, MAX_LAYERS, MAX_CLASSES } from './model/config';
 export { architecture, type Architecture, type DenseLayer } from './model/architecture';
 export { Trainer } from './train/trainer';
 export { TrainingDivergedError, type TrainerOptions, type FitOptions, type Progress, type EpochRecord, type StepLoss, type TrainerState, type EarlyStopping } from './train/options';

@@ -9,7 +9,7 @@ import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
-import { requireActivation, requireCount, requireFloats, requireNoAliasing, requireOneOf, requireStep, workgroupGrid } from './checks';
+import { requireActivation, requireCount, requireFinite, requireFloats, requireNoAliasing, requireOneOf, requireStep, workgroupGrid } from './checks';
 import { ACTIVATION_CODE, ACTIVATION_WGSL, type Activation } from './activations';
 
 const CODE = ACTIVATION_WGSL + stepWgsl + workgroupSumWgsl + familyWgsl;
@@ -37,8 +37,10 @@ export interface LossForwardArgs {
 }
 
 export interface LossArgs extends LossForwardArgs {
-  /** dz [rows, features], written: ∂(mean loss)/∂z (0 for padding rows). */
+  /** dz [rows, features], written: ∂(mean loss)/∂z (0 for padding rows), times gradScale. */
   grad: Resource;
+  /** The weight of the loss in the objective (a classifier's reconstruction weight), applied to dz only. Default 1. */
+  gradScale?: number;
 }
 
 /** Per-row loss and its gradient w.r.t. z, one workgroup per row. */
@@ -46,6 +48,7 @@ export function lossDispatch(ctx: KernelContext, args: LossArgs): Dispatch {
   const label = args.label ?? `loss_grad(${args.loss}, ${args.outputActivation})`;
   validate(ctx, label, args);
   requireFloats(ctx, label, 'grad', args.grad, args.rows * args.features);
+  if (args.gradScale !== undefined) requireFinite(label, 'gradScale', args.gradScale);
   requireNoAliasing(
     label,
     [
@@ -105,6 +108,7 @@ function build(ctx: KernelContext, entryPoint: string, args: LossForwardArgs, bu
     packUniform([
       ['u32', args.rows],
       ['u32', args.features],
+      ['f32', (args as LossArgs).gradScale ?? 1],
     ]),
   );
   // One workgroup per row.

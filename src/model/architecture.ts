@@ -32,6 +32,8 @@ export interface Architecture {
   heads?: { mu: DenseLayer; logvar: DenseLayer };
   /** Decoder layers in order; the last one's activation is the output activation f. */
   decoder: DenseLayer[];
+  /** A classifier's softmax head on the code (μ for a VAE): 'classifier', code size → classes, linear. */
+  classifier?: DenseLayer;
   /** Width of the code h (or of the latent z). */
   codeSize: number;
   /** Every layer width from the input to the code, n₀ … n_L. */
@@ -62,10 +64,35 @@ export function architecture(c: ResolvedConfig): Architecture {
     }
     return layer;
   });
-  return { encoder, heads, decoder, codeSize: widths[L], widths };
+  const classifier = c.classifier ? dense('classifier', widths[L], c.classifier.classes, 'linear') : undefined;
+  return { encoder, heads, decoder, classifier, codeSize: widths[L], widths };
 }
 
-/** Every layer that owns a weight tensor, in state_dict order. */
+/** Every layer that owns a weight tensor, in state_dict order (a classifier's head last). */
 export function ownedLayers(a: Architecture): DenseLayer[] {
-  return [...a.encoder, ...(a.heads ? [a.heads.mu, a.heads.logvar] : []), ...a.decoder];
+  return [...a.encoder, ...(a.heads ? [a.heads.mu, a.heads.logvar] : []), ...a.decoder, ...(a.classifier ? [a.classifier] : [])];
+}
+
+/**
+ * The parameter tensors a training step updates: all of an autoencoder's; for a
+ * classifier the head, the encoder unless frozen (μ's head, not log σ²'s, unless
+ * the decoder runs) and the decoder only with a reconstruction weight > 0. The
+ * others get no gradient (they stay zero) and no weight decay, so no update.
+ */
+export function trainedTensors(a: Architecture, c: ResolvedConfig): Set<string> {
+  const head = c.classifier;
+  const decoder = !head || head.reconstructionWeight > 0;
+  const encoder = !head?.freezeEncoder;
+  const layers: DenseLayer[] = [];
+  if (encoder) layers.push(...a.encoder, ...(a.heads ? [a.heads.mu] : []));
+  if (encoder && decoder && a.heads) layers.push(a.heads.logvar);
+  if (decoder) layers.push(...a.decoder);
+  if (a.classifier) layers.push(a.classifier);
+  const names = new Set<string>();
+  for (const l of layers) {
+    // A tied decoder layer's weight is its encoder's: trained only when the encoder is.
+    if (!l.transposed || encoder) names.add(l.weight);
+    names.add(l.bias);
+  }
+  return names;
 }

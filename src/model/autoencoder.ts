@@ -74,6 +74,8 @@ export class AutoencoderModel {
   private inference?: Inference;
   /** Identity permutations, one per dataset, for in-order passes. */
   private readonly identity = new Map<GpuDataset, GPUBuffer>();
+  /** A classifier's labels of each dataset on the GPU, as one-feature f32 datasets (uploaded on first use). */
+  private readonly labelSets = new Map<GpuDataset, GpuDataset>();
   private readonly datasetIds = new WeakMap<GpuDataset, number>();
   private readonly dependents = new Set<ModelDependent>();
   private version = 0;
@@ -176,6 +178,19 @@ export class AutoencoderModel {
     this.rebuildOnDevice(next, copy.params, copy.holder);
   }
 
+  /** Batch size of evaluate, encode, reconstruct and predict. */
+  get inferenceBatchSize(): number {
+    return this.inferenceRows;
+  }
+
+  /**
+   * @internal Options for a model on this one's device (createClassifier): the
+   * same Gpu, inference batch size and way of replacing a lost device.
+   */
+  sharedDeviceOptions(): CreateOptions {
+    return { gpu: this.gpu, inferenceBatchSize: this.inferenceRows, replaceDevice: this.replaceDevice };
+  }
+
   /** Upload samples to the GPU once; they stay there until the model is disposed. */
   uploadDataset(source: DatasetSource): GpuDataset {
     this.assertAlive();
@@ -204,6 +219,9 @@ export class AutoencoderModel {
     const identity = this.identity.get(data);
     if (identity) this.arena.release(identity);
     this.identity.delete(data);
+    const labels = this.labelSets.get(data);
+    if (labels) this.arena.release(labels.buffer);
+    this.labelSets.delete(data);
     Object.assign(data as { released?: boolean }, { released: true });
   }
 
@@ -247,6 +265,26 @@ export class AutoencoderModel {
     return b;
   }
 
+  /**
+   * @internal A classifier's labels of `data` on the GPU (checked against
+   * classifier.classes and uploaded once, as f32), gathered with the batch's
+   * indices by plan.gatherLabels. `what` names the caller in errors.
+   */
+  labelData(data: GpuDataset, what: string): GpuDataset {
+    const head = this.config.classifier;
+    if (!head) throw new Error(`${what}: this model has no classifier head (config.classifier)`);
+    let set = this.labelSets.get(data);
+    if (!set) {
+      const labels = data.labels;
+      if (!labels) throw new RangeError(`${what}: a classifier needs the dataset's labels; pass labels (integers 0..${head.classes - 1}) to uploadDataset`);
+      const bad = labels.findIndex((v) => v >= head.classes);
+      if (bad >= 0) throw new RangeError(`${what}: label ${labels[bad]} of sample ${bad} is not a class of this classifier (0..${head.classes - 1}, classifier.classes = ${head.classes})`);
+      set = uploadDataset(this.ctx, { data: Float32Array.from(labels), features: 1, count: data.count, label: `labels ${this.datasetKey(data)}` });
+      this.labelSets.set(data, set);
+    }
+    return set;
+  }
+
   private inferencePlan(): Inference {
     if (!this.inference) {
       const logSlots = 64;
@@ -275,13 +313,16 @@ export class AutoencoderModel {
   ): Promise<void> {
     this.checkRows(data, start, count);
     const { plan, runner, logSlots } = this.inferencePlan();
-    const gather = plan.gather(data, this.identityIndices(data), `identity ${this.datasetKey(data)}`);
+    const key = `identity ${this.datasetKey(data)}`;
+    const gather = plan.gather(data, this.identityIndices(data), key);
+    // A classifier's labels ride along when the dataset has them (evaluate needs them).
+    const labels = this.config.classifier && data.labels ? plan.gatherLabels(this.labelData(data, 'evaluate'), this.identityIndices(data), key) : [];
     const device = this.gpu.device;
     let slot = 0;
     for (const { row, rows } of batchesOf(count, plan.rows)) {
       runner.submitBatch(stepValues({ seed, batchOffset: start + row, validRows: rows, lossSlot: slot, training: false }), {
         label: `inference batch at row ${start + row}`,
-        dispatches: [gather, ...plan.forward, ...extra],
+        dispatches: [gather, ...labels, ...plan.forward, ...extra],
         after: (enc) => afterBatch(enc, plan, row, rows, slot),
       });
       slot += 1;
@@ -299,7 +340,9 @@ export class AutoencoderModel {
    * Mean losses per sample over a dataset (clean inputs, no noise or dropout):
    * the objective's data terms (src/model/objective.ts) — the reconstruction
    * loss and, for a VAE, the KL term and the negative ELBO (their sum; z is
-   * sampled once per sample, as in training, with `seed`).
+   * sampled once per sample, as in training, with `seed`) — and for a classifier
+   * its cross-entropy, accuracy, per-class accuracy and confusion matrix against
+   * the dataset's labels.
    */
   evaluate(data: GpuDataset, options: { seed?: number } = {}): Promise<Evaluation> {
     return this.recovering('evaluate', [], () => this.evaluateOnce(data, options));
@@ -321,11 +364,47 @@ export class AutoencoderModel {
       }
       pending.length = 0;
     };
-    await this.inOrder(data, 0, data.count, [], (_enc, _plan, _row, rows, slot) => pending.push({ slot, rows }), flush, seed);
-    const reconstruction = sums.reconstruction / data.count;
-    if (!this.arch.heads) return { reconstruction };
-    const vaeKl = sums.vaeKl / data.count;
-    return { reconstruction, vaeKl, negativeElbo: reconstruction + vaeKl };
+    const head = this.config.classifier;
+    if (head) this.labelData(data, 'evaluate'); // the labels are checked before anything runs
+    const C = head?.classes ?? 0;
+    const logits = head ? this.arena.storage('evaluate: classifier logits', data.count * C * 4) : undefined;
+    try {
+      await this.inOrder(
+        data,
+        0,
+        data.count,
+        [],
+        (enc, plan, row, rows, slot) => {
+          pending.push({ slot, rows });
+          if (logits) enc.copyBufferToBuffer(plan.batch.classifier!.logits, 0, logits, row * C * 4, rows * C * 4);
+        },
+        flush,
+        seed,
+      );
+      const reconstruction = sums.reconstruction / data.count;
+      const out: Evaluation = { reconstruction };
+      if (this.arch.heads) {
+        out.vaeKl = sums.vaeKl / data.count;
+        out.negativeElbo = reconstruction + out.vaeKl;
+      }
+      if (logits) out.classifier = classifierEvaluation(await readFloats(this.gpu.device, logits, data.count * C), data.labels!, C, sums.classifier / data.count);
+      return out;
+    } finally {
+      if (logits) this.arena.release(logits);
+    }
+  }
+
+  /**
+   * A classifier's predictions for the input rows (a Float32Array of
+   * [count, inputSize] values, a GPUBuffer of f32 rows or an uploaded dataset;
+   * clean inputs, no dropout): the class of each row (the first of the largest
+   * logits) and the softmax probabilities [count, classes].
+   */
+  predict(input: ModelInput, range?: RowRange): Promise<Prediction> {
+    return this.recovering('predict', [gpuBufferInput(input)], async () => {
+      if (!this.config.classifier) throw new Error('predict: this model has no classifier head (config.classifier); make one with createClassifier()');
+      return predictionsFromLogits(await runToArray(this, 'classLogits', input, range), this.config.classifier.classes);
+    });
   }
 
   /** Rows [start, start + count) of `data`, on this model's device. */
@@ -573,6 +652,7 @@ export class AutoencoderModel {
     this.ctx = { device: gpu.device, cache: new PipelineCache(gpu.device, gpu.debug), arena: this.arena };
     this.params = this.arena.storage('params', params);
     this.identity.clear();
+    this.labelSets.clear();
     this.inference = undefined;
     this.jacobian = undefined;
     for (const d of this.uploaded) reuploadDataset(this.ctx, d);
@@ -593,6 +673,7 @@ export class AutoencoderModel {
     for (const d of [...this.dependents]) d.modelDisposed();
     this.arena.dispose();
     this.identity.clear();
+    this.labelSets.clear();
     this.uploaded.clear();
     this.inference = undefined;
     this.jacobian = undefined;
@@ -633,4 +714,58 @@ export interface Evaluation {
   vaeKl?: number;
   /** A VAE's reconstruction + KL: the negative ELBO, a bound on −log p(x) in nats. */
   negativeElbo?: number;
+  /** A classifier's results against the dataset's labels. */
+  classifier?: ClassifierEvaluation;
+}
+
+/** A classifier on a labelled dataset. */
+export interface ClassifierEvaluation {
+  /** Mean softmax cross-entropy per sample (nats). */
+  loss: number;
+  /** Fraction of samples whose predicted class is their label. */
+  accuracy: number;
+  /** 1 − accuracy. */
+  error: number;
+  /** Accuracy within each true class; NaN for a class with no samples. */
+  perClassAccuracy: number[];
+  /** Samples of each true class. */
+  perClassCount: number[];
+  /** confusion[true class][predicted class]: sample counts. */
+  confusion: number[][];
+  count: number;
+}
+
+/** predict(): the class of each row and the softmax probabilities. */
+export interface Prediction {
+  /** Predicted class per row: the first index of the largest logit. */
+  classes: Int32Array;
+  /** Softmax probabilities, row-major [count, classes]. */
+  probabilities: Float32Array;
+}
+
+/** Classes (argmax, first on ties, as shaders/softmax.wgsl) and softmax probabilities (float64, shifted) of logits [n, C]. */
+export function predictionsFromLogits(logits: Float32Array, C: number): Prediction {
+  const n = logits.length / C;
+  const classes = new Int32Array(n);
+  const probabilities = new Float32Array(n * C);
+  for (let r = 0; r < n; r++) {
+    const o = r * C;
+    let best = 0;
+    for (let j = 1; j < C; j++) if (logits[o + j] > logits[o + best]) best = j;
+    classes[r] = best;
+    let s = 0;
+    for (let j = 0; j < C; j++) s += Math.exp(logits[o + j] - logits[o + best]);
+    for (let j = 0; j < C; j++) probabilities[o + j] = Math.exp(logits[o + j] - logits[o + best]) / s;
+  }
+  return { classes, probabilities };
+}
+
+function classifierEvaluation(logits: Float32Array, labels: ArrayLike<number>, C: number, loss: number): ClassifierEvaluation {
+  const { classes } = predictionsFromLogits(logits, C);
+  const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));
+  classes.forEach((p, r) => (confusion[labels[r]][p] += 1));
+  const perClassCount = confusion.map((row) => row.reduce((a, b) => a + b, 0));
+  const correct = confusion.reduce((a, row, c) => a + row[c], 0);
+  const accuracy = correct / classes.length;
+  return { loss, accuracy, error: 1 - accuracy, perClassAccuracy: confusion.map((row, c) => row[c] / perClassCount[c]), perClassCount, confusion, count: classes.length };
 }

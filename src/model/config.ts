@@ -51,6 +51,32 @@ export interface AutoencoderConfig {
    * weighted by β·min(1, step / warmupSteps). Default false.
    */
   variational?: boolean | { beta?: number; warmupSteps?: number };
+  /**
+   * A classifier: a softmax layer on the code (μ for a VAE), trained with
+   * cross-entropy against the dataset's labels (supervised fine-tuning). Usually
+   * made from a trained autoencoder with createClassifier(). Default none.
+   */
+  classifier?: ClassifierConfig;
+}
+
+/** The softmax head of a classifier (config.classifier). */
+export interface ClassifierConfig {
+  /** Number of classes C; labels are integers 0..C−1. At least 2. */
+  classes: number;
+  /**
+   * Weight w of the reconstruction objective (reconstruction, and a VAE's β·KL)
+   * kept while fine-tuning: L = cross-entropy + w·reconstruction (w > 0:
+   * semi-supervised). Default 0: the decoder is not run in training.
+   */
+  reconstructionWeight?: number;
+  /** Train the head alone: the encoder gets no updates (a linear probe on the codes). Default false. */
+  freezeEncoder?: boolean;
+}
+
+export interface ResolvedClassifier {
+  classes: number;
+  reconstructionWeight: number;
+  freezeEncoder: boolean;
 }
 
 /** The VAE's KL weight β and its linear warm-up over the first `warmupSteps` steps (0: none). */
@@ -79,6 +105,18 @@ export interface ResolvedConfig {
   sparsity: Sparsity;
   contractive: number;
   variational: Variational | false;
+  /** A classifier's head; absent for an autoencoder (so its saved config has no such key). */
+  classifier?: ResolvedClassifier;
+}
+
+/** Whether training runs the decoder: every autoencoder, a classifier only with a reconstruction weight > 0. */
+export function trainsDecoder(c: ResolvedConfig): boolean {
+  return !c.classifier || c.classifier.reconstructionWeight > 0;
+}
+
+/** The weight of the reconstruction objective (and a VAE's KL): 1, a classifier's reconstructionWeight. */
+export function reconstructionWeight(c: ResolvedConfig): number {
+  return c.classifier ? c.classifier.reconstructionWeight : 1;
 }
 
 export class ConfigError extends Error {
@@ -109,6 +147,7 @@ const KNOWN_KEYS = [
   'sparsity',
   'contractive',
   'variational',
+  'classifier',
 ];
 
 function fail(field: string, got: unknown, allowed: string): never {
@@ -219,6 +258,8 @@ export function resolveConfig(config: AutoencoderConfig): ResolvedConfig {
     contractive: nonNegative('contractive', config.contractive, 0),
     variational,
   };
+  const head = classifier(config.classifier);
+  if (head) resolved.classifier = head;
   checkCombinations(resolved);
   return resolved;
 }
@@ -268,11 +309,38 @@ function vae(v: unknown): Variational | false {
   return { beta: nonNegative('variational.beta', o.beta, 1), warmupSteps };
 }
 
+/** At most this many classes: a dataset's labels are bytes (DatasetSource.labels is a Uint8Array). */
+export const MAX_CLASSES = 256;
+
+function classifier(v: unknown): ResolvedClassifier | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null) fail('classifier', v, 'an object like { classes: 10, reconstructionWeight: 0, freezeEncoder: false }');
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (k !== 'classes' && k !== 'reconstructionWeight' && k !== 'freezeEncoder') {
+      throw new ConfigError(`unknown field 'classifier.${k}' (allowed: classes, reconstructionWeight, freezeEncoder)`);
+    }
+  }
+  const classes = o.classes;
+  if (typeof classes !== 'number' || !Number.isInteger(classes) || classes < 2 || classes > MAX_CLASSES) fail('classifier.classes', classes, `an integer in [2, ${MAX_CLASSES}]`);
+  if (o.freezeEncoder !== undefined && typeof o.freezeEncoder !== 'boolean') fail('classifier.freezeEncoder', o.freezeEncoder, 'true or false');
+  return { classes, reconstructionWeight: nonNegative('classifier.reconstructionWeight', o.reconstructionWeight, 0), freezeEncoder: o.freezeEncoder ?? false };
+}
+
 /** Variants that do not combine, named with the reason. */
 function checkCombinations(c: ResolvedConfig): void {
   const layers = c.hiddenSizes.length;
   if (c.contractive > 0 && (layers > 1 || c.variational)) {
     fail('contractive', c.contractive, '0 for a multi-layer or variational encoder (the penalty is built for one layer; train a contractive layer with trainStacked, and measure any encoder with contraction())');
+  }
+  const head = c.classifier;
+  if (head?.freezeEncoder) {
+    const why = 'with classifier.freezeEncoder (the encoder gets no updates, so an encoder penalty would change nothing)';
+    if (c.sparsity.type !== 'none') fail('sparsity.type', c.sparsity.type, `'none' ${why}`);
+    if (c.contractive > 0) fail('contractive', c.contractive, `0 ${why}`);
+    if (c.tiedWeights && head.reconstructionWeight > 0) {
+      fail('classifier.reconstructionWeight', head.reconstructionWeight, '0 for a tied-weights model with classifier.freezeEncoder (its decoder shares the frozen encoder weights)');
+    }
   }
   if (c.variational) {
     if (c.tiedWeights) fail('tiedWeights', c.tiedWeights, 'false for a variational autoencoder (the μ and log σ² heads have no mirror)');

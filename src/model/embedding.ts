@@ -47,8 +47,8 @@ export interface ToBufferOptions extends RowRange {
   outputOffset?: number;
 }
 
-/** codes: x → h (μ for a VAE); reconstructions: x → x̂; decoded: h (a VAE's z) → x̂. */
-export type OutputKind = 'codes' | 'reconstructions' | 'decoded';
+/** codes: x → h (μ for a VAE); reconstructions: x → x̂; decoded: h (a VAE's z) → x̂; classLogits: x → a classifier's head logits z_c. */
+export type OutputKind = 'codes' | 'reconstructions' | 'decoded' | 'classLogits';
 
 /** What this module needs from an Autoencoder. */
 export interface EmbeddingModel {
@@ -68,7 +68,12 @@ const COPY_DST = 0x0008;
 
 /** Width of one output row: the code size or the input size. */
 export function outputWidth(model: EmbeddingModel, kind: OutputKind): number {
-  return kind === 'codes' ? model.inferenceStep().plan.arch.codeSize : model.config.inputSize;
+  const arch = model.inferenceStep().plan.arch;
+  if (kind === 'classLogits') {
+    if (!arch.classifier) throw new Error('predict: this model has no classifier head (config.classifier); make one with createClassifier()');
+    return arch.classifier.outputs;
+  }
+  return kind === 'codes' ? arch.codeSize : model.config.inputSize;
 }
 
 /** Width of one input row: the input size, or the code size for decoding. */
@@ -213,9 +218,14 @@ function rowSource(model: EmbeddingModel, input: ModelInput, range: RowRange, wh
 async function run(model: EmbeddingModel, kind: OutputKind, source: RowSource, dst: GPUBuffer, dstOffset: number): Promise<void> {
   const { plan, runner, output } = model.inferenceStep();
   const width = outputWidth(model, kind);
-  const result = kind === 'codes' ? plan.batch.hidden : plan.batch.output;
-  // No loss here: codes need the encoder alone, reconstructions the model up to x̂, decodings the decoder.
-  const dispatches = { codes: plan.encoderPass, reconstructions: [...plan.encoderPass, ...plan.latentPass, ...plan.decoderPass, output], decoded: [...plan.decoderPass, output] }[kind];
+  const result = kind === 'codes' ? plan.batch.hidden : kind === 'classLogits' ? plan.batch.classifier!.logits : plan.batch.output;
+  // No loss here: codes need the encoder alone, reconstructions the model up to x̂, decodings the decoder, class logits the encoder and the head.
+  const dispatches = {
+    codes: plan.encoderPass,
+    reconstructions: [...plan.encoderPass, ...plan.latentPass, ...plan.decoderPass, output],
+    decoded: [...plan.decoderPass, output],
+    classLogits: [...plan.encoderPass, ...plan.headPass],
+  }[kind];
   for (const { row, rows } of batchesOf(source.count, plan.rows)) {
     const load = source.load(plan, row, rows);
     runner.submitBatch(stepValues({ batchOffset: source.batchOffset(row), validRows: rows, training: false }), {

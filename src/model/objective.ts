@@ -26,8 +26,9 @@ import { addScaledRowsDispatch, contractiveTermsDispatch, rowNormsSqDispatch } f
 import { weightDecayDispatch } from '../kernels/weight-decay';
 import { klWeight, vaeKlRowsDispatch } from '../kernels/vae';
 import { matmulDispatch } from '../kernels/matmul';
-import type { ResolvedConfig } from './config';
-import type { Architecture } from './architecture';
+import { softmaxCrossEntropyDispatch, softmaxCrossEntropyForwardDispatch } from '../kernels/softmax';
+import { reconstructionWeight, trainsDecoder, type ResolvedConfig } from './config';
+import { trainedTensors, type Architecture } from './architecture';
 import type { ParameterLayout } from './layout';
 
 /** What a term's hooks can see of the plan being built. */
@@ -54,6 +55,8 @@ export interface TermContext {
   rowLoss: GPUBuffer;
   /** A VAE's μ, log σ² [B, Z]. */
   vae?: { mu: GPUBuffer; logvar: GPUBuffer };
+  /** A classifier's tensors: the head's logits [B, C], ∂L/∂logits (training), the batch's labels [B], per-row loss and correctness [B]. */
+  classifier?: ClassifierBuffers;
   /** A parameter tensor, and (training) its gradient. */
   param(name: string): BufferSlice;
   grad(name: string): BufferSlice;
@@ -62,6 +65,15 @@ export interface TermContext {
   component: number;
   /** log[slot of this term] += scale · (perSample ? 1/valid rows : 1) · Σ values. */
   log(values: GPUBuffer, count: number, o: { scale?: number; perSample: boolean; label: string }): Dispatch;
+}
+
+/** The batch tensors of a classifier's head (src/model/plan.ts allocates them). */
+export interface ClassifierBuffers {
+  logits: GPUBuffer;
+  dLogits: GPUBuffer;
+  labels: GPUBuffer;
+  rowLoss: GPUBuffer;
+  correct: GPUBuffer;
 }
 
 /** The dispatches a term adds to a plan, and scratch buffers by name (for tests and metrics). */
@@ -84,15 +96,21 @@ export interface ObjectiveTerm {
   build(t: TermContext): TermDispatches;
 }
 
-/** Per-sample reconstruction loss, fused with the output activation (src/kernels/loss.ts). */
+/**
+ * Per-sample reconstruction loss, fused with the output activation (src/kernels/loss.ts).
+ * A classifier weights it by its reconstructionWeight w (the gradient is scaled in
+ * the loss kernel) and, with w = 0, does not run the decoder in training at all.
+ */
 const reconstruction: ObjectiveTerm = {
   name: 'reconstruction',
   evaluated: true,
   enabled: () => true,
+  weight: (c) => reconstructionWeight(c),
   build(t) {
     const c = t.config;
+    if (t.training && !trainsDecoder(c)) return {};
     const args = { logits: t.logits, target: t.clean, rowLoss: t.rowLoss, step: t.step, rows: t.rows, features: c.inputSize, loss: c.loss, outputActivation: c.decoderActivation };
-    const loss = t.training ? lossDispatch(t.ctx, { ...args, grad: t.dLogits! }) : lossForwardDispatch(t.ctx, args);
+    const loss = t.training ? lossDispatch(t.ctx, { ...args, grad: t.dLogits!, gradScale: reconstructionWeight(c) }) : lossForwardDispatch(t.ctx, args);
     return { forward: [loss, t.log(t.rowLoss, t.rows, { perSample: true, label: 'log reconstruction loss' })] };
   },
 };
@@ -104,7 +122,9 @@ const weightDecay: ObjectiveTerm = {
   enabled: (c) => c.weightDecay > 0,
   build(t) {
     if (!t.training) return {};
-    const weights = t.layout.tensors.filter((x) => x.kind === 'weight');
+    // Only tensors the step trains: a frozen encoder or an unused decoder keeps its weights (and zero gradients).
+    const trained = trainedTensors(t.arch, t.config);
+    const weights = t.layout.tensors.filter((x) => x.kind === 'weight' && trained.has(x.name));
     // The kernel logs λ·Σ W² itself: one pass over W gives the gradient and the sum.
     return {
       onGradients: weights.map((w) =>
@@ -203,8 +223,9 @@ const vaeKl: ObjectiveTerm = {
   name: 'vaeKl',
   evaluated: true,
   enabled: (c) => c.variational !== false,
-  weight: (c, step) => (c.variational ? klWeight(c.variational, step) : 1),
+  weight: (c, step) => (c.variational ? klWeight(c.variational, step) * reconstructionWeight(c) : 1),
   build(t) {
+    if (t.training && !trainsDecoder(t.config)) return {};
     const v = t.vae!;
     const rowKl = t.arena.storage('KL per row', t.rows * 4);
     return {
@@ -217,8 +238,28 @@ const vaeKl: ObjectiveTerm = {
   },
 };
 
+/**
+ * A classifier's softmax cross-entropy against the batch's labels, on the logits
+ * of its head (the plan's headPass, z_c = code·W_cᵀ + b_c): ℓ_r = −log softmax(z_c)_y
+ * and, training, ∂L/∂z_c (shaders/softmax.wgsl). Its backward through the head
+ * into the code is in src/train/training-plan.ts.
+ */
+const classifier: ObjectiveTerm = {
+  name: 'classifier',
+  evaluated: true,
+  enabled: (c) => c.classifier !== undefined,
+  build(t) {
+    const k = t.classifier!;
+    const args = { logits: k.logits, labels: k.labels, rowLoss: k.rowLoss, correct: k.correct, step: t.step, rows: t.rows, classes: t.config.classifier!.classes };
+    const xent = t.training
+      ? softmaxCrossEntropyDispatch(t.ctx, { ...args, grad: k.dLogits, label: 'classifier: softmax cross-entropy, dL/dlogits' })
+      : softmaxCrossEntropyForwardDispatch(t.ctx, { ...args, label: 'classifier: softmax cross-entropy' });
+    return { forward: [xent, t.log(k.rowLoss, t.rows, { perSample: true, label: 'log classifier cross-entropy' })] };
+  },
+};
+
 /** Every term, in loss-log slot order (the order of LossComponents and of the grad file's loss.* tensors). */
-export const OBJECTIVE = [reconstruction, weightDecay, l1, klSparsity, contractive, vaeKl] as const;
+export const OBJECTIVE = [reconstruction, weightDecay, l1, klSparsity, contractive, vaeKl, classifier] as const;
 
 export type TermName = (typeof OBJECTIVE)[number]['name'];
 

@@ -7,9 +7,13 @@
 //                  h  = g(x̃·Wᵀ + b)        matmul 'nt' + epilogue [B, H]
 //                  h̃  = dropout(h)                               [B, H]
 //                  z  = h̃·W*ᵀ + c          'nt' ('nn' with W when tied)
+//                  z_c = code·W_cᵀ + b_c   a classifier's head (the code after dropout; μ for a VAE)
 //                  the objective's forward terms (src/model/objective.ts): the loss
 //                  ℓ (and dz when training), fused with the output activation, a
-//                  VAE's KL, each reduced into the loss log
+//                  VAE's KL, a classifier's softmax cross-entropy, each reduced
+//                  into the loss log
+// A classifier without a reconstruction weight skips the decoder (and a VAE's
+// sampling) in training; inference plans always run it (evaluate reports it).
 import { BufferArena, UNIFORM } from '../gpu/arena';
 import type { KernelContext } from '../gpu/context';
 import type { Dispatch, Resource } from '../gpu/kernel';
@@ -24,7 +28,8 @@ import type { ParameterLayout } from './layout';
 import { architecture, type Architecture, type DenseLayer } from './architecture';
 import { vaeSampleDispatch } from '../kernels/vae';
 import type { Activation } from '../kernels/activations';
-import { objectiveTerms, termLogger, LOSS_COMPONENT, type TermContext, type TermDispatches, type TermName } from './objective';
+import { objectiveTerms, termLogger, LOSS_COMPONENT, type ClassifierBuffers, type TermContext, type TermDispatches, type TermName } from './objective';
+import { trainsDecoder } from './config';
 
 /** What the plan needs from the model. */
 export interface PlanModel {
@@ -70,6 +75,8 @@ export interface BatchBuffers {
   dLogits: GPUBuffer; // dz [B, D]
   dHidden: GPUBuffer; // ∂L/∂code (∂L/∂z for a VAE)
   rowLoss: GPUBuffer; // [B]
+  /** A classifier's head: logits [B, C], their gradient, the batch's labels [B] (f32), per-row loss and correctness. */
+  classifier?: ClassifierBuffers;
 }
 
 /** Where a plan's objective terms log their values, and (training) the gradient buffer. */
@@ -92,7 +99,9 @@ export class StepPlan {
   readonly latentPass: Dispatch[];
   /** The decoder from `decoderInput` to the logits. */
   readonly decoderPass: Dispatch[];
-  /** Encoder, decoder and the objective's forward terms: everything after the gather (up to dL/dlogits when training). */
+  /** A classifier's head: its logits from the code (empty for an autoencoder). */
+  readonly headPass: Dispatch[];
+  /** Encoder, decoder (unless a classifier's training skips it), head and the objective's forward terms: everything after the gather (up to dL/dlogits when training). */
   readonly forward: Dispatch[];
   readonly log: GPUBuffer;
   /** A training plan's gradient buffer. */
@@ -141,13 +150,25 @@ export class StepPlan {
       dHidden: vae ? vae.dz : code.grad,
       rowLoss: arena.storage('row_loss', B * 4),
     };
+    const C = c.classifier?.classes;
+    if (C !== undefined) {
+      this.batch.classifier = {
+        logits: arena.storage('classifier logits', B * C * 4),
+        dLogits: arena.storage('classifier dlogits', B * C * 4),
+        labels: arena.storage('batch labels', B * 4),
+        rowLoss: arena.storage('classifier row loss', B * 4),
+        correct: arena.storage('classifier row correct', B * 4),
+      };
+    }
     this.log = targets.log;
     this.gradients = targets.grads;
     this.encoderPass = this.buildEncoder();
     this.latentPass = this.buildLatent();
     this.decoderPass = this.buildDecoder();
+    this.headPass = this.buildHead();
     this.terms = this.buildTerms(targets.grads);
-    this.forward = [...this.encoderPass, ...this.latentPass, ...this.decoderPass, ...[...this.terms.values()].flatMap((t) => t.forward ?? [])];
+    const decoding = targets.grads === undefined || trainsDecoder(c) ? [...this.latentPass, ...this.decoderPass] : [];
+    this.forward = [...this.encoderPass, ...decoding, ...this.headPass, ...[...this.terms.values()].flatMap((t) => t.forward ?? [])];
   }
 
   /** Each objective term of the model, built against this plan's tensors. */
@@ -174,6 +195,7 @@ export class StepPlan {
         dCode: grads ? b.dHidden : undefined,
         rowLoss: b.rowLoss,
         vae: b.vae,
+        classifier: b.classifier,
         param: (p) => layout.slice(this.model.params, p),
         grad: (p) => {
           if (!grads) throw new Error(`objective term '${name}' asked for the gradient of ${p} in an inference plan`);
@@ -201,6 +223,11 @@ export class StepPlan {
   /** The decoder's input: z for a VAE, else the code (after dropout). */
   get code(): GPUBuffer {
     return this.batch.vae?.z ?? this.batch.dropped ?? this.batch.hidden;
+  }
+
+  /** The head's input: μ for a VAE, else the code (after dropout, in training). */
+  get classifierInput(): GPUBuffer {
+    return this.batch.vae?.mu ?? this.batch.dropped ?? this.batch.hidden;
   }
 
   /** Input of encoder layer l (x̃ for l = 0, else the previous layer's output after dropout). */
@@ -238,6 +265,23 @@ export class StepPlan {
       this.gathers.set(key, d);
     }
     return d;
+  }
+
+  /**
+   * A classifier's labels for the batch, gathered from `labels` (the dataset's
+   * labels as a one-feature f32 dataset, model.labelData) by the same permutation
+   * as the samples; built once per key. None for an autoencoder.
+   */
+  gatherLabels(labels: GpuDataset, indices: GPUBuffer, key: string): Dispatch[] {
+    const k = this.batch.classifier;
+    if (!k) return [];
+    const name = `labels ${key}`;
+    let d = this.gathers.get(name);
+    if (!d) {
+      d = gatherDispatch(this.ctx, { dataset: labels, indices, step: this.batch.step, batchSize: this.rows, clean: k.labels, noise: { type: 'none' }, label: `gather ${name}` });
+      this.gathers.set(name, d);
+    }
+    return [d];
   }
 
   /** out = act(in·Wᵀ + b) for a layer (W read transposed for a tied decoder layer). */
@@ -282,6 +326,13 @@ export class StepPlan {
       this.dense(heads.logvar, this.encoderInput(this.arch.encoder.length), vae.logvar, 'linear', 'log σ² = h·W_sᵀ + b_s'),
       vaeSampleDispatch(this.ctx, { mu: vae.mu, logvar: vae.logvar, z: vae.z, rows: this.rows, latent: Z, step, label: 'z = μ + σ ε' }),
     ];
+  }
+
+  private buildHead(): Dispatch[] {
+    const head = this.arch.classifier;
+    const k = this.batch.classifier;
+    if (!head || !k) return [];
+    return [this.dense(head, this.classifierInput, k.logits, 'linear', 'classifier: z_c = code·W_cᵀ + b_c')];
   }
 
   private buildDecoder(): Dispatch[] {

@@ -10,6 +10,11 @@
 //   decoder k:  y_k = a_k(y_{k−1}·W*_kᵀ + c_k), the last pre-activation being the logits
 //   L = (1/V) Σ_r ℓ(x_r, logits_r) + λ_wd Σ W² + sparsity(h_L) + λ_c (1/V) Σ_r ‖∂h_r/∂x̃_r‖²_F
 //       + β_t (1/V) Σ_r KL_r,   KL_r = −½ Σ_j (1 + s_rj − μ_rj² − exp s_rj)
+// A classifier (config.classifier) adds a softmax head on the code (h̃_L after
+// dropout, μ for a VAE), z_c = code·W_cᵀ + b_c, and weights the reconstruction
+// objective by w (its reconstructionWeight; with w = 0 the decoder is not run):
+//   L = (1/V) Σ_r −log softmax(z_c,r)_{y_r} + w·(reconstruction + β_t KL) + the penalties
+// With freezeEncoder only the head (and the decoder, for w > 0) get gradients.
 //
 // Each term's formula has one home, its per-kernel reference: lossRef (loss.ts),
 // l1Ref and klSparsityRef (sparsity.ts), contractiveRef (contractive.ts),
@@ -25,6 +30,9 @@ import { weightDecayRef } from './optimizer';
 import { klSparsityRef, l1Ref } from './sparsity';
 import { objectiveTotal, type LossComponents } from '../model/objective';
 import { klWeightRef, vaeBackwardRef, vaeKlRowsRef, vaeSampleRef } from './vae';
+import { softmaxCrossEntropyRef } from './softmax';
+import { reconstructionWeight, trainsDecoder } from '../model/config';
+import { trainedTensors } from '../model/architecture';
 
 export type Params = Record<string, Float64Array>;
 
@@ -50,6 +58,8 @@ export interface ReferenceBatch {
   eps?: ArrayLike<number>;
   /** Optimizer step (1-based), for the VAE's β warm-up. Default 1. */
   step?: number;
+  /** A classifier's label of each valid row. */
+  labels?: ArrayLike<number>;
 }
 
 /** W(o, i) of a layer: its own [out, in] tensor, or its tied mirror's [in, out]. */
@@ -103,8 +113,12 @@ function denseBackward(layer: DenseLayer, p: Params, grads: Params, input: Array
   return dIn;
 }
 
-/** Loss parts and gradients for one batch. `h` is the code (μ for a VAE), `z` the output logits. */
-export function autoencoderStepRef(cfg: ResolvedConfig, p: Params, batch: ReferenceBatch): { loss: LossParts; grads: Params; h: Float64Array; z: Float64Array } {
+/**
+ * Loss parts and gradients for one batch. `h` is the code (μ for a VAE), `z` the
+ * output logits (zeros when a classifier's training skips the decoder), `classLogits`
+ * a classifier's head logits.
+ */
+export function autoencoderStepRef(cfg: ResolvedConfig, p: Params, batch: ReferenceBatch): { loss: LossParts; grads: Params; h: Float64Array; z: Float64Array; classLogits?: Float64Array } {
   const arch = architecture(cfg);
   const D = cfg.inputSize;
   const B = batch.rows;
@@ -131,56 +145,91 @@ export function autoencoderStepRef(cfg: ResolvedConfig, p: Params, batch: Refere
     current = hd;
   });
 
+  const current0 = current; // the code after dropout (the last hidden layer's, for a VAE)
+
   // VAE heads and the reparameterisation.
   let mu: Float64Array | undefined;
   let logvar: Float64Array | undefined;
   let headInput: ArrayLike<number> | undefined;
   const Z = arch.codeSize;
+  const decoding = trainsDecoder(cfg);
   if (arch.heads) {
-    if (!batch.eps || batch.eps.length < B * Z) throw new Error(`autoencoderStepRef: a VAE needs eps with ${B * Z} values`);
     headInput = current;
     mu = dense(arch.heads.mu, p, current, B);
     logvar = dense(arch.heads.logvar, p, current, B);
-    current = vaeSampleRef(mu, logvar, batch.eps);
+    if (decoding) {
+      if (!batch.eps || batch.eps.length < B * Z) throw new Error(`autoencoderStepRef: a VAE needs eps with ${B * Z} values`);
+      current = vaeSampleRef(mu, logvar, batch.eps);
+    }
   }
+
+  const w = reconstructionWeight(cfg);
+  const frozen = cfg.classifier?.freezeEncoder ?? false;
 
   // Decoder: ys[k] = output of decoder layer k (the last: logits, before f).
-  const decIns: ArrayLike<number>[] = [];
-  const ys: Float64Array[] = [];
-  arch.decoder.forEach((layer, k) => {
-    decIns.push(current);
-    const pre = dense(layer, p, current, B);
-    const y = k === arch.decoder.length - 1 ? pre : pre.map((a) => activate(a, layer.activation));
-    ys.push(y);
-    current = y;
-  });
-  const z = ys[ys.length - 1];
+  let z: Float64Array = new Float64Array(B * D);
+  let recon = 0;
+  let vaeKl = 0;
+  // dOut: dL/dh̃ of the code (a VAE: none, dmu/dlogvar instead).
+  let dOut: Float64Array = new Float64Array(B * Z);
+  let dmu: Float64Array | undefined;
+  let dlogvar: Float64Array | undefined;
+  if (decoding) {
+    const decIns: ArrayLike<number>[] = [];
+    const ys: Float64Array[] = [];
+    arch.decoder.forEach((layer, k) => {
+      decIns.push(current);
+      const pre = dense(layer, p, current, B);
+      const y = k === arch.decoder.length - 1 ? pre : pre.map((a) => activate(a, layer.activation));
+      ys.push(y);
+      current = y;
+    });
+    z = ys[ys.length - 1];
 
-  // Reconstruction loss and dL/dlogits.
-  const reconstruction = lossRef(cfg.loss, cfg.decoderActivation, z, x, B, V, D);
-  const recon = meanLossRef(reconstruction.rowLoss, V);
-  let dOut: Float64Array = reconstruction.dz;
+    // Reconstruction loss and dL/dlogits (weighted by w for a classifier).
+    const reconstruction = lossRef(cfg.loss, cfg.decoderActivation, z, x, B, V, D);
+    recon = meanLossRef(reconstruction.rowLoss, V);
+    dOut = reconstruction.dz.map((d) => d * w);
 
-  // Decoder backward, last layer first; dOut becomes dL/d(decoder input).
-  for (let k = arch.decoder.length - 1; k >= 0; k--) {
-    const layer = arch.decoder[k];
-    if (k < arch.decoder.length - 1) {
-      const y = ys[k];
-      dOut = dOut.map((d, q) => d * activationGradFromOutput(y[q], layer.activation));
+    // Decoder backward, last layer first; dOut becomes dL/d(decoder input).
+    for (let k = arch.decoder.length - 1; k >= 0; k--) {
+      const layer = arch.decoder[k];
+      if (k < arch.decoder.length - 1) {
+        const y = ys[k];
+        dOut = dOut.map((d, q) => d * activationGradFromOutput(y[q], layer.activation));
+      }
+      dOut = denseBackward(layer, p, grads, decIns[k], dOut, B, true)!;
     }
-    dOut = denseBackward(layer, p, grads, decIns[k], dOut, B, true)!;
+
+    // Through the VAE: KL term (weighted w·β_t) and reparameterisation.
+    if (arch.heads && mu && logvar) {
+      const v = cfg.variational as { beta: number; warmupSteps: number };
+      const beta = klWeightRef(v.beta * w, v.warmupSteps, batch.step ?? 1);
+      vaeKl = vaeKlRowsRef(mu, logvar, B, Z, V).reduce((a, x) => a + x, 0) / V;
+      ({ dmu, dlogvar } = vaeBackwardRef({ mu, logvar, dz: dOut, eps: batch.eps! }, B, Z, V, beta));
+    }
   }
 
-  // Through the VAE: KL term and reparameterisation into the heads.
-  let vaeKl = 0;
-  if (arch.heads && mu && logvar && headInput) {
-    const v = cfg.variational as { beta: number; warmupSteps: number };
-    const beta = klWeightRef(v.beta, v.warmupSteps, batch.step ?? 1);
-    vaeKl = vaeKlRowsRef(mu, logvar, B, Z, V).reduce((a, x) => a + x, 0) / V;
-    const { dmu, dlogvar } = vaeBackwardRef({ mu, logvar, dz: dOut, eps: batch.eps! }, B, Z, V, beta);
+  // A classifier's head on the code (h̃ of the code layer, μ for a VAE), into dOut or dμ.
+  let classifierLoss = 0;
+  let classLogits: Float64Array | undefined;
+  if (arch.classifier) {
+    const C = arch.classifier.outputs;
+    if (!batch.labels || batch.labels.length < V) throw new Error(`autoencoderStepRef: a classifier needs ${V} labels`);
+    const codeIn = mu ?? current0;
+    classLogits = dense(arch.classifier, p, codeIn, B);
+    const sm = softmaxCrossEntropyRef(classLogits, batch.labels, B, V, C);
+    classifierLoss = sm.rowLoss.reduce((a, b) => a + b, 0) / V;
+    const dCode = denseBackward(arch.classifier, p, grads, codeIn, sm.dz, B, true)!;
+    if (arch.heads) dmu = dmu ? dmu.map((d, q) => d + dCode[q]) : dCode;
+    else dOut = decoding ? dOut.map((d, q) => d + dCode[q]) : dCode;
+  }
+
+  // The VAE's heads (log σ²'s only when the decoder ran).
+  if (!frozen && arch.heads && headInput && dmu) {
     const fromMu = denseBackward(arch.heads.mu, p, grads, headInput, dmu, B, true)!;
-    const fromLv = denseBackward(arch.heads.logvar, p, grads, headInput, dlogvar, B, true)!;
-    dOut = fromMu.map((d, q) => d + fromLv[q]);
+    const fromLv = dlogvar ? denseBackward(arch.heads.logvar, p, grads, headInput, dlogvar, B, true)! : undefined;
+    dOut = fromLv ? fromMu.map((d, q) => d + fromLv[q]) : fromMu;
   }
 
   // Encoder backward, code layer first. dOut is dL/dh̃ of the layer's output.
@@ -188,7 +237,7 @@ export function autoencoderStepRef(cfg: ResolvedConfig, p: Params, batch: Refere
   let kl = 0;
   let contractive = 0;
   const Lenc = arch.encoder.length;
-  for (let l = Lenc - 1; l >= 0; l--) {
+  for (let l = frozen ? -1 : Lenc - 1; l >= 0; l--) {
     const layer = arch.encoder[l];
     const H = layer.outputs;
     const h = hs[l];
@@ -221,14 +270,15 @@ export function autoencoderStepRef(cfg: ResolvedConfig, p: Params, batch: Refere
   // Weight decay on every weight tensor.
   let wd = 0;
   if (cfg.weightDecay > 0) {
+    const trained = trainedTensors(arch, cfg);
     for (const t of autoencoderLayout(cfg).tensors) {
-      if (t.kind === 'weight') wd += weightDecayRef(p[t.name], grads[t.name], cfg.weightDecay);
+      if (t.kind === 'weight' && trained.has(t.name)) wd += weightDecayRef(p[t.name], grads[t.name], cfg.weightDecay);
     }
   }
 
-  const terms: LossComponents = { reconstruction: recon, weightDecay: wd, l1, klSparsity: kl, contractive, vaeKl };
+  const terms: LossComponents = { reconstruction: recon, weightDecay: wd, l1, klSparsity: kl, contractive, vaeKl, classifier: classifierLoss };
   const loss = { ...terms, total: objectiveTotal(cfg, terms, batch.step ?? 1) };
-  return { loss, grads, h: mu ?? hs[Lenc - 1], z };
+  return { loss, grads, h: mu ?? hs[Lenc - 1], z, classLogits };
 }
 
 /** target[k] += add[k]. */

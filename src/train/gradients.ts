@@ -23,6 +23,8 @@ export interface GradientBatch {
   step?: number;
   /** The seed of the draws (integer in [0, 2³²)). Default: the model's seed. */
   seed?: number;
+  /** A classifier's labels, one per row (integers 0..classes−1); required exactly for a classifier. */
+  labels?: ArrayLike<number>;
 }
 
 /** One random draw of the step: a row-major [rows, columns] array. */
@@ -32,8 +34,8 @@ export interface GradientDraw {
 }
 
 export interface GradientsWithDraws {
-  /** The step's loss per sample: the objective `total` (a VAE's KL weighted by β_t) and its terms. */
-  loss: { total: number } & LossComponents;
+  /** The step's loss per sample: the objective `total` (a VAE's KL weighted by β_t) and its terms (`classifier` only for a classifier). */
+  loss: { total: number } & Omit<LossComponents, 'classifier'> & { classifier?: number };
   /** ∂total/∂parameter, by parameter name (the model's layout, e.g. `encoder.0.weight`). */
   grads: Record<string, Float32Array>;
   /** The draws the GPU used, by name: `input`, `dropout_scale.<l>`, `epsilon` (see the file comment). */
@@ -56,6 +58,16 @@ function checkBatch(model: AutoencoderModel, batch: GradientBatch): { rows: numb
   if (!Number.isInteger(step) || step < 1 || step > MAX_U32) throw new RangeError(`computeGradientsWithDraws: batch.step must be an integer in [1, 2^32) (got ${step})`);
   const seed = batch.seed ?? model.config.seed;
   if (!Number.isInteger(seed) || seed < 0 || seed > MAX_U32) throw new RangeError(`computeGradientsWithDraws: batch.seed must be an integer in [0, 2^32) (got ${seed})`);
+  const head = model.config.classifier;
+  if (head) {
+    const l = batch.labels;
+    if (!l || l.length !== rows) throw new RangeError(`computeGradientsWithDraws: a classifier needs batch.labels, one per row (${rows}), got ${l?.length ?? 'none'}`);
+    for (let r = 0; r < rows; r++) {
+      if (!Number.isInteger(l[r]) || l[r] < 0 || l[r] >= head.classes) throw new RangeError(`computeGradientsWithDraws: batch.labels[${r}] is ${l[r]}; labels must be integers in 0..${head.classes - 1}`);
+    }
+  } else if (batch.labels !== undefined) {
+    throw new RangeError('computeGradientsWithDraws: batch.labels is only for a classifier (config.classifier)');
+  }
   return { rows, step, seed };
 }
 
@@ -69,7 +81,8 @@ export async function computeGradientsWithDraws(model: AutoencoderModel, batch: 
   const { rows: B, step, seed } = checkBatch(model, batch);
   const D = model.config.inputSize;
   const device = model.gpu.device;
-  const data = model.uploadDataset({ data: batch.x, features: D, label: 'gradient batch' });
+  const labels = batch.labels && Uint8Array.from(batch.labels);
+  const data = model.uploadDataset({ data: batch.x, features: D, labels, label: 'gradient batch' });
   // The optimizer is never applied (computeGradients does no update); SGD needs no state.
   const optimizer = { type: 'sgd', learningRate: 1 } as const;
   const trainer = new Trainer(model, { batchSize: B, optimizer, seed, shuffle: false });
@@ -112,7 +125,9 @@ export async function computeGradientsWithDraws(model: AutoencoderModel, batch: 
       await model.ctx.cache.checkErrors();
       for (const p of probes) draws[p.name] = { shape: p.shape, data: await readFloats(device, p.out, p.shape[0] * p.shape[1]) };
     }
-    return { loss: { total: loss.total, ...loss.components }, grads, draws, step, seed };
+    // An autoencoder's loss keeps the terms it always had (its grad file is unchanged); a classifier's adds its cross-entropy.
+    const { classifier, ...terms } = loss.components;
+    return { loss: { total: loss.total, ...terms, ...(model.config.classifier ? { classifier } : {}) }, grads, draws, step, seed };
   } finally {
     arena.dispose();
     trainer.dispose();

@@ -64,7 +64,7 @@ export interface EpochRecord {
   /** Mean training loss per sample (all terms) over the epoch. */
   trainLoss: number;
   components: LossComponents;
-  /** Mean loss per held-out sample, when evalData is given: the reconstruction loss, or a VAE's negative ELBO. */
+  /** Mean loss per held-out sample, when evalData is given: the reconstruction loss, a VAE's negative ELBO, or a classifier's cross-entropy. */
   evalLoss?: number;
   /** Every held-out term (reconstruction, and a VAE's KL and negative ELBO). */
   evaluation?: Evaluation;

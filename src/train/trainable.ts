@@ -16,6 +16,7 @@ export type TrainableModel = Pick<
   | 'touchParameters'
   | 'checkDataset'
   | 'datasetKey'
+  | 'labelData'
   | 'evaluate'
   | 'assertAlive'
   | 'isDisposed'

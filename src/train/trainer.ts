@@ -143,11 +143,14 @@ export class Trainer {
       indices = this.arena.storage(`permutation ${this.model.datasetKey(data)}`, data.count * 4);
       this.indices.set(data, indices);
     }
-    const gather = this.plan.gather(data, indices, `train ${this.model.datasetKey(data)}`);
+    const key = `train ${this.model.datasetKey(data)}`;
+    // A classifier's labels are gathered with the same permutation as the samples.
+    const labels = this.model.config.classifier ? this.plan.gatherLabels(this.model.labelData(data, 'train'), indices, key) : [];
+    const gather = [this.plan.gather(data, indices, key), ...labels];
     const at = this.resumeAt ?? { epoch: 0, row: 0 };
     if (at.row > data.count) throw new RangeError(`the saved position (row ${at.row}) is beyond this dataset's ${data.count} samples`);
     this.resumeAt = undefined;
-    const gradients = [gather, ...this.plan.forward, ...this.plan.backward];
+    const gradients = [...gather, ...this.plan.forward, ...this.plan.backward];
     this.cursor = { data, indices, full: [...gradients, ...this.plan.update], gradients, epoch: at.epoch, next: at.row };
     this.writePermutation(this.cursor);
     return this.cursor;
@@ -349,7 +352,7 @@ export class Trainer {
         const record = meter.finish(history.length + 1);
         if (options.evalData) {
           const ev = await this.model.evaluate(options.evalData);
-          record.evalLoss = ev.negativeElbo ?? ev.reconstruction;
+          record.evalLoss = ev.classifier?.loss ?? ev.negativeElbo ?? ev.reconstruction;
           record.evaluation = ev;
         }
         // The epoch ended with a snapshot: its parameters are the best epoch's, no second read-back.

@@ -6,6 +6,10 @@
 //                  dh += the terms' onCode hooks (sparsity);  da = dh ⊙ g'(h)
 //                  dW (+)= daᵀ·x̃ ('tn'); db = Σ_r da
 //                  the terms' onEncoderGrads (contractive) and onGradients (weight decay)
+// Classifier       dW_c = dz_cᵀ·code ('tn'); db_c = Σ_r dz_c; d code (+)= dz_c·W_c ('nn'),
+//                  into ∂L/∂h̃ of the code (into dμ for a VAE) after the decoder's share;
+//                  without a reconstruction weight the decoder's backward is skipped,
+//                  with freezeEncoder the encoder's (its gradients stay zero: no update)
 // Update           the non-finite guard, then one optimizer dispatch over the flat parameter buffer
 import type { BufferArena, BufferSlice } from '../gpu/arena';
 import type { KernelContext } from '../gpu/context';
@@ -20,6 +24,7 @@ import { vaeBackwardDispatch } from '../kernels/vae';
 import type { Activation } from '../kernels/activations';
 import type { DenseLayer } from '../model/architecture';
 import { StepPlan, type PlanModel } from '../model/plan';
+import { reconstructionWeight, trainsDecoder } from '../model/config';
 
 export class TrainingPlan extends StepPlan {
   readonly optimizerState: GPUBuffer[];
@@ -93,9 +98,11 @@ export class TrainingPlan extends StepPlan {
     const b = this.batch;
     const arch = this.arch;
     const out: Dispatch[] = [];
+    const decoder = trainsDecoder(c);
+    const frozen = c.classifier?.freezeEncoder ?? false;
 
     // Decoder, last layer first: dPre of the last layer is dL/dlogits (written by the loss term).
-    const lastDec = arch.decoder.length - 1;
+    const lastDec = decoder ? arch.decoder.length - 1 : -1;
     for (let k = lastDec; k >= 0; k--) {
       const layer = arch.decoder[k];
       let dPre = b.dLogits;
@@ -103,20 +110,38 @@ export class TrainingPlan extends StepPlan {
         dPre = b.decoder[k].grad;
         out.push(...this.activationBackward(dPre, b.decoder[k].out, B * layer.outputs, layer.activation, `${layer.name}: dPre = dy ⊙ a'(y)`));
       }
-      const dIn = k > 0 ? b.decoder[k - 1].grad : b.dHidden;
+      // A frozen encoder needs no ∂L/∂code (a VAE's dz still feeds the heads' KL path, also frozen).
+      const dIn = k > 0 ? b.decoder[k - 1].grad : frozen ? undefined : b.dHidden;
       out.push(...this.denseBackward(layer, this.decoderInput(k), dPre, dIn));
     }
 
-    // VAE: through the reparameterisation and the KL (β_t·∂KL fused in), then the heads.
-    const Lenc = arch.encoder.length;
-    if (arch.heads && b.vae) {
-      const v = b.vae;
+    // VAE: through the reparameterisation and the KL (w·β_t·∂KL fused in) into dμ, d log σ².
+    const v = b.vae;
+    if (arch.heads && v && decoder && !frozen) {
       const vc = c.variational as { beta: number; warmupSteps: number };
-      out.push(vaeBackwardDispatch(this.ctx, { mu: v.mu, logvar: v.logvar, dz: v.dz, dmu: v.dmu, dlogvar: v.dlogvar, rows: B, latent: arch.codeSize, step: b.step, beta: vc.beta, warmupSteps: vc.warmupSteps, label: 'dμ, d log σ²' }));
+      const beta = vc.beta * reconstructionWeight(c);
+      out.push(vaeBackwardDispatch(this.ctx, { mu: v.mu, logvar: v.logvar, dz: v.dz, dmu: v.dmu, dlogvar: v.dlogvar, rows: B, latent: arch.codeSize, step: b.step, beta, warmupSteps: vc.warmupSteps, label: 'dμ, d log σ²' }));
+    }
+
+    // The classifier's head, into ∂L/∂h̃ of the code (dμ for a VAE), after the decoder's share.
+    const head = arch.classifier;
+    const k = b.classifier;
+    if (head && k) {
+      const dCode = frozen ? undefined : (v?.dmu ?? b.dHidden);
+      out.push(...this.denseBackward(head, this.classifierInput, k.dLogits, dCode, { accumulateInput: decoder }));
+    }
+    if (frozen) {
+      out.push(...this.hook('onGradients')); // weight decay of the trained tensors
+      return out;
+    }
+
+    // The VAE's heads.
+    const Lenc = arch.encoder.length;
+    if (arch.heads && v) {
       const hin = this.encoderInput(Lenc);
       const dIn = Lenc > 0 ? b.encoder[Lenc - 1].grad : undefined;
       out.push(...this.denseBackward(arch.heads.mu, hin, v.dmu, dIn));
-      out.push(...this.denseBackward(arch.heads.logvar, hin, v.dlogvar, dIn, { accumulateInput: true }));
+      if (decoder) out.push(...this.denseBackward(arch.heads.logvar, hin, v.dlogvar, dIn, { accumulateInput: true }));
     }
 
     // Encoder, code layer first; grad holds ∂L/∂h̃_l on entry.

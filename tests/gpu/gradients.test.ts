@@ -79,6 +79,8 @@ describe('computeGradientsWithDraws', () => {
         const ref = autoencoderStepRef(c, toF64(before), { clean: Float64Array.from(x), input: Float64Array.from(input), rows: B, validRows: B, keepMasks, eps, step: STEP });
         expect(Math.abs(r.loss.total - ref.loss.total)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(ref.loss.total)));
         for (const part of ['reconstruction', 'vaeKl'] as const) expect(Math.abs(r.loss[part] - ref.loss[part]), part).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(ref.loss[part])));
+        // An autoencoder's loss terms (the grad file's loss.* tensors) are the ones it always had: no classifier entry.
+        expect(Object.keys(r.loss)).toEqual(['total', 'reconstruction', 'weightDecay', 'l1', 'klSparsity', 'contractive', 'vaeKl']);
         expect(Object.keys(r.grads).sort()).toEqual(Object.keys(ref.grads).sort());
         for (const [k, want] of Object.entries(ref.grads)) expectClose(`${name} ${k}`, r.grads[k], want);
 

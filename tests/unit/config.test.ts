@@ -32,7 +32,20 @@ const BAD_CONFIGS: Array<[string, unknown, RegExp]> = [
   ['negative seed', { ...ok, seed: -1 }, /seed must be an integer in \[0, 2\^32\)/],
   ['misspelt field', { ...ok, hidden_size: 3 }, /unknown config field 'hidden_size' \(allowed: inputSize, hiddenSize/],
   ['not an object', null, /config must be an object/],
+  ['classifier with 1 class', { ...ok, classifier: { classes: 1 } }, /classifier\.classes must be an integer in \[2, 256\] \(got 1\)/],
+  ['classifier with 300 classes', { ...ok, classifier: { classes: 300 } }, /classifier\.classes must be an integer in \[2, 256\] \(got 300\)/],
+  ['classifier misspelt field', { ...ok, classifier: { classes: 3, frozen: true } }, /unknown field 'classifier\.frozen' \(allowed: classes, reconstructionWeight, freezeEncoder\)/],
+  ['negative reconstruction weight', { ...ok, classifier: { classes: 3, reconstructionWeight: -1 } }, /classifier\.reconstructionWeight must be a finite number ≥ 0 \(got -1\)/],
+  ['freezeEncoder not boolean', { ...ok, classifier: { classes: 3, freezeEncoder: 1 } }, /classifier\.freezeEncoder must be true or false/],
+  ['frozen encoder with sparsity', { ...ok, sparsity: { type: 'l1', lambda: 0.1 }, classifier: { classes: 3, freezeEncoder: true } }, /sparsity\.type must be 'none' with classifier\.freezeEncoder/],
+  ['frozen encoder with contractive', { ...ok, contractive: 0.1, classifier: { classes: 3, freezeEncoder: true } }, /contractive must be 0 with classifier\.freezeEncoder/],
+  ['frozen tied encoder with a reconstruction weight', { ...ok, tiedWeights: true, classifier: { classes: 3, freezeEncoder: true, reconstructionWeight: 1 } }, /classifier\.reconstructionWeight must be 0 for a tied-weights model with classifier\.freezeEncoder/],
 ];
+
+test('a classifier resolves with its defaults; an autoencoder has no classifier key (its saved config is unchanged)', () => {
+  expect(resolveConfig({ ...ok, classifier: { classes: 10 } }).classifier).toEqual({ classes: 10, reconstructionWeight: 0, freezeEncoder: false });
+  expect('classifier' in resolveConfig(ok)).toBe(false);
+});
 
 describe('resolveConfig rejects bad configurations clearly', () => {
   for (const [name, cfg, message] of BAD_CONFIGS) {
