@@ -4,12 +4,17 @@
 // A MatmulTuner rides on a kernel context (MatmulContext.matmul); every
 // matmulDispatch built with that context asks it. Its mode:
 //  - a family name: every matmul uses it (tests, benchmarks, a known-best choice);
-//  - 'auto': a shape already chosen on this adapter in this session (or imported
+//  - 'tune': a shape already chosen on this adapter in this session (or imported
 //    with importMatmulChoices) gets that choice at once; a new shape gets a
 //    switchable dispatch that runs 'blocked' until tune() has timed every family
 //    on scratch buffers of the shape (src/gpu/timing.ts: median of a few runs)
 //    and switched it to the fastest. A family other than 'blocked' must be at
-//    least 5% faster to win, so near-ties keep the same kernel from run to run.
+//    least 5% faster to win, so near-ties keep the same kernel from run to run;
+//  - 'auto' (the default): 'tune' on a GPU; on a CPU fallback adapter
+//    (SwiftShader) a cached choice or else 'blocked', without timing. There
+//    'blocked' was measured 2–8× faster than 'tiled' on every shape of the
+//    784–256–784 step, and timing from nothing costs about 1.6 s per shape
+//    (bench/matmul-kernels.mjs), mostly compiling and running the slow family.
 // Choices are cached per adapter (vendor, architecture, device, description) and
 // shape (form, M, N, K) for the session; exportMatmulChoices() gives them to a
 // caller that wants to keep them across sessions.
@@ -19,7 +24,7 @@ import type { Dispatch, PipelineCache } from '../gpu/kernel';
 import { timeDispatches, type TimingMethod } from '../gpu/timing';
 import { MATMUL_KERNELS, matmulKernelDispatch, type MatmulArgs, type MatmulForm, type MatmulKernel } from './matmul';
 
-export const MATMUL_KERNEL_OPTIONS = ['auto', ...MATMUL_KERNELS] as const;
+export const MATMUL_KERNEL_OPTIONS = ['auto', 'tune', ...MATMUL_KERNELS] as const;
 export type MatmulKernelOption = (typeof MATMUL_KERNEL_OPTIONS)[number];
 
 /** What was chosen for one shape, and why. */
@@ -29,8 +34,11 @@ export interface MatmulChoice {
   N: number;
   K: number;
   kernel: MatmulKernel;
-  /** 'forced' by the mode, 'tuned' here, 'cached' from an earlier tuning (or an import) on this adapter, 'pending' until tune(). */
-  source: 'forced' | 'tuned' | 'cached' | 'pending';
+  /**
+   * 'forced' by the mode; 'tuned' by this tuner; 'cached' from an earlier tuning (or an
+   * import) on this adapter; 'default': 'auto' on a fallback adapter, untimed; 'pending' until tune().
+   */
+  source: 'forced' | 'tuned' | 'cached' | 'default' | 'pending';
   /** Median milliseconds per family, when timed in this session. */
   ms?: Partial<Record<MatmulKernel, number>>;
   method?: TimingMethod;
@@ -47,6 +55,13 @@ export function adapterKey(device: GPUDevice): string {
   const info = device.adapterInfo;
   if (!info) return 'unknown adapter';
   return [info.vendor, info.architecture, info.device, info.description].map((s) => s || '-').join(' | ');
+}
+
+/** A CPU implementation of WebGPU (SwiftShader and the like), where 'auto' does not time. */
+export function isFallbackAdapter(device: GPUDevice): boolean {
+  const info = device.adapterInfo;
+  if (!info) return false;
+  return info.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe/i.test(`${info.architecture} ${info.description}`);
 }
 
 function shapeKey(s: { form: MatmulForm; M: number; N: number; K: number }): string {
@@ -125,6 +140,8 @@ const MARGIN = 0.95;
 
 export class MatmulTuner {
   readonly adapter: string;
+  /** Whether new shapes are timed ('tune', or 'auto' on a GPU). */
+  readonly timing: boolean;
   private readonly chosen = new Map<string, MatmulChoice>();
   private readonly pending = new Map<string, SwitchableDispatch[]>();
 
@@ -141,17 +158,18 @@ export class MatmulTuner {
     }
     this.device = cache.device;
     this.adapter = adapterKey(this.device);
+    this.timing = mode === 'tune' || (mode === 'auto' && !isFallbackAdapter(this.device));
   }
 
   /** The dispatch for `args` (already validated by matmulDispatch) on this tuner's choice. */
   dispatch(ctx: KernelContext, args: MatmulArgs): Dispatch {
     const key = shapeKey(args);
     const shape = { form: args.form, M: args.M, N: args.N, K: args.K };
-    if (this.mode !== 'auto') {
+    if (this.mode !== 'auto' && this.mode !== 'tune') {
       this.chosen.set(key, { ...shape, kernel: this.mode, source: 'forced' });
       return matmulKernelDispatch(ctx, args, this.mode);
     }
-    const known = this.chosen.get(key) ?? this.cached(key);
+    const known = this.chosen.get(key) ?? this.cached(key) ?? (this.timing ? undefined : { ...shape, kernel: 'blocked' as const, source: 'default' as const });
     if (known && known.source !== 'pending') {
       if (!this.chosen.has(key)) this.chosen.set(key, known);
       return matmulKernelDispatch(ctx, args, known.kernel);
