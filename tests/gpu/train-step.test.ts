@@ -82,7 +82,8 @@ function expectClose(name: string, gpu: ArrayLike<number>, ref: ArrayLike<number
 // Cases that also run with every matmul on the 'tiled' kernel family (the others run on
 // the default, 'auto'): between them every form (nt, nn for tied weights, tn), the
 // bias + activation epilogue, accumulation (tied, contractive) and a VAE's heads.
-const TILED_CASES = new Set(['sigmoid / bce, tied', 'contractive, sigmoid', '3 layers, tanh-relu-linear / mse, tied', 'VAE 13–9–3, relu / bce']);
+// (Each costs about 10 s on SwiftShader, which compiles the tiled pipelines slowly.)
+const TILED_CASES = new Set(['sigmoid / bce, tied', 'contractive, sigmoid', 'VAE 13–9–3, relu / bce']);
 const RUNS = CASES.flatMap(([name, cfg]) => [
   [name, cfg, 'auto'] as const,
   ...(TILED_CASES.has(name) ? [[`${name} (tiled matmuls)`, cfg, 'tiled'] as const] : []),
