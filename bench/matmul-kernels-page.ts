@@ -40,11 +40,11 @@ async function runMatmulKernels(o: MatmulKernelsOptions) {
     rows.push(row);
   }
   ctx.arena.dispose();
-  // The tuner from nothing on the step's five shapes (what 'auto' costs at a trainer's first step).
+  // The tuner from nothing on the step's five shapes (what 'tune', and 'auto' on a GPU, cost at a trainer's first step).
   clearMatmulChoices();
   const cache = new PipelineCache(device);
   const arena = new BufferArena(device, 'tuner');
-  const tctx = { device, cache, arena, matmul: new MatmulTuner(cache, 'auto') };
+  const tctx = { device, cache, arena, matmul: new MatmulTuner(cache, 'tune') };
   const { matmulDispatch } = await import('../src/kernels/matmul');
   for (const s of SHAPES.slice(1)) {
     matmulDispatch(tctx, { ...s, a: arena.storage('a', s.M * s.K * 4), b: arena.storage('b', s.N * s.K * 4), c: arena.storage('c', s.M * s.N * 4) });

@@ -44,5 +44,5 @@ for (const row of r.rows) {
   console.log([`${row.form} ${row.M}×${row.N}×${row.K}`.padEnd(16), ...cells, `  ${row.what}`].join(''));
 }
 console.log(`\ntiming method: ${r.rows[0][kernels[0]].method}`);
-console.log(`MatmulTuner 'auto' on the step's 5 shapes, from nothing (pipelines compiled, 3 runs each): ${r.tuneMs.toFixed(0)} ms`);
+console.log(`MatmulTuner 'tune' on the step's 5 shapes, from nothing (pipelines compiled, 3 runs each): ${r.tuneMs.toFixed(0)} ms`);
 for (const c of r.choices) console.log(`  ${c.form} ${c.M}×${c.N}×${c.K}: ${c.kernel} (${Object.entries(c.ms ?? {}).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')})`);

@@ -12,9 +12,10 @@
 //    least 5% faster to win, so near-ties keep the same kernel from run to run;
 //  - 'auto' (the default): 'tune' on a GPU; on a CPU fallback adapter
 //    (SwiftShader) a cached choice or else 'blocked', without timing. There
-//    'blocked' was measured 2–8× faster than 'tiled' on every shape of the
-//    784–256–784 step, and timing from nothing costs about 1.6 s per shape
-//    (bench/matmul-kernels.mjs), mostly compiling and running the slow family.
+//    'blocked' was measured 1.7–3.3× faster than 'tiled' on every shape of the
+//    784–256–784 step (load 3.7 on 2 cores; more under heavier load), and timing
+//    the step's 5 shapes from nothing took 2.4 s (8.3 s at load 6.4;
+//    bench/matmul-kernels.mjs), mostly compiling and running the slow family.
 // Choices are cached per adapter (vendor, architecture, device, description) and
 // shape (form, M, N, K) for the session; exportMatmulChoices() gives them to a
 // caller that wants to keep them across sessions.
