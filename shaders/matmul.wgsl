@@ -11,6 +11,8 @@
 // multiply-adds; K is walked four at a time. No workgroup memory: on SwiftShader
 // (our benchmark target) a 32×32-tile shared-memory version of 'nn' ran at
 // 1.4 GFLOP/s against 4.2 for this one — barriers cost more than the loads saved.
+// (The workgroup-memory family for GPUs is shaders/matmul_tiled.wgsl, 'tiled';
+// src/kernels/matmul-tuning.ts chooses between the two per shape.)
 // Workgroups of 8×8, 16×8, 16×16 and 64×1 invocations measured the same.
 //
 // Tails: rows/columns past M/N are loaded from a clamped index (always in bounds,

@@ -15,6 +15,8 @@ export { validateSchedule, scheduledLearningRate, SCHEDULE_TYPES, type LearningR
 export type { DeviceLossEvent } from './train/recovery';
 export type { ModelInput, RowRange, ToBufferOptions } from './model/embedding';
 export { validateOptimizer, type OptimizerConfig } from './kernels/optimizer';
+export { MATMUL_KERNELS, type MatmulKernel } from './kernels/matmul';
+export { MATMUL_KERNEL_OPTIONS, exportMatmulChoices, importMatmulChoices, type MatmulKernelOption, type MatmulChoice, type SavedMatmulChoices } from './kernels/matmul-tuning';
 export type { Activation } from './kernels/activations';
 export { ACTIVATIONS } from './kernels/activations';
 export type { GpuDataset, DatasetSource } from './data/dataset';

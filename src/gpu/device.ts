@@ -67,7 +67,9 @@ export async function acquireGpu(options: GpuOptions = {}): Promise<Gpu> {
     const want = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxStorageBuffersPerShaderStage'] as const;
     const requiredLimits: Record<string, number> = {};
     for (const k of want) requiredLimits[k] = adapter.limits[k];
-    device = await adapter.requestDevice({ requiredLimits, label: 'webgpu-autoencoders' });
+    // Timestamp queries, when the adapter has them, let the matmul tuner time kernels on the GPU alone.
+    const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+    device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'webgpu-autoencoders' });
   }
   const dev = device;
   let lost = false;

@@ -1,14 +1,34 @@
-// Matrix product C = g(op(A)·op(B) + bias) or C += op(A)·op(B)  (shaders/matmul.wgsl).
-//
-// Each invocation computes a 4×4 block of C. An aligned path reads A and B as vec4
-// and is chosen automatically when the vectorised dimensions are multiples of 4
-// (nn: K, N; nt: K; tn: M, N); otherwise a general path with scalar loads runs.
+// Matrix product C = g(op(A)·op(B) + bias) or C += op(A)·op(B), in two kernel
+// families with the same bindings, forms and epilogue:
+//  - 'blocked' (shaders/matmul.wgsl): each invocation computes a 4×4 block of C
+//    straight from global memory. An aligned path reads A and B as vec4 and is
+//    chosen automatically when the vectorised dimensions are multiples of 4
+//    (nn: K, N; nt: K; tn: M, N); otherwise a general path with scalar loads runs.
+//    The fastest on SwiftShader.
+//  - 'tiled' (shaders/matmul_tiled.wgsl): 64×64 tiles of C per workgroup, A and B
+//    staged through workgroup memory 16 k's at a time; for GPUs.
+// Which one a dispatch gets: args.kernel when given, else the context's
+// MatmulTuner (src/kernels/matmul-tuning.ts: forced, cached or timed per shape),
+// else 'blocked'.
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
+import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, groups, type BindingKind, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
 import { ACTIVATION_CODE, ACTIVATION_WGSL, type Activation } from './activations';
 import { requireActivation, requireBoolean, requireCount, requireFloats, requireNoAliasing, requireOneOf } from './checks';
+import type { MatmulTuner } from './matmul-tuning';
+
+/** The matmul kernel families. */
+export const MATMUL_KERNELS = ['blocked', 'tiled'] as const;
+export type MatmulKernel = (typeof MATMUL_KERNELS)[number];
+
+/**
+ * A kernel context that may carry a MatmulTuner: every matmulDispatch built with it
+ * (the plans' layers, their backward, the objective's terms) asks the tuner which
+ * kernel to use. A plan passes its context on unchanged, so the tuner reaches them all.
+ */
+export type MatmulContext = KernelContext & { readonly matmul?: MatmulTuner };
 
 const MATMUL_FORMS = ['nn', 'nt', 'tn'] as const;
 export type MatmulForm = (typeof MATMUL_FORMS)[number];
@@ -30,6 +50,8 @@ export interface MatmulArgs {
   activation?: Activation;
   /** C += op(A)·op(B) instead of C = … . Only with no bias and linear activation (throw otherwise). */
   accumulate?: boolean;
+  /** Use this kernel family (tests, benchmarks); otherwise the context's tuner chooses, or 'blocked'. */
+  kernel?: MatmulKernel;
   label?: string;
 }
 
@@ -37,17 +59,23 @@ export interface MatmulArgs {
 const MATMUL_PATHS = ['aligned', 'general'] as const;
 export type MatmulPath = (typeof MATMUL_PATHS)[number];
 
-/** The full WGSL module: activation helpers + the matmul family. */
+/** The full WGSL module of 'blocked': activation helpers + shaders/matmul.wgsl. */
 export const MATMUL_CODE: string = ACTIVATION_WGSL + matmulWgsl;
+/** The full WGSL module of 'tiled': activation helpers + shaders/matmul_tiled.wgsl. */
+export const MATMUL_TILED_CODE: string = ACTIVATION_WGSL + matmulTiledWgsl;
 
 /** Every entry point of shaders/matmul.wgsl (for compile checks). */
 export const MATMUL_ENTRY_POINTS = ['matmul_aligned', 'matmul_aligned_bias', 'matmul_general', 'matmul_general_bias'] as const;
+/** Every entry point of shaders/matmul_tiled.wgsl. */
+export const MATMUL_TILED_ENTRY_POINTS = ['matmul_tiled', 'matmul_tiled_bias'] as const;
 
 const FORM_CODE: Record<MatmulForm, number> = { nn: 0, nt: 1, tn: 2 };
 /** Invocations per workgroup along N (x) and M (y); each covers 4×4 outputs. */
 const WG_X = 16;
 const WG_Y = 8;
 const BLOCK = 4;
+/** Rows and columns of C per workgroup of 'tiled' (TILE in shaders/matmul_tiled.wgsl). */
+const TILE = 64;
 
 /** Whether the vec4 path can run: the dimensions it reads as vec4 are multiples of 4. */
 export function matmulAlignedOk(form: MatmulForm, M: number, N: number, K: number): boolean {
@@ -87,12 +115,65 @@ function validate(ctx: KernelContext, args: MatmulArgs, where: string): void {
   requireNoAliasing(where, [['c', args.c]], read);
 }
 
-/** Build the dispatch for C = g(op(A)·op(B) + bias) (or C += op(A)·op(B)); picks the fastest valid path. */
-export function matmulDispatch(ctx: KernelContext, args: MatmulArgs): Dispatch {
+/**
+ * Build the dispatch for C = g(op(A)·op(B) + bias) (or C += op(A)·op(B)): on
+ * args.kernel, else on the kernel the context's tuner picks for this shape, else
+ * on 'blocked' (with its fastest valid path).
+ */
+export function matmulDispatch(ctx: MatmulContext, args: MatmulArgs): Dispatch {
+  if (args.kernel === undefined && ctx.matmul) {
+    validate(ctx, args, args.label ?? `matmul_${args.form}`); // before the tuner keeps the arguments
+    return ctx.matmul.dispatch(ctx, args);
+  }
+  return matmulKernelDispatch(ctx, args, args.kernel ?? 'blocked');
+}
+
+/** The dispatch on one kernel family ('blocked' on its fastest valid path). */
+export function matmulKernelDispatch(ctx: KernelContext, args: MatmulArgs, kernel: MatmulKernel): Dispatch {
+  requireOneOf(args.label ?? `matmul_${args.form}`, 'kernel', kernel, MATMUL_KERNELS);
+  if (kernel === 'tiled') return tiledDispatch(ctx, args);
   return matmulDispatchOnPath(ctx, args, matmulAlignedOk(args.form, args.M, args.N, args.K) ? 'aligned' : 'general');
 }
 
-/** Like matmulDispatch but on a chosen path (tests use it to run the general path on aligned shapes). */
+/** The uniform of sizes both families read (struct MatmulSizes). */
+function sizesUniform(ctx: KernelContext, label: string, args: MatmulArgs): GPUBuffer {
+  return ctx.arena.uniform(
+    `${label}/sizes`,
+    packUniform([
+      ['u32', args.M],
+      ['u32', args.N],
+      ['u32', args.K],
+    ]),
+  );
+}
+
+function bindingsOf(args: MatmulArgs): { bindings: BindingKind[]; resources: (sizes: GPUBuffer) => Resource[] } {
+  const bindings: BindingKind[] = ['uniform', 'read', 'read', 'rw'];
+  if (args.bias !== undefined) bindings.push('read');
+  return { bindings, resources: (sizes) => [sizes, args.a, args.b, args.c, ...(args.bias !== undefined ? [args.bias] : [])] };
+}
+
+/** The 'tiled' family: one workgroup per 64×64 tile of C; any sizes. */
+function tiledDispatch(ctx: KernelContext, args: MatmulArgs): Dispatch {
+  const label = args.label ?? `matmul_${args.form}`;
+  validate(ctx, args, label);
+  const { form, M, N } = args;
+  const { bindings, resources } = bindingsOf(args);
+  const spec: KernelSpec = {
+    name: `matmul_${form}_tiled`,
+    code: MATMUL_TILED_CODE,
+    entryPoint: `matmul_tiled${args.bias !== undefined ? '_bias' : ''}`,
+    bindings,
+    constants: {
+      FORM: FORM_CODE[form],
+      ACTIVATION: ACTIVATION_CODE[args.activation ?? 'linear'],
+      ACCUMULATE: args.accumulate ? 1 : 0,
+    },
+  };
+  return makeDispatch(ctx.cache, spec, resources(sizesUniform(ctx, label, args)), [groups(N, TILE), groups(M, TILE)], label);
+}
+
+/** 'blocked' on a chosen path (tests use it to run the general path on aligned shapes). */
 export function matmulDispatchOnPath(ctx: KernelContext, args: MatmulArgs, path: MatmulPath): Dispatch {
   const label = args.label ?? `matmul_${args.form}`;
   validate(ctx, args, label);
@@ -104,8 +185,7 @@ export function matmulDispatchOnPath(ctx: KernelContext, args: MatmulArgs, path:
   requireOneOf(label, 'path', path, MATMUL_PATHS);
 
   const hasBias = args.bias !== undefined;
-  const bindings: BindingKind[] = ['uniform', 'read', 'read', 'rw'];
-  if (hasBias) bindings.push('read');
+  const { bindings, resources } = bindingsOf(args);
   const spec: KernelSpec = {
     name: `matmul_${form}_${path}`,
     code: MATMUL_CODE,
@@ -119,15 +199,5 @@ export function matmulDispatchOnPath(ctx: KernelContext, args: MatmulArgs, path:
       WG_Y,
     },
   };
-  const sizes = ctx.arena.uniform(
-    `${label}/sizes`,
-    packUniform([
-      ['u32', M],
-      ['u32', N],
-      ['u32', K],
-    ]),
-  );
-  const resources: Resource[] = [sizes, args.a, args.b, args.c];
-  if (args.bias !== undefined) resources.push(args.bias);
-  return makeDispatch(ctx.cache, spec, resources, [groups(N, WG_X * BLOCK), groups(M, WG_Y * BLOCK)], label);
+  return makeDispatch(ctx.cache, spec, resources(sizesUniform(ctx, label, args)), [groups(N, WG_X * BLOCK), groups(M, WG_Y * BLOCK)], label);
 }

@@ -1,6 +1,7 @@
 // The trainer's options (and their checks), records and errors: the public types of src/train/trainer.ts.
 import { validateOptimizer, type OptimizerConfig } from '../kernels/optimizer';
 import { guardName } from '../kernels/finite';
+import { MATMUL_KERNEL_OPTIONS, type MatmulKernelOption } from '../kernels/matmul-tuning';
 import type { ParameterLayout } from '../model/layout';
 import type { GpuDataset } from '../data/dataset';
 import type { Evaluation } from '../model/autoencoder';
@@ -38,6 +39,15 @@ export interface TrainerOptions {
    * what happened and returns the choice (nothing means 'recover').
    */
   onDeviceLost?: DeviceLossPolicy;
+  /**
+   * Which matmul kernel family the trainer's matmuls run on (src/kernels/matmul-tuning.ts):
+   * 'blocked' or 'tiled' for all of them; 'tune' times both on each shape before the
+   * first step and keeps the fastest (cached per adapter and shape for the session);
+   * 'auto' (default) tunes on a GPU and uses 'blocked' on a CPU fallback adapter
+   * (SwiftShader), where it is the fastest and timing would cost seconds.
+   * trainer.matmulKernels() tells what was chosen.
+   */
+  matmulKernel?: MatmulKernelOption;
 }
 
 export interface StepLoss {
@@ -180,5 +190,9 @@ export function resolveTrainerOptions(options: TrainerOptions, model: Pick<Train
   if (onDeviceLost !== 'recover' && onDeviceLost !== 'stop' && typeof onDeviceLost !== 'function') {
     throw new RangeError(`onDeviceLost must be 'recover', 'stop' or a function (got ${JSON.stringify(onDeviceLost)})`);
   }
-  return { batchSize: B, optimizer, schedule, seed, shuffle: options.shuffle ?? true, syncEvery, snapshotEvery, onDeviceLost };
+  const matmulKernel = options.matmulKernel ?? 'auto';
+  if (!(MATMUL_KERNEL_OPTIONS as readonly unknown[]).includes(matmulKernel)) {
+    throw new RangeError(`matmulKernel must be one of ${MATMUL_KERNEL_OPTIONS.map((k) => `'${k}'`).join(', ')} (got ${JSON.stringify(matmulKernel)})`);
+  }
+  return { batchSize: B, optimizer, schedule, seed, shuffle: options.shuffle ?? true, syncEvery, snapshotEvery, onDeviceLost, matmulKernel };
 }

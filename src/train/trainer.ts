@@ -5,7 +5,8 @@
 // back only at sync points (every `syncEvery` steps and at the end of an epoch);
 // snapshots ride on those read-backs (src/train/recovery.ts).
 import { BufferArena, readFloats } from '../gpu/arena';
-import type { KernelContext } from '../gpu/context';
+import type { MatmulContext } from '../kernels/matmul';
+import { MatmulTuner, type MatmulChoice, type MatmulKernelOption } from '../kernels/matmul-tuning';
 import type { Dispatch } from '../gpu/kernel';
 import { BatchRunner } from '../gpu/runner';
 import { adamCorrector, type OptimizerConfig } from '../kernels/optimizer';
@@ -47,7 +48,10 @@ export class Trainer {
   private readonly corrections: (step: number) => { c1: number; c2: number };
   // GPU objects, rebuilt by build() on a new device after a loss.
   private arena!: BufferArena;
-  private ctx!: KernelContext;
+  /** The model's context with the trainer's arena and matmul tuner (every matmul of the plan asks it). */
+  private ctx!: MatmulContext;
+  private matmul!: MatmulTuner;
+  private readonly matmulKernel: MatmulKernelOption;
   private runner!: BatchRunner;
   private losses!: LossReadback;
   private readonly shuffle: boolean;
@@ -80,6 +84,7 @@ export class Trainer {
     this.shuffle = o.shuffle;
     this.syncEvery = o.syncEvery;
     this.onDeviceLost = o.onDeviceLost;
+    this.matmulKernel = o.matmulKernel;
     this.snapshots = new Snapshots(model, o.snapshotEvery);
     model.assertAlive();
     this.build();
@@ -90,7 +95,8 @@ export class Trainer {
   private build(): void {
     const model = this.model;
     this.arena = new BufferArena(model.gpu.device, 'trainer');
-    this.ctx = { ...model.ctx, arena: this.arena };
+    this.matmul = new MatmulTuner(model.ctx.cache, this.matmulKernel);
+    this.ctx = { ...model.ctx, arena: this.arena, matmul: this.matmul };
     try {
       this.losses = new LossReadback(this.arena, model.config);
       this.plan = new TrainingPlan(this.ctx, model, this.batchSize, this.arena, this.optimizer, this.losses.log.buffer);
@@ -110,6 +116,20 @@ export class Trainer {
   /** Optimizer steps taken so far. */
   get stepsTaken(): number {
     return this.stepCount;
+  }
+
+  /**
+   * The matmul kernel family of each shape the trainer's plan uses, and why (forced,
+   * tuned with its timings, cached, default). Before the first step a shape being
+   * tuned shows 'pending'.
+   */
+  matmulKernels(): MatmulChoice[] {
+    return this.matmul.choices();
+  }
+
+  /** Time the kernel families on the plan's matmul shapes that still need it (matmulKernel 'tune', or 'auto' on a GPU). */
+  private async tuneMatmuls(): Promise<void> {
+    if (this.matmul.untuned > 0) await this.matmul.tune();
   }
 
   /** Epoch and position of the current pass over the training data. */
@@ -272,6 +292,7 @@ export class Trainer {
     this.assertTrainable();
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`steps: n must be a non-negative integer (got ${n})`);
     this.cursorFor(data);
+    await this.tuneMatmuls();
     const first = this.stepCount;
     const target = first + n;
     let losses: StepLoss[] = [];
@@ -298,6 +319,7 @@ export class Trainer {
    */
   async computeGradients(data: GpuDataset): Promise<{ rows: number; loss: StepLoss }> {
     this.assertAlive();
+    await this.tuneMatmuls();
     const { rows, epoch } = this.submitStep(data, 'gradients');
     const step = this.stepCount + 1;
     const slot = this.losses.slotOf(step);
@@ -321,6 +343,7 @@ export class Trainer {
     if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be a positive integer (got ${epochs})`);
     if (options.evalData) this.model.checkDataset(options.evalData);
     const early = resolveEarlyStopping(options.earlyStopping, options.evalData !== undefined);
+    await this.tuneMatmuls(); // before the epochs' clocks start
     const c = this.cursorFor(data);
     if (c.next > 0 && c.next < data.count) {
       c.next = data.count; // finish a partial epoch left by steps(): start afresh
@@ -380,6 +403,7 @@ export class Trainer {
   /** Where a step's time goes (src/train/profile.ts); the weights and optimizer state are restored afterwards. */
   async profile(data: GpuDataset, n = 5): Promise<StepProfile> {
     this.assertAlive();
+    await this.tuneMatmuls();
     return profileStep({ device: this.model.gpu.device, runner: this.runner, dispatches: this.cursorFor(data).full, saved: [this.model.params, ...this.plan.optimizerState] }, n);
   }
 

@@ -32,6 +32,7 @@ const CASES: Case[] = [
   ['syncEvery 0', (m) => m.createTrainer({ batchSize: 2, optimizer: sgd, syncEvery: 0 }), /syncEvery must be a positive integer \(got 0\)/],
   ['snapshotEvery 0', (m) => m.createTrainer({ batchSize: 2, optimizer: sgd, snapshotEvery: 0 }), /snapshotEvery must be a positive integer \(got 0\)/],
   ['unknown device-loss action', (m) => m.createTrainer({ batchSize: 2, optimizer: sgd, onDeviceLost: 'retry' as never }), /onDeviceLost must be 'recover', 'stop' or a function \(got "retry"\)/],
+  ['unknown matmul kernel', (m) => m.createTrainer({ batchSize: 2, optimizer: sgd, matmulKernel: 'naive' as never }), /matmulKernel must be one of 'auto', 'tune', 'blocked', 'tiled' \(got "naive"\)/],
   ['trainer seed 2^32', (m) => m.createTrainer({ batchSize: 2, optimizer: sgd, seed: 2 ** 32 }), /seed must be an integer in \[0, 2\^32\) \(got 4294967296\)/],
   ['Adam beta1 of 1', (m) => m.createTrainer({ batchSize: 2, optimizer: { type: 'adam', learningRate: 1e-3, beta1: 1 } }), /beta1 must be a number in \[0, 1\), got 1/],
   ['negative learning rate', (m) => m.createTrainer({ batchSize: 2, optimizer: { type: 'momentum', learningRate: -0.1 } }), /learningRate must be a finite number > 0, got -0\.1/],

@@ -1,15 +1,22 @@
-// GPU matmul (shaders/matmul.wgsl) against the float64 reference, on every form,
-// both paths (aligned vec4 / general scalar) and every epilogue, on awkward shapes.
+// GPU matmul against the float64 reference, on every kernel family ('blocked',
+// shaders/matmul.wgsl, with both its paths: aligned vec4 / general scalar;
+// 'tiled', shaders/matmul_tiled.wgsl), every form and every epilogue, on awkward shapes.
 import { beforeAll, describe, expect, test } from 'vitest';
 import { BufferArena, readFloats, runDispatches, type KernelContext } from '../../src/gpu';
 import { ACTIVATIONS, type Activation } from '../../src/kernels/activations';
 import {
   MATMUL_CODE,
   MATMUL_ENTRY_POINTS,
+  MATMUL_KERNELS,
+  MATMUL_TILED_CODE,
+  MATMUL_TILED_ENTRY_POINTS,
   matmulAlignedOk,
   matmulDispatch,
   matmulDispatchOnPath,
+  matmulKernelDispatch,
+  type MatmulArgs,
   type MatmulForm,
+  type MatmulKernel,
   type MatmulPath,
 } from '../../src/kernels/matmul';
 import { matmulRef } from '../../src/reference/matmul';
@@ -46,12 +53,33 @@ function bound(form: MatmulForm, M: number, N: number, K: number, a: Float32Arra
   return mag.map((v) => (K + 2) * U * v + 1e-6);
 }
 
+/** One way to run a product: a kernel family, and for 'blocked' a path ('auto': its own choice). */
+interface Variant {
+  kernel: MatmulKernel;
+  path?: MatmulPath | 'auto';
+}
+
+function variantName(v: Variant): string {
+  return v.path ? `${v.kernel} ${v.path}` : v.kernel;
+}
+
+/** Every variant of `kernel` that can run this shape: 'blocked' on each valid path, 'tiled' as it is. */
+function variantsOf(kernel: MatmulKernel, form: MatmulForm, M: number, N: number, K: number): Variant[] {
+  if (kernel === 'tiled') return [{ kernel }];
+  return (matmulAlignedOk(form, M, N, K) ? ['aligned', 'general'] : ['general']).map((path) => ({ kernel, path: path as MatmulPath }));
+}
+
+function variantDispatch(ctx: KernelContext, args: MatmulArgs, v: Variant) {
+  if (v.kernel === 'blocked' && v.path && v.path !== 'auto') return matmulDispatchOnPath(ctx, args, v.path);
+  return v.kernel === 'blocked' ? matmulDispatch(ctx, args) : matmulKernelDispatch(ctx, args, v.kernel);
+}
+
 interface Run {
   form: MatmulForm;
   M: number;
   N: number;
   K: number;
-  path: MatmulPath | 'auto';
+  variant: Variant;
   ep: Epilogue;
   seed: number;
 }
@@ -77,7 +105,7 @@ async function runCase(r: Run): Promise<{ maxAbs: number; worst: number }> {
       activation: ep.activation,
       accumulate: ep.accumulate,
     };
-    const d = r.path === 'auto' ? matmulDispatch(ctx, args) : matmulDispatchOnPath(ctx, args, r.path);
+    const d = variantDispatch(ctx, args, r.variant);
     await runDispatches(g.device, [d], true);
     const out = await readFloats(g.device, cBuf, M * N + GUARD_FLOATS);
     for (let i = M * N; i < out.length; i++) expect(out[i], `guard after C at ${i}`).toBe(GUARD);
@@ -91,7 +119,7 @@ async function runCase(r: Run): Promise<{ maxAbs: number; worst: number }> {
       if (!(diff <= maxAbs)) maxAbs = Number.isNaN(diff) ? Infinity : diff;
       if (!(ratio <= worst)) {
         worst = Number.isNaN(ratio) ? Infinity : ratio;
-        if (worst > 1) console.log(`  ${form} ${r.path} ${M}×${N}×${K}: C[${Math.floor(i / N)},${i % N}] = ${out[i]}, expected ${ref[i]}`);
+        if (worst > 1) console.log(`  ${form} ${variantName(r.variant)} ${M}×${N}×${K}: C[${Math.floor(i / N)},${i % N}] = ${out[i]}, expected ${ref[i]}`);
       }
     }
     return { maxAbs, worst };
@@ -100,9 +128,10 @@ async function runCase(r: Run): Promise<{ maxAbs: number; worst: number }> {
   }
 }
 
-// [M, N, K]: 1s, odd sizes, grid tails (not multiples of the 32×32 workgroup tile),
-// several workgroups along both axes, and aligned shapes with tails in the
-// non-vectorised dimensions (13×16×12 nn, 13×17×12 nt, 12×8×7 tn).
+// [M, N, K]: 1s, odd sizes, grid tails (not multiples of blocked's 32×64 or tiled's
+// 64×64 workgroup tile, nor of tiled's 16-deep K tile), several workgroups along
+// both axes, and aligned shapes with tails in the non-vectorised dimensions
+// (13×16×12 nn, 13×17×12 nt, 12×8×7 tn).
 const SHAPES: [number, number, number][] = [
   [1, 1, 1],
   [1, 5, 3],
@@ -115,11 +144,11 @@ const SHAPES: [number, number, number][] = [
   [13, 16, 12],
   [13, 17, 12],
   [12, 8, 7],
+  [65, 129, 33],
 ];
 
-describe.each(FORMS)('matmul %s', (form) => {
+describe.each(MATMUL_KERNELS.flatMap((kernel) => FORMS.map((form) => [kernel, form] as const)))('matmul %s %s', (kernel, form) => {
   test.each(SHAPES)('M=%i N=%i K=%i: every path and epilogue matches matmulRef', async (M, N, K) => {
-    const paths: MatmulPath[] = matmulAlignedOk(form, M, N, K) ? ['aligned', 'general'] : ['general'];
     const act = ACTIVATIONS[(M + N + K) % ACTIVATIONS.length];
     const epilogues: Epilogue[] = [
       { bias: false, activation: 'linear', accumulate: false },
@@ -128,10 +157,10 @@ describe.each(FORMS)('matmul %s', (form) => {
       { bias: false, activation: 'linear', accumulate: true },
     ];
     let seed = M * 1000 + N * 10 + K;
-    for (const path of paths) {
+    for (const variant of variantsOf(kernel, form, M, N, K)) {
       for (const ep of epilogues) {
-        const { maxAbs, worst } = await runCase({ form, M, N, K, path, ep, seed: seed++ });
-        const what = `${path} bias=${ep.bias} ${ep.activation}${ep.accumulate ? ' accumulate' : ''}`;
+        const { maxAbs, worst } = await runCase({ form, M, N, K, variant, ep, seed: seed++ });
+        const what = `${variantName(variant)} bias=${ep.bias} ${ep.activation}${ep.accumulate ? ' accumulate' : ''}`;
         console.log(`${form} ${M}×${N}×${K} ${what}: max |diff| ${maxAbs.toExponential(2)}, worst diff/bound ${worst.toFixed(4)}`);
         expect(worst, what).toBeLessThanOrEqual(1);
       }
@@ -139,23 +168,31 @@ describe.each(FORMS)('matmul %s', (form) => {
   });
 });
 
-// The autoencoder's real shapes (B=256, D=784, H=256), on the automatically chosen (aligned) path.
-test.each([
-  ['nt', 256, 256, 784, { bias: true, activation: 'sigmoid', accumulate: false }],
-  ['tn', 784, 256, 256, { bias: false, activation: 'linear', accumulate: true }],
-  ['nn', 256, 784, 256, { bias: true, activation: 'linear', accumulate: false }],
-] as [MatmulForm, number, number, number, Epilogue][])('typical size %s %i×%i×%i', async (form, M, N, K, ep) => {
+// The autoencoder's real shapes (B=256, D=784, H=256), on each family ('blocked' on its automatically chosen, aligned, path).
+test.each(
+  MATMUL_KERNELS.flatMap((kernel) =>
+    (
+      [
+        ['nt', 256, 256, 784, { bias: true, activation: 'sigmoid', accumulate: false }],
+        ['tn', 784, 256, 256, { bias: false, activation: 'linear', accumulate: true }],
+        ['nn', 256, 784, 256, { bias: true, activation: 'linear', accumulate: false }],
+      ] as [MatmulForm, number, number, number, Epilogue][]
+    ).map((c) => [kernel, ...c] as const),
+  ),
+)('typical size, %s: %s %i×%i×%i', async (kernel, form, M, N, K, ep) => {
   expect(matmulAlignedOk(form, M, N, K)).toBe(true);
-  const { maxAbs, worst } = await runCase({ form, M, N, K, path: 'auto', ep, seed: 99 });
-  console.log(`${form} ${M}×${N}×${K} (auto path): max |diff| ${maxAbs.toExponential(2)}, worst diff/bound ${worst.toFixed(4)}`);
+  const variant: Variant = kernel === 'blocked' ? { kernel, path: 'auto' } : { kernel };
+  const { maxAbs, worst } = await runCase({ form, M, N, K, variant, ep, seed: 99 });
+  console.log(`${form} ${M}×${N}×${K} (${variantName(variant)}): max |diff| ${maxAbs.toExponential(2)}, worst diff/bound ${worst.toFixed(4)}`);
   expect(worst).toBeLessThanOrEqual(1);
 });
 
 // Operands as slices of one parameter-like buffer at non-zero 256-byte offsets;
 // everything outside C's slice must stay untouched.
-test.each(FORMS.flatMap((f) => [[f, 'aligned'], [f, 'general']] as [MatmulForm, MatmulPath][]))(
+test.each(FORMS.flatMap((f) => [[f, 'blocked aligned'], [f, 'blocked general'], [f, 'tiled']] as [MatmulForm, string][]))(
   'BufferSlice operands at non-zero offsets: %s %s',
-  async (form, path) => {
+  async (form, name) => {
+    const [kernel, path] = name.split(' ') as [MatmulKernel, MatmulPath | undefined];
     const [M, N, K] = [12, 20, 8]; // aligned for every form
     const ctx = caseContext();
     try {
@@ -172,7 +209,7 @@ test.each(FORMS.flatMap((f) => [[f, 'aligned'], [f, 'general']] as [MatmulForm, 
       const inputs = ctx.arena.storage('inputs', init);
       const outBuf = ctx.arena.storage('out', new Float32Array(total).fill(GUARD));
       const slice = (buf: GPUBuffer, at: number, n: number) => ({ buffer: buf, offset: at * 4, size: n * 4 });
-      const d = matmulDispatchOnPath(
+      const d = variantDispatch(
         ctx,
         {
           form, M, N, K,
@@ -182,7 +219,7 @@ test.each(FORMS.flatMap((f) => [[f, 'aligned'], [f, 'general']] as [MatmulForm, 
           c: slice(outBuf, offs.c, M * N),
           activation: 'relu',
         },
-        path,
+        { kernel, path },
       );
       await runDispatches(g.device, [d], true);
       const out = await readFloats(g.device, outBuf);
@@ -197,26 +234,29 @@ test.each(FORMS.flatMap((f) => [[f, 'aligned'], [f, 'general']] as [MatmulForm, 
           expect(Math.abs(out[i] - ref[j]), `C[${j}]`).toBeLessThanOrEqual(tol[j]);
         }
       }
-      console.log(`slices ${form} ${path}: max |diff| ${maxAbs.toExponential(2)}`);
+      console.log(`slices ${form} ${name}: max |diff| ${maxAbs.toExponential(2)}`);
     } finally {
       ctx.arena.dispose();
     }
   },
 );
 
-test('every entry point compiles without errors', async () => {
-  const module = g.device.createShaderModule({ label: 'matmul.wgsl', code: MATMUL_CODE });
+test.each([
+  ['matmul.wgsl', MATMUL_CODE, MATMUL_ENTRY_POINTS, { WG_X: 8, WG_Y: 8 }],
+  ['matmul_tiled.wgsl', MATMUL_TILED_CODE, MATMUL_TILED_ENTRY_POINTS, {}],
+] as [string, string, readonly string[], Record<string, number>][])('every entry point of %s compiles without errors', async (file, code, entryPoints, sizes) => {
+  const module = g.device.createShaderModule({ label: file, code });
   const info = await module.getCompilationInfo();
   for (const m of info.messages) console.log(`${m.type} ${m.lineNum}:${m.linePos} ${m.message}`);
   expect(info.messages.filter((m) => m.type === 'error')).toEqual([]);
   // Pipelines substitute the override constants; build each entry point for every form.
-  for (const entryPoint of MATMUL_ENTRY_POINTS) {
+  for (const entryPoint of entryPoints) {
     for (const form of [0, 1, 2]) {
       g.device.pushErrorScope('validation');
       await g.device.createComputePipelineAsync({
         label: `${entryPoint} form ${form}`,
         layout: 'auto',
-        compute: { module, entryPoint, constants: { FORM: form, ACTIVATION: 1, ACCUMULATE: 0, WG_X: 8, WG_Y: 8 } },
+        compute: { module, entryPoint, constants: { FORM: form, ACTIVATION: 1, ACCUMULATE: 0, ...sizes } },
       });
       const err = await g.device.popErrorScope();
       expect(err?.message, `${entryPoint} form ${form}`).toBeUndefined();
@@ -240,6 +280,10 @@ test('argument validation says what is wrong', () => {
     expect(() => matmulDispatch(ctx, { ...ok, c: ok.a })).toThrow(/a \(read\) and c \(written\) are in the same GPUBuffer/);
     expect(() => matmulDispatchOnPath(ctx, { ...ok, K: 3, a: buf(12), b: buf(12) }, 'aligned')).toThrow(/multiples of 4/);
     expect(() => matmulDispatch(ctx, { ...ok, activation: 'gelu' as Activation })).toThrow(/activation must be one of linear, sigmoid, tanh, relu, got "gelu"/);
+    expect(() => matmulDispatch(ctx, { ...ok, kernel: 'naive' as MatmulKernel })).toThrow(/kernel must be one of blocked, tiled, got "naive"/);
+    // The tiled family checks its arguments the same way.
+    expect(() => matmulKernelDispatch(ctx, { ...ok, M: 5 }, 'tiled')).toThrow(/a holds 16 floats \(64 bytes\) but 20 are needed/);
+    expect(() => matmulKernelDispatch(ctx, { ...ok, c: ok.b }, 'tiled')).toThrow(/b \(read\) and c \(written\) are in the same GPUBuffer/);
   } finally {
     ctx.arena.dispose();
   }

@@ -79,14 +79,30 @@ function expectClose(name: string, gpu: ArrayLike<number>, ref: ArrayLike<number
   expect(r.worst, `${name} worst at ${r.at}: gpu ${gpu[r.at]} ref ${ref[r.at]}`).toBeLessThanOrEqual(1);
 }
 
+// Cases that also run with every matmul on the 'tiled' kernel family (the others run on
+// the default, 'auto'): between them every form (nt, nn for tied weights, tn), the
+// bias + activation epilogue, accumulation (tied, contractive) and a VAE's heads.
+// (Each costs about 10 s on SwiftShader, which compiles the tiled pipelines slowly.)
+const TILED_CASES = new Set(['sigmoid / bce, tied', 'contractive, sigmoid', 'VAE 13–9–3, relu / bce']);
+const RUNS = CASES.flatMap(([name, cfg]) => [
+  [name, cfg, 'auto'] as const,
+  ...(TILED_CASES.has(name) ? [[`${name} (tiled matmuls)`, cfg, 'tiled'] as const] : []),
+]);
+
 describe('training step: GPU gradients equal the float64 reference', () => {
-  for (const [name, cfg] of CASES) {
+  test('every tiled case names a case', () => {
+    expect(RUNS.length).toBe(CASES.length + TILED_CASES.size);
+  });
+  for (const [name, cfg, matmulKernel] of RUNS) {
     test(name, async () => {
       const model = await createAutoencoder({ ...cfg, seed: 3 }, { gpu: t.gpu });
       try {
         const data = randomArray(COUNT * D, 11, 0, 1);
         const ds = model.uploadDataset({ data, features: D });
-        const trainer = model.createTrainer({ batchSize: B, optimizer: { type: 'sgd', learningRate: 0.1 }, shuffle: false });
+        const trainer = model.createTrainer({ batchSize: B, optimizer: { type: 'sgd', learningRate: 0.1 }, shuffle: false, matmulKernel });
+        const kernels = trainer.matmulKernels();
+        expect(kernels.length).toBeGreaterThanOrEqual(3); // at least the forward's nt, the backward's tn and nn
+        expect(kernels.filter((c) => matmulKernel !== 'auto' && !(c.kernel === matmulKernel && c.source === 'forced'))).toEqual([]);
         const params = toF64(await model.getParameters());
         for (const [start, valid] of [
           [0, 5],

@@ -1,0 +1,145 @@
+// Choosing a matmul kernel family per shape (src/kernels/matmul-tuning.ts): forced
+// modes, timing ('tune'), the session cache, 'auto' on a fallback adapter, switching
+// a dispatch that a plan already holds, and saving/restoring the choices.
+import { beforeAll, beforeEach, expect, test } from 'vitest';
+import { BufferArena, readFloats, runDispatches } from '../../src/gpu';
+import { matmulDispatch, type MatmulArgs, type MatmulContext, type MatmulForm } from '../../src/kernels/matmul';
+import { adapterKey, clearMatmulChoices, exportMatmulChoices, importMatmulChoices, isFallbackAdapter, MatmulTuner, type MatmulKernelOption, type SavedMatmulChoices } from '../../src/kernels/matmul-tuning';
+import { matmulRef } from '../../src/reference/matmul';
+import { randomArray, testGpu, type TestGpu } from './helpers';
+
+let g: TestGpu;
+beforeAll(async () => {
+  g = await testGpu();
+});
+beforeEach(() => clearMatmulChoices());
+
+const U = 2 ** -24;
+
+function tunerContext(mode: MatmulKernelOption): MatmulContext & { arena: BufferArena; matmul: MatmulTuner } {
+  return { device: g.device, cache: g.cache, arena: new BufferArena(g.device, `tuning ${mode}`), matmul: new MatmulTuner(g.cache, mode) };
+}
+
+/** A product of random operands with bias and sigmoid; check() runs `d` and compares C with the reference. */
+function product(ctx: MatmulContext & { arena: BufferArena }, form: MatmulForm, M: number, N: number, K: number, seed: number) {
+  const a = randomArray(M * K, seed);
+  const b = randomArray(N * K, seed + 1);
+  const bias = randomArray(N, seed + 2);
+  const args: MatmulArgs = { form, M, N, K, a: ctx.arena.storage('a', a), b: ctx.arena.storage('b', b), c: ctx.arena.storage('c', M * N * 4), bias: ctx.arena.storage('bias', bias), activation: 'sigmoid' };
+  const d = matmulDispatch(ctx, args);
+  return {
+    d,
+    async check() {
+      await runDispatches(g.device, [d], true);
+      const out = await readFloats(g.device, args.c as GPUBuffer, M * N);
+      const ref = matmulRef(form, M, N, K, a, b, bias, 'sigmoid');
+      // |error| ≤ (K+2)·u·(Σ|a·b| + |bias|) ≤ (K+2)·u·(K+1) for operands in [-1, 1]; sigmoid is 1/4-Lipschitz.
+      const tol = (K + 2) * U * (K + 1) + 1e-6;
+      const worst = Math.max(...Array.from(out, (v, i) => Math.abs(v - ref[i])));
+      expect(worst).toBeLessThanOrEqual(tol);
+    },
+  };
+}
+
+test('a forced family is used for every shape and reported as forced', async () => {
+  for (const kernel of ['blocked', 'tiled'] as const) {
+    const ctx = tunerContext(kernel);
+    try {
+      const p = product(ctx, 'nt', 9, 70, 17, 1);
+      const q = product(ctx, 'tn', 5, 6, 33, 2);
+      expect(ctx.matmul.untuned).toBe(0);
+      expect(p.d.pipeline.label.endsWith(kernel === 'tiled' ? '_tiled' : '_general')).toBe(true);
+      await p.check();
+      await q.check();
+      expect(ctx.matmul.choices().map((c) => `${c.form} ${c.M}×${c.N}×${c.K} ${c.kernel} ${c.source}`)).toEqual([`nt 9×70×17 ${kernel} forced`, `tn 5×6×33 ${kernel} forced`]);
+      expect(exportMatmulChoices()).toEqual({}); // forced choices are not measurements
+    } finally {
+      ctx.arena.dispose();
+    }
+  }
+});
+
+test("'tune' times both families on each new shape, switches the plan's dispatches, and caches the choice for the adapter", async () => {
+  const ctx = tunerContext('tune');
+  try {
+    const p1 = product(ctx, 'nn', 20, 36, 28, 3);
+    const p2 = product(ctx, 'nn', 20, 36, 28, 4); // the same shape: one timing, both switched
+    const q = product(ctx, 'nt', 7, 5, 3, 5);
+    expect(ctx.matmul.untuned).toBe(2);
+    expect(ctx.matmul.choices().map((c) => c.source)).toEqual(['pending', 'pending']);
+    await p1.check(); // a pending dispatch runs ('blocked') before tuning
+    await ctx.matmul.tune();
+    expect(ctx.matmul.untuned).toBe(0);
+    const choices = ctx.matmul.choices();
+    console.log(choices.map((c) => `${c.form} ${c.M}×${c.N}×${c.K}: ${c.kernel} (${JSON.stringify(c.ms)} ms, ${c.method})`).join('; '));
+    expect(choices.map((c) => c.source)).toEqual(['tuned', 'tuned']);
+    for (const c of choices) {
+      expect(c.ms!.blocked).toBeGreaterThan(0);
+      expect(c.ms!.tiled).toBeGreaterThan(0);
+      // 'tiled' only when it beat 'blocked' by the 5% margin.
+      expect(c.kernel).toBe(c.ms!.tiled! < 0.95 * c.ms!.blocked! ? 'tiled' : 'blocked');
+    }
+    const nn = choices.find((c) => c.form === 'nn')!;
+    for (const d of [p1.d, p2.d]) expect(d.pipeline.label).toBe(nn.kernel === 'tiled' ? 'matmul_nn_tiled' : 'matmul_nn_aligned');
+    await p1.check();
+    await p2.check();
+    await q.check();
+    expect(exportMatmulChoices()).toEqual({ [adapterKey(g.device)]: { 'nn 20×36×28': nn.kernel, 'nt 7×5×3': choices.find((c) => c.form === 'nt')!.kernel } });
+
+    // A second tuner on the same adapter takes the cached choice at once.
+    const ctx2 = tunerContext('tune');
+    try {
+      const r = product(ctx2, 'nn', 20, 36, 28, 6);
+      expect(ctx2.matmul.untuned).toBe(0);
+      expect(ctx2.matmul.choices().map((c) => `${c.kernel} ${c.source}`)).toEqual([`${nn.kernel} cached`]);
+      await r.check();
+    } finally {
+      ctx2.arena.dispose();
+    }
+  } finally {
+    ctx.arena.dispose();
+  }
+});
+
+test('a pending dispatch switches to the family a cached choice names (here: an imported one)', async () => {
+  const ctx = tunerContext('tune');
+  try {
+    const p = product(ctx, 'tn', 13, 66, 19, 7);
+    expect(p.d.pipeline.label).toBe('matmul_tn_general');
+    importMatmulChoices({ [adapterKey(g.device)]: { 'tn 13×66×19': 'tiled' } });
+    await ctx.matmul.tune();
+    expect(p.d.pipeline.label).toBe('matmul_tn_tiled');
+    expect(p.d.workgroups).toEqual([2, 1, 1]); // 66 columns, 13 rows in 64×64 tiles
+    expect(ctx.matmul.choices().map((c) => `${c.kernel} ${c.source}`)).toEqual(['tiled cached']);
+    await p.check();
+  } finally {
+    ctx.arena.dispose();
+  }
+});
+
+test("'auto' times on a GPU and takes 'blocked' untimed on a fallback adapter", async () => {
+  const ctx = tunerContext('auto');
+  try {
+    const fallback = isFallbackAdapter(g.device);
+    console.log(`adapter ${adapterKey(g.device)}: fallback ${fallback}`);
+    expect(ctx.matmul.timing).toBe(!fallback);
+    const p = product(ctx, 'nt', 8, 12, 16, 8);
+    expect(ctx.matmul.choices().map((c) => `${c.kernel} ${c.source}`)).toEqual([fallback ? 'blocked default' : 'blocked pending']);
+    await ctx.matmul.tune();
+    expect(ctx.matmul.choices()[0].source).toBe(fallback ? 'default' : 'tuned');
+    await p.check();
+  } finally {
+    ctx.arena.dispose();
+  }
+});
+
+test('saved choices round-trip, imports are checked and never overwrite a choice', () => {
+  const key = adapterKey(g.device);
+  importMatmulChoices({ [key]: { 'nn 4×4×4': 'tiled' }, 'other | gpu | - | -': { 'tn 784×256×256': 'blocked' } });
+  importMatmulChoices({ [key]: { 'nn 4×4×4': 'blocked', 'nt 1×2×3': 'blocked' } });
+  expect(exportMatmulChoices()).toEqual({ [key]: { 'nn 4×4×4': 'tiled', 'nt 1×2×3': 'blocked' }, 'other | gpu | - | -': { 'tn 784×256×256': 'blocked' } });
+  expect(() => importMatmulChoices({ [key]: { 'nn 4x4x4': 'tiled' } })).toThrow(/shape "nn 4x4x4" of adapter .* is not like "nn 256×784×256"/);
+  expect(() => importMatmulChoices({ [key]: { 'nn 4×4×4': 'naive' } } as unknown as SavedMatmulChoices)).toThrow(/kernel of "nn 4×4×4" must be one of blocked, tiled, got "naive"/);
+  expect(() => importMatmulChoices(null as unknown as SavedMatmulChoices)).toThrow(/expected an object/);
+  expect(() => new MatmulTuner(g.cache, 'fastest' as MatmulKernelOption)).toThrow(/matmulKernel must be one of auto, tune, blocked, tiled, got "fastest"/);
+});
