@@ -10,7 +10,7 @@ export { OBJECTIVE, type LossComponents } from './model/objective';
 export { ConfigError, resolveConfig, type AutoencoderConfig, type ResolvedConfig, type InputNoise, type Sparsity, type LossKind, type Variational, type ClassifierConfig, type ResolvedClassifier, MAX_LAYERS, MAX_CLASSES } from './model/config';
 export { architecture, type Architecture, type DenseLayer } from './model/architecture';
 export { Trainer } from './train/trainer';
-export { TrainingDivergedError, type TrainerOptions, type FitOptions, type Progress, type EpochRecord, type StepLoss, type TrainerState, type EarlyStopping } from './train/options';
+export { TrainingDivergedError, type TrainerOptions, type FitOptions, type Progress, type EpochRecord, type StepLoss, type TrainerState, type EarlyStopping, type EarlyStoppingState } from './train/options';
 export { validateSchedule, scheduledLearningRate, SCHEDULE_TYPES, type LearningRateSchedule, type ResolvedSchedule } from './train/schedule';
 export type { DeviceLossEvent } from './train/recovery';
 export type { ModelInput, RowRange, ToBufferOptions } from './model/embedding';

@@ -221,7 +221,6 @@ async function main(argv) {
     job.checkpointEvery = int('checkpoint-every');
     if (v.resume !== undefined) {
       job.resume = readableFile(v.resume, '--resume');
-      if (job.training.earlyStopping) throw new UsageError('--resume cannot continue a run with early stopping: a checkpoint does not hold the best epoch\'s weights; start the run again, or drop early stopping');
     }
     await (await loadCommands()).train(job, outputDir(v.out ?? 'out'), common);
   } else if (command === 'eval') {

@@ -39,9 +39,9 @@ export function describeRun(
   return JSON.parse(JSON.stringify(run)); // as it reads back from the file
 }
 
-/** The checkpoint bytes: model, trainer state, run and progress. */
-export function checkpointFile(model: Autoencoder, trainer: Trainer, run: RunDescription, progress: CheckpointProgress): Promise<Uint8Array> {
-  return saveModel(model, { trainer, metadata: { [RUN]: JSON.stringify(run), [PROGRESS]: JSON.stringify(progress) } });
+/** The checkpoint bytes: model, trainer state, run and progress; with early stopping, the best epoch's weights (parameter set "best"). */
+export function checkpointFile(model: Autoencoder, trainer: Trainer, run: RunDescription, progress: CheckpointProgress, best?: Record<string, Float32Array>): Promise<Uint8Array> {
+  return saveModel(model, { trainer, metadata: { [RUN]: JSON.stringify(run), [PROGRESS]: JSON.stringify(progress) }, ...(best ? { parameterSets: { best } } : {}) });
 }
 
 function metadataJson(file: ModelFile, key: string): unknown {

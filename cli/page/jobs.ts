@@ -211,8 +211,18 @@ export const runTrainJob = job(async (j: TrainJob, host: JobHost) => {
     const history: EpochRecord[] = progress ? [...progress.history] : [];
     const done = history.length;
     say({ kind: 'status', message: progress ? `resuming after epoch ${done} (step ${trainer.stepsTaken}) from ${j.resume!.path}` : `held-out loss before training: ${initialEval.toFixed(3)}` });
+    // Early stopping's best epoch so far and, to restore at the end, its weights: they go into each
+    // checkpoint (a parameter set), so a resumed run stops and restores as the uninterrupted one would.
+    const keepBest = j.training.earlyStopping !== undefined && (j.training.earlyStopping.restoreBest ?? true);
+    let bestParameters = keepBest ? resumed?.parameterSets.best : undefined;
+    if (keepBest && resumed && done > 0 && !bestParameters) throw new InputError(`--resume ${j.resume!.path}: the checkpoint holds no best-epoch weights for early stopping`);
+    const bestSoFar = history.at(-1)?.bestEpoch;
+    const earlyStoppingFrom =
+      j.training.earlyStopping && bestSoFar !== undefined && bestSoFar > 0
+        ? { epochsBefore: done, bestEpoch: bestSoFar, bestLoss: history[bestSoFar - 1].evalLoss!, bestParameters }
+        : undefined;
     // The state at the last epoch's end, in memory: what an interruption writes.
-    const checkpoint = () => checkpointFile(model, trainer, run, { epochsDone: history.length, initialEval, history });
+    const checkpoint = () => checkpointFile(model, trainer, run, { epochsDone: history.length, initialEval, history }, bestParameters);
     let latest = await checkpoint();
     const t0 = performance.now();
     const remaining = j.training.epochs - done;
@@ -223,11 +233,13 @@ export const runTrainJob = job(async (j: TrainJob, host: JobHost) => {
           evalData: testData,
           signal: stop.signal,
           earlyStopping: j.training.earlyStopping,
+          earlyStoppingFrom,
           onProgress: (p) => say({ kind: 'progress', ...p, epoch: p.epoch + done, epochs: j.training.epochs }),
           onEpoch: async (r) => {
             const record = { ...r, epoch: r.epoch + done, ...(r.bestEpoch === undefined ? {} : { bestEpoch: r.bestEpoch + done }) };
             history.push(record);
             say({ kind: 'epoch', ...record });
+            if (keepBest && record.bestEpoch === record.epoch) bestParameters = await model.getParameters(); // the epoch-end snapshot: no read-back
             latest = await checkpoint();
             if (j.checkpointEvery && record.epoch % j.checkpointEvery === 0) await host.writeCheckpoint(base64(latest), record.epoch);
           },

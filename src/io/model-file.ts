@@ -6,7 +6,9 @@
 // shape of its parameter: momentum [v], adam [m, v]) and metadata training = JSON
 // { optimizer, schedule, step, epoch, row, seed, shuffle, batchSize, stateBuffers } — the
 // counters from which the step's RNG draws, learning rate and shuffle order are derived.
-// Callers may add metadata of their own (saveModel's `metadata`; ModelFile.metadata).
+// Callers may add metadata of their own (saveModel's `metadata`; ModelFile.metadata)
+// and named sets of parameters besides the model's (`parameterSets`, stored as
+// sets.<set>.<param>, each the shape of its parameter: e.g. early stopping's best epoch).
 // Loading checks everything before any GPU allocation; see docs/safetensors.md.
 import type { CreateOptions } from '../model/autoencoder';
 import { createAutoencoder, type Autoencoder } from '../autoencoder';
@@ -36,18 +38,25 @@ export interface ModelFile {
   training?: SavedTrainingState;
   /** Every metadata entry of the file (format, config, training and any the saver added). */
   metadata: Record<string, string>;
+  /** Further whole sets of parameters the saver added (saveModel's parameterSets), by set name. */
+  parameterSets: Record<string, Record<string, Float32Array>>;
 }
 
 /** Metadata keys saveModel writes itself; extra metadata may not use them. */
-const RESERVED_METADATA = ['format', 'config', 'training'];
+const RESERVED_METADATA = ['format', 'config', 'training', 'parameter-sets'];
 
 const stateName = (i: number, param: string) => `optimizer.state.${i}.${param}`;
+const setName = (set: string, param: string) => `sets.${set}.${param}`;
+const SET_NAME = /^[A-Za-z0-9_-]+$/;
 
 /**
  * Serialise a model (and optionally its trainer's state, for resuming) to
  * safetensors bytes; `metadata` adds string entries of the caller's own.
  */
-export async function saveModel(model: Autoencoder, options: { trainer?: Trainer; metadata?: Record<string, string> } = {}): Promise<Uint8Array> {
+export async function saveModel(
+  model: Autoencoder,
+  options: { trainer?: Trainer; metadata?: Record<string, string>; parameterSets?: Record<string, Record<string, Float32Array>> } = {},
+): Promise<Uint8Array> {
   model.assertAlive();
   for (const [k, v] of Object.entries(options.metadata ?? {})) {
     if (RESERVED_METADATA.includes(k)) throw new ModelFileError(`saveModel: metadata "${k}" is written by saveModel itself; use another key`);
@@ -57,6 +66,15 @@ export async function saveModel(model: Autoencoder, options: { trainer?: Trainer
   const tensors: Record<string, SafetensorsTensor> = {};
   for (const t of model.layout.tensors) tensors[t.name] = { dtype: 'F32', shape: [...t.shape], data: params[t.name] };
   const metadata: Record<string, string> = { ...options.metadata, format: MODEL_FORMAT, config: JSON.stringify(model.config) };
+  for (const [set, values] of Object.entries(options.parameterSets ?? {})) {
+    if (!SET_NAME.test(set)) throw new ModelFileError(`saveModel: parameter set name "${set}" must be letters, digits, _ or -`);
+    for (const t of model.layout.tensors) {
+      const v = values[t.name];
+      if (!(v instanceof Float32Array) || v.length !== t.size) throw new ModelFileError(`saveModel: parameterSets.${set}["${t.name}"] must be a Float32Array of ${t.size} values`);
+      tensors[setName(set, t.name)] = { dtype: 'F32', shape: [...t.shape], data: v };
+    }
+  }
+  if (options.parameterSets) metadata['parameter-sets'] = JSON.stringify(Object.keys(options.parameterSets));
 
   if (options.trainer) {
     const trainer = options.trainer;
@@ -166,6 +184,8 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
 
   const expected = new Map<string, readonly number[]>(layout.tensors.map((t) => [t.name, t.shape]));
   for (let i = 0; i < (training?.stateBuffers ?? 0); i++) for (const t of layout.tensors) expected.set(stateName(i, t.name), t.shape);
+  const sets = metadata['parameter-sets'] === undefined ? [] : parseSetNames(metadata['parameter-sets']);
+  for (const set of sets) for (const t of layout.tensors) expected.set(setName(set, t.name), t.shape);
   const missing = [...expected.keys()].filter((n) => !(n in tensors));
   if (missing.length > 0) throw new ModelFileError(`missing tensor(s) ${missing.map((n) => `"${n}"`).join(', ')} (the config ${describeConfig(config)} needs them)`);
   const unexpected = Object.keys(tensors).filter((n) => !expected.has(n));
@@ -176,13 +196,23 @@ export function readModelFile(bytes: Uint8Array): ModelFile {
   }
   const params: Record<string, Float32Array> = {};
   for (const t of layout.tensors) params[t.name] = checkTensor(t.name, tensors[t.name], t.shape);
-  const file: ModelFile = { config, tensors: params, metadata };
+  const parameterSets: Record<string, Record<string, Float32Array>> = {};
+  for (const set of sets) parameterSets[set] = Object.fromEntries(layout.tensors.map((t) => [t.name, checkTensor(setName(set, t.name), tensors[setName(set, t.name)], t.shape)]));
+  const file: ModelFile = { config, tensors: params, metadata, parameterSets };
   if (training) {
     const { stateBuffers, ...counters } = training;
     const state = Array.from({ length: stateBuffers }, (_, i) => flatState(layout, i, tensors));
     file.training = { ...counters, state };
   }
   return file;
+}
+
+function parseSetNames(text: string): string[] {
+  const names = parseJson('parameter-sets', text);
+  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string' && SET_NAME.test(n))) {
+    throw new ModelFileError(`metadata "parameter-sets" must be a JSON array of set names (letters, digits, _ or -), got ${text.slice(0, 80)}`);
+  }
+  return names;
 }
 
 /** One optimizer state buffer in the model's flat layout (the alignment gaps stay zero). */

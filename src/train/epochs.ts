@@ -60,7 +60,17 @@ export class BestEpoch {
   epoch = 0;
   params?: Float32Array;
 
-  constructor(readonly rule: Required<EarlyStopping>) {}
+  /** `from`: the best epoch of earlier fit() calls, numbered from this call's start (≤ 0). */
+  constructor(
+    readonly rule: Required<EarlyStopping>,
+    from?: { epoch: number; loss: number; params?: Float32Array },
+  ) {
+    if (from) {
+      this.epoch = from.epoch;
+      this.loss = from.loss;
+      this.params = from.params;
+    }
+  }
 
   /** Whether `patience` epochs have passed without an improvement, after `epochs` epochs. */
   exhausted(epochs: number): boolean {

@@ -104,6 +104,24 @@ export interface FitOptions {
   onEpoch?: (r: EpochRecord) => unknown; // awaited when it returns a promise
   /** Stop early on the held-out loss of evalData (see EarlyStopping). */
   earlyStopping?: EarlyStopping;
+  /** Early stopping carried over from earlier fit() calls of the same run (resuming it): the best epoch so far. */
+  earlyStoppingFrom?: EarlyStoppingState;
+}
+
+/**
+ * Where early stopping stood after earlier fit() calls: with it, patience and the
+ * best epoch run on across calls as in one uninterrupted fit. Epochs count over the
+ * whole run; this call's EpochRecord.epoch/bestEpoch still count from its own start.
+ */
+export interface EarlyStoppingState {
+  /** Epochs the earlier calls ran. */
+  epochsBefore: number;
+  /** The best epoch so far, 1 … epochsBefore (over the whole run). */
+  bestEpoch: number;
+  /** Its held-out loss. */
+  bestLoss: number;
+  /** Its parameters (the flat layout of model.getParameters()' tensors, by name), restored at the end if no later epoch beats it; needed unless restoreBest is false. */
+  bestParameters?: Record<string, Float32Array>;
 }
 
 /** EarlyStopping with its defaults, checked with messages naming the field. */

@@ -20,7 +20,7 @@ import { TrainingPlan } from './training-plan';
 import { recoverFromDeviceLoss, Snapshots, type DeviceLossEvent, type DeviceLossPolicy, type Snapshot } from './recovery';
 import { profileStep, type StepProfile } from './profile';
 import type { TrainableModel } from './trainable';
-import { resolveEarlyStopping, resolveTrainerOptions, TrainingDivergedError, type EpochRecord, type FitOptions, type StepLoss, type TrainerOptions, type TrainerState } from './options';
+import { resolveEarlyStopping, resolveTrainerOptions, TrainingDivergedError, type EarlyStopping, type EarlyStoppingState, type EpochRecord, type FitOptions, type StepLoss, type TrainerOptions, type TrainerState } from './options';
 import { BestEpoch, EpochMeter } from './epochs';
 import { checkTrainerState } from './state';
 import { scheduledLearningRate, type ResolvedSchedule } from './schedule';
@@ -354,7 +354,7 @@ export class Trainer {
     const fitStart = this.stepCount;
     if (this.snapshots.current?.step !== fitStart) this.snapshots.invalidate(); // recovery must not go back before fit's start
     const meter = new EpochMeter({ epochs, stepsPerEpoch, onProgress: options.onProgress });
-    const best = early && new BestEpoch(early);
+    const best = early && new BestEpoch(early, early && this.carriedBest(options.earlyStoppingFrom, early));
     // One epoch per pass of the loop. After a device loss the step count is back
     // at the last snapshot, which is never before the current epoch's start (a
     // snapshot is taken at fit's start and at every epoch's last sync).
@@ -391,6 +391,28 @@ export class Trainer {
     }
     if (best?.params && best.epoch !== history.length) this.restoreParameters(best.params);
     return history;
+  }
+
+  /** The best epoch of earlier fit() calls (FitOptions.earlyStoppingFrom), checked, numbered from this call's start. */
+  private carriedBest(from: EarlyStoppingState | undefined, rule: Required<EarlyStopping>): { epoch: number; loss: number; params?: Float32Array } | undefined {
+    if (from === undefined) return undefined;
+    const where = 'earlyStoppingFrom';
+    if (!Number.isSafeInteger(from.epochsBefore) || from.epochsBefore < 1) throw new RangeError(`${where}.epochsBefore must be a positive integer (got ${from.epochsBefore})`);
+    if (!Number.isSafeInteger(from.bestEpoch) || from.bestEpoch < 1 || from.bestEpoch > from.epochsBefore) {
+      throw new RangeError(`${where}.bestEpoch must be an integer in [1, epochsBefore = ${from.epochsBefore}] (got ${from.bestEpoch})`);
+    }
+    if (typeof from.bestLoss !== 'number' || !Number.isFinite(from.bestLoss)) throw new RangeError(`${where}.bestLoss must be a finite number (got ${from.bestLoss})`);
+    let params: Float32Array | undefined;
+    if (rule.restoreBest) {
+      if (!from.bestParameters) throw new RangeError(`${where}.bestParameters is needed to restore the best epoch's weights (or set earlyStopping.restoreBest to false)`);
+      params = new Float32Array(this.model.layout.totalFloats);
+      for (const t of this.model.layout.tensors) {
+        const v = from.bestParameters[t.name];
+        if (!(v instanceof Float32Array) || v.length !== t.size) throw new RangeError(`${where}.bestParameters["${t.name}"] must be a Float32Array of ${t.size} values (got ${v instanceof Float32Array ? v.length : typeof v})`);
+        params.set(v, t.offset);
+      }
+    }
+    return { epoch: from.bestEpoch - from.epochsBefore, loss: from.bestLoss, params };
   }
 
   /** Put back parameters saved during fit() (early stopping's best epoch); the optimizer state and counters stay. */

@@ -90,7 +90,7 @@ describe('usage', () => {
     const badTraining = writeJson('bad-training.json', { training: { epochs: 1.5 } });
     const cases: Array<[string[], RegExp]> = [
       [[], /a command is needed/],
-      [['frob'], /unknown command "frob"; commands: train, eval, grad, bench/],
+      [['frob'], /unknown command "frob"; commands: train, eval, grad, experiment, bench/],
       [['train', '--epoch', '3'], /unknown option --epoch \(did you mean --epochs\?\)/],
       [['train', '--epochs'], /--epochs needs a value/],
       [['train', '--epochs', 'zero'], /--epochs must be a positive integer \(got "zero"\)/],
@@ -512,9 +512,37 @@ describe('checkpoints, interruption and resume', () => {
     }
   });
 
-  test('--resume with early stopping is refused before anything runs', async () => {
-    const r = await cli('train', '--resume', join(dir, 'whole', 'checkpoint.safetensors'), '--early-stopping', '2');
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--resume cannot continue a run with early stopping/);
+  test('a run with early stopping interrupted at its best epoch and resumed stops, restores and ends bit-identical to the whole run', async () => {
+    // A learning rate too large for these noise images: the held-out loss is best after epoch 4
+    // and worse after epochs 5 and 6. Interrupted after its checkpoint at epoch 4, the resumed run
+    // must stop when patience runs out and restore weights it never computed (the checkpoint's
+    // "best" parameter set), as the whole run does.
+    const config = writeJson('early.json', {
+      model: { hiddenSize: 6, seed: 9 },
+      training: { epochs: 8, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.3 }, earlyStopping: { patience: 2 } },
+      data: { train: { images: 'ckpt-train' }, test: { images: 'ckpt-test' } },
+      probe: false,
+    });
+    const whole = await cli('train', '--config', config, '--checkpoint-every', '4', '--out', join(dir, 'early-whole'), '--quiet');
+    expect(whole.code, whole.stderr).toBe(0);
+    const cut = join(dir, 'early-cut');
+    const interrupted = await new Promise<Run>((done) => {
+      execFile(process.execPath, [BIN, 'train', '--config', config, '--checkpoint-every', '4', '--out', cut, '--quiet'], { env: { ...process.env, WEBGPU_ADAPTER: ADAPTER, WGAE_SIGNAL_AFTER_FIRST_CHECKPOINT: 'SIGINT' } }, (err, stdout, stderr) =>
+        done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+      );
+    });
+    expect(interrupted.code, interrupted.stderr).toBe(130);
+    const saved = readModelFile(new Uint8Array(readFileSync(join(cut, 'checkpoint.safetensors'))));
+    expect(Object.keys(saved.parameterSets)).toEqual(['best']);
+    expect(bits(saved.parameterSets.best)).toEqual(bits(saved.tensors)); // after epoch 4 the best is the current
+    const resumed = await cli('train', '--config', config, '--checkpoint-every', '4', '--out', cut, '--quiet', '--resume', join(cut, 'checkpoint.safetensors'));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const [ma, mb] = [join(dir, 'early-whole'), cut].map((d) => JSON.parse(readFileSync(join(d, 'metrics.json'), 'utf8')));
+    expect(ma.earlyStopping).toEqual({ bestEpoch: 4, epochsRun: 6, stoppedEarly: true, restoredBest: true });
+    expect(mb.earlyStopping).toEqual(ma.earlyStopping);
+    expect(mb.losses.epochs.map((e: { evalLoss: number }) => e.evalLoss)).toEqual(ma.losses.epochs.map((e: { evalLoss: number }) => e.evalLoss));
+    expect(bits(tensorsOf(join(cut, 'model.safetensors')))).toEqual(bits(tensorsOf(join(dir, 'early-whole', 'model.safetensors'))));
+    // The saved model is epoch 4's weights: the checkpoint's best set.
+    expect(bits(tensorsOf(join(cut, 'model.safetensors')))).toEqual(bits(saved.parameterSets.best));
   });
 });

@@ -50,7 +50,9 @@ export const filtersExperiment: Experiment = {
     const rows: Array<{ name: string; noise: InputNoise; reconstruction: number; cleanMse: number; corruptedMse: number[]; probe: number; seconds: number }> = [];
     const filterPanels = [];
     const recon: Float32Array[] = [];
-    for (const c of CONTENDERS) {
+    // At quick size (the test suite's) q = 0.25 is left out: its gap to the plain model is within 1% there (see the checks), and it costs a quarter of the run.
+    const contenders = ctx.size === 'quick' ? CONTENDERS.filter((c) => c.name !== 'masking 0.25') : CONTENDERS;
+    for (const c of contenders) {
       const t = await trainOn(ctx, c.name, { inputSize: D, hiddenSize: s.hidden, noise: c.noise }, { train, test }, budget);
       try {
         const evaluation = await t.model.evaluate(t.test);
@@ -71,9 +73,7 @@ export const filtersExperiment: Experiment = {
     // Each denoising model against the plain one, on test digits corrupted the way it was trained.
     const own = (noise: InputNoise) => TEST_CORRUPTIONS.findIndex((n) => JSON.stringify(n) === JSON.stringify(noise));
     const margin = MARGIN[ctx.size];
-    // At quick size q = 0.25 masking (a quarter of the stroke pixels gone) is within 1% of the plain model: only the strong corruptions are claimed there.
-    const claimed = rows.slice(1).filter((r) => ctx.size !== 'quick' || r.name !== 'masking 0.25');
-    const checks = claimed.map((r) => {
+    const checks = rows.slice(1).map((r) => {
       const k = own(r.noise);
       return {
         claim: `the ${r.name} model reconstructs test digits corrupted by ${noiseName(r.noise)} at least ${100 * margin}% closer to the clean ones than the plain model`,
@@ -82,7 +82,7 @@ export const filtersExperiment: Experiment = {
       };
     });
     return {
-      settings: { ...s, batchSize: budget.batchSize, optimizer: budget.optimizer, seed: SEED, encoder: 'sigmoid', decoder: 'sigmoid', loss: 'bce', contenders: CONTENDERS, testCorruptions: TEST_CORRUPTIONS },
+      settings: { ...s, batchSize: budget.batchSize, optimizer: budget.optimizer, seed: SEED, encoder: 'sigmoid', decoder: 'sigmoid', loss: 'bce', contenders, testCorruptions: TEST_CORRUPTIONS },
       tables: [
         {
           title: 'Held-out measures',
@@ -96,8 +96,8 @@ export const filtersExperiment: Experiment = {
         'denoising.png': ctx.png(comparisonGrid([clean.subarray(0, shown * D), corrupted[SHOWN_CORRUPTION].subarray(0, shown * D), ...recon], shown, test.rows, test.cols)),
       },
       captions: {
-        'filters.png': `The first ${Math.min(s.hidden, 100)} filters of each model, left to right: ${CONTENDERS.map((c) => c.name).join(', ')}.`,
-        'denoising.png': `Rows: clean test digits, the same with ${noiseName(TEST_CORRUPTIONS[SHOWN_CORRUPTION])}, then the reconstruction of the corrupted digits by ${CONTENDERS.map((c) => c.name).join(', ')}.`,
+        'filters.png': `The first ${Math.min(s.hidden, 100)} filters of each model, left to right: ${contenders.map((c) => c.name).join(', ')}.`,
+        'denoising.png': `Rows: clean test digits, the same with ${noiseName(TEST_CORRUPTIONS[SHOWN_CORRUPTION])}, then the reconstruction of the corrupted digits by ${contenders.map((c) => c.name).join(', ')}.`,
       },
       checks,
       notes: ['Vincent et al. 2008/2010: masking noise turns the blob- and noise-like filters of a plain autoencoder into localised stroke and edge detectors, more so as q grows.'],
