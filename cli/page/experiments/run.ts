@@ -14,6 +14,8 @@ export interface ExperimentJob {
 
 export interface ExperimentOutcome extends ExperimentResult {
   name: string;
+  /** The adapter the models ran on (as the other jobs report it). */
+  adapter: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean | null } | null;
   title: string;
   question: string;
   size: ExperimentSize;
@@ -31,5 +33,11 @@ export async function runExperiment(j: ExperimentJob, host: JobHost): Promise<Ex
     ? { train: await loadImageSet({ ...j.mnist.train, limit: need.train }, 'training', host.readFile), test: await loadImageSet({ ...j.mnist.test, limit: need.test }, 'test', host.readFile) }
     : undefined;
   const result = await e.run({ size: j.size, mnist, say, png: (image) => host.png(image) });
-  return { name: e.name, title: e.title, question: e.question, size: j.size, ...result, seconds: (performance.now() - t0) / 1000 };
+  return { name: e.name, title: e.title, question: e.question, size: j.size, adapter: await adapterInfo(), ...result, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The default adapter's info: the one every model of the experiment gets (createAutoencoder without a device). */
+async function adapterInfo(): Promise<ExperimentOutcome['adapter']> {
+  const info = (await navigator.gpu?.requestAdapter())?.info;
+  return info ? { vendor: info.vendor, architecture: info.architecture, description: info.description, isFallbackAdapter: (info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? null } : null;
 }
