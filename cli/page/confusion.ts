@@ -29,8 +29,9 @@ export function confusionImage(confusion: number[][]): RgbaImage {
   const { cell, margin: m } = CONFUSION;
   const W = m.l + C * cell + m.r;
   const H = m.t + C * cell + m.b;
-  const g = new Raster(Math.max(W, 360), H, [255, 255, 255]);
-  g.text('confusion (row: true, column: predicted)', g.width / 2, 22, INK, { align: 'center', bold: true });
+  const title = 'confusion (row: true, column: predicted)';
+  const g = new Raster(Math.max(W, textWidth(title, 2) + 24), H, [255, 255, 255]);
+  g.text(title, g.width / 2, 22, INK, { align: 'center', bold: true });
   for (let r = 0; r < C; r++) {
     const total = confusion[r].reduce((a, b) => a + b, 0);
     for (let c = 0; c < C; c++) {
