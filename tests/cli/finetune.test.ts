@@ -146,7 +146,7 @@ describe('fine-tuning on MNIST', () => {
       row.forEach((v, k) => {
         const { x, y } = cellOrigin(r, k);
         const at = ((y + 2) * png.width + x + 2) * 4;
-        expect(Array.from(png.data.subarray(at, at + 3)), `cell ${r},${k}`).toEqual(shade(v / c.perClassCount[r]));
+        expect(Array.from(png.rgba.subarray(at, at + 3)), `cell ${r},${k}`).toEqual(shade(v / c.perClassCount[r]));
       }),
     );
   });
