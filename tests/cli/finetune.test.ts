@@ -159,7 +159,7 @@ describe('fine-tuning on MNIST', () => {
       cli('finetune', '--model', join(trained, 'model.safetensors'), '--epochs', '2', '--lr', '0.05', '--batch-size', '50', '--freeze-encoder', '--train-limit', '500', '--test-limit', '300', '--out', frozen, '--quiet'),
       cli('eval', '--model', join(trained, 'classifier.safetensors'), '--test-limit', '500', '--probe-epochs', '0', '--out', evaluated, '--quiet'),
       cli('finetune', '--model', join(trained, 'classifier.safetensors'), '--epochs', '1', '--train-limit', '200', '--test-limit', '500', '--batch-size', '50', '--out', continued, '--quiet'),
-      cli('finetune', '--model', join(trained, 'classifier.safetensors'), '--reconstruction-weight', '0.5', '--epochs', '1', '--train-limit', '100', '--test-limit', '100', '--out', join(TMP, 'x'), '--quiet'),
+      cli('finetune', '--model', join(trained, 'classifier.safetensors'), '--reconstruction-weight', '0.5', '--epochs', '1', '--batch-size', '50', '--train-limit', '100', '--test-limit', '100', '--out', join(TMP, 'x'), '--quiet'),
     ]);
     expect(f.code, f.stderr).toBe(0);
     const fm = metricsOf(frozen);
