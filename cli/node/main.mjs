@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 
 import { UsageError, describeOptions, parseOptions, positiveInt, positiveIntList, nonNegativeInt, positiveNumber } from './args.mjs';
-import { ENCODER_ACTIVATIONS, bundledMnist, outputDir, outputFile, overrideSet, probeSettings, readableFile, trainJob } from './job-config.mjs';
+import { ENCODER_ACTIVATIONS, FINETUNE_DEFAULTS, bundledMnist, outputDir, outputFile, overrideSet, probeSettings, readableFile, trainJob } from './job-config.mjs';
 import { ADAPTER_MODES } from './browser-flags.mjs';
 import { benchUnavailable } from './bench-check.mjs';
 import { EXPERIMENT_NAMES, EXPERIMENT_SIZES } from './experiment-report.mjs';
@@ -92,12 +92,31 @@ const SPECS = {
       ...COMMON,
     },
   },
+  finetune: {
+    summary: 'fine-tune a classifier from a saved autoencoder on labelled data; write classifier.safetensors, metrics.json and PNGs to --out',
+    usage: `${NAME} finetune --model m.safetensors [--config cfg.json] [--out DIR] [options]`,
+    options: {
+      model: { type: 'string', value: 'FILE', help: 'an autoencoder saved by train (a classifier file is fine-tuned further, its head settings kept)' },
+      out: { type: 'string', value: 'DIR', help: 'output folder (default out/)' },
+      config: { type: 'string', value: 'FILE', help: "a train config: its data, limits and classifier section are used" },
+      epochs: { type: 'string', value: 'N', help: `fine-tuning epochs (default: classifier.epochs, else ${FINETUNE_DEFAULTS.epochs})` },
+      lr: { type: 'string', value: 'X', help: `learning rate (default: classifier.optimizer's, else adam ${FINETUNE_DEFAULTS.optimizer.learningRate})` },
+      'batch-size': { type: 'string', value: 'N', help: `batch size (default: classifier.batchSize, else training.batchSize, else 128)` },
+      'freeze-encoder': { type: 'boolean', help: 'train the head only (a linear probe); with --reconstruction-weight, the decoder too' },
+      'reconstruction-weight': { type: 'string', value: 'W', help: 'keep w × the reconstruction loss in the objective (semi-supervised; default 0)' },
+      'train-images': { type: 'string', value: 'FILE', help: "labelled training images (default: the config's, else MNIST train)" },
+      'train-labels': { type: 'string', value: 'FILE', help: 'their labels, IDX 1-D u8 (required with --train-images)' },
+      'train-limit': { type: 'string', value: 'N', help: 'fine-tune on the first N training samples' },
+      ...TEST_DATA,
+      ...COMMON,
+    },
+  },
   grad: {
     summary: "one step's loss, parameter gradients and random draws on a batch, as safetensors",
     usage: `${NAME} grad --model m.safetensors --batch x.safetensors --out g.safetensors`,
     options: {
       model: { type: 'string', value: 'FILE', help: 'a model saved by train (or saveModel)' },
-      batch: { type: 'string', value: 'FILE', help: 'safetensors with x: F32 [B, inputSize]; metadata step (default 1), seed (default: model seed)' },
+      batch: { type: 'string', value: 'FILE', help: 'safetensors with x: F32 [B, inputSize] (and, for a classifier, y: I32 or F32 [B] class indices); metadata step (default 1), seed (default: model seed)' },
       out: { type: 'string', value: 'FILE', help: 'where to write the gradients (safetensors)' },
       ...COMMON,
     },
@@ -241,6 +260,19 @@ async function main(argv) {
           };
     const out = outputDir(v.out ?? 'out');
     await (await loadCommands()).evaluate(model, data, limits, probe, out, common);
+  } else if (command === 'finetune') {
+    const model = readableFile(required(v, 'model', command), 'model');
+    const flags = { trainImages: v['train-images'], trainLabels: v['train-labels'], testImages: v['test-images'], testLabels: v['test-labels'], trainLimit: int('train-limit'), testLimit: int('test-limit') };
+    flags.finetune = {
+      epochs: int('epochs'),
+      lr: v.lr === undefined ? undefined : positiveNumber('lr', v.lr),
+      batchSize: int('batch-size'),
+      freezeEncoder: Boolean(v['freeze-encoder']),
+      reconstructionWeight: v['reconstruction-weight'] === undefined ? undefined : positiveNumber('reconstruction-weight', v['reconstruction-weight'], true),
+    };
+    // The config's data, limits and classifier section (its training section is not used: the model is trained already).
+    const { data, limits, classifier } = trainJob(v.config, flags);
+    await (await loadCommands()).finetune(model, data, limits, classifier, outputDir(v.out ?? 'out'), common);
   } else if (command === 'grad') {
     const model = readableFile(required(v, 'model', command), 'model');
     const batch = readableFile(required(v, 'batch', command), 'batch');

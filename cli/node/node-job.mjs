@@ -4,7 +4,7 @@
 // it owns the GPU device and does nothing but the job on its main thread, and
 // talks to the CLI over the IPC channel:
 //
-//   CLI → job:  { type: 'run', fn, job }        fn: runTrainJob | runEvalJob | runGradJob
+//   CLI → job:  { type: 'run', fn, job }        fn: runTrainJob | runEvalJob | runFinetuneJob | runGradJob
 //               { type: 'stop' }                stop the train job after the current step
 //               { type: 'written', id }         a checkpoint is on disk
 //   job → CLI:  { type: 'progress', event }     progress events, as the page reports them

@@ -96,7 +96,7 @@ export async function chooseNodeAdapter(mode) {
 }
 
 /**
- * Run one job (runTrainJob | runEvalJob | runGradJob) in a job process: the answer
+ * Run one job (runTrainJob | runEvalJob | runFinetuneJob | runGradJob) in a job process: the answer
  * of runPageJob, for the same arguments (files are read from their paths).
  * @param {string} fn
  * @param {unknown} job

@@ -72,7 +72,7 @@ export function fileRefs(paths) {
 
 /**
  * Call window[fn](job) in the job page.
- * @param {string} fn  runTrainJob | runEvalJob | runGradJob
+ * @param {string} fn  runTrainJob | runEvalJob | runFinetuneJob | runGradJob
  * @param {unknown} job
  * @param {{ files: Record<string, string>, adapter: { args: string[] }, onProgress: (e: object) => void, verbose?: boolean,
  *           expose?: Record<string, (...args: any[]) => any>, onInterrupt?: (signal: string, stop: () => Promise<void>) => void }} opts

@@ -4,10 +4,10 @@
 import type { RgbaImage } from '../../src/index';
 import { ADVANCE, GLYPH_HEIGHT, glyph } from './font';
 
-type Rgb = readonly [number, number, number];
+export type Rgb = readonly [number, number, number];
 
-/** An RGBA image being drawn on: opaque pixels, clipped to the image. */
-class Raster {
+/** An RGBA image being drawn on: opaque pixels, clipped to the image (also used by confusion.ts). */
+export class Raster {
   readonly data: Uint8ClampedArray<ArrayBuffer>;
   constructor(
     readonly width: number,
@@ -75,7 +75,7 @@ class Raster {
 }
 
 /** The width in pixels of `s` drawn at `scale`. */
-function textWidth(s: string, scale: number): number {
+export function textWidth(s: string, scale: number): number {
   const n = [...s].length;
   return n === 0 ? 0 : (n * ADVANCE - 1) * scale;
 }

@@ -5,7 +5,7 @@
 // data URLs through a canvas.
 import type { RgbaImage } from '../../src/index';
 import { fetchFile } from './data';
-import { runEvalJob, runExperimentJob, runGradJob, runTrainJob, stopTrainJob, type EvalJob, type GradJob, type JobHost, type JobResult, type TrainJob } from './jobs';
+import { runEvalJob, runExperimentJob, runFinetuneJob, runGradJob, runTrainJob, stopTrainJob, type EvalJob, type FinetuneJob, type GradJob, type JobHost, type JobResult, type TrainJob } from './jobs';
 import type { ExperimentJob } from './experiments/run';
 
 declare global {
@@ -13,6 +13,7 @@ declare global {
     runTrainJob: (job: TrainJob) => Promise<JobResult>;
     runEvalJob: (job: EvalJob) => Promise<JobResult>;
     runGradJob: (job: GradJob) => Promise<JobResult>;
+    runFinetuneJob: (job: FinetuneJob) => Promise<JobResult>;
     runExperimentJob: (job: ExperimentJob) => Promise<JobResult>;
     /** Ask the running train job to stop: it abandons the current epoch and resolves with the last epoch's checkpoint. */
     stopTrainJob: () => void;
@@ -40,5 +41,6 @@ const host: JobHost = {
 window.runTrainJob = (job) => runTrainJob(job, host);
 window.runEvalJob = (job) => runEvalJob(job, host);
 window.runGradJob = (job) => runGradJob(job, host);
+window.runFinetuneJob = (job) => runFinetuneJob(job, host);
 window.runExperimentJob = (job) => runExperimentJob(job, host);
 window.stopTrainJob = stopTrainJob;

@@ -31,6 +31,8 @@ import { lossCurve } from './chart';
 import { gradientFile, readGradBatch } from './grad-file';
 import { checkpointFile, checkpointProgress, checkSameRun, describeRun, type RunDescription } from './checkpoint';
 import { runExperiment, type ExperimentJob } from './experiments/run';
+import { checkFineTuneSettings, fineTune, type FineTuneSettings } from './finetune';
+import { confusionImage } from './confusion';
 
 export interface TrainJob {
   /** An AutoencoderConfig; inputSize may be left out (then rows×cols of the images). */
@@ -52,6 +54,16 @@ export interface TrainJob {
   checkpointEvery?: number;
   /** A checkpoint of this run to continue from. */
   resume?: FileRef;
+  /** After training: fine-tune a classifier made from the model on the labelled training set (classifier.safetensors). */
+  classifier?: FineTuneSettings;
+}
+
+export interface FinetuneJob {
+  /** An autoencoder (a classifier is made from it) or a classifier (fine-tuned further). */
+  model: FileRef;
+  /** Both labelled. */
+  data: { train: ImageSetSpec; test: ImageSetSpec };
+  classifier: FineTuneSettings;
 }
 
 export interface EvalJob {
@@ -170,6 +182,7 @@ export const runTrainJob = job(async (j: TrainJob, host: JobHost) => {
   const draft = { ...j.model, inputSize: j.model.inputSize ?? 1 } as AutoencoderConfig;
   resolveConfig(draft);
   checkTraining(j);
+  if (j.classifier) checkFineTuneSettings(j.classifier);
   const checkpointed = j.resume ? await readCheckpoint(j.resume, host.readFile) : undefined;
   const resumed = checkpointed?.file;
   say({ kind: 'status', message: `loading ${j.data.train.images.path}` });
@@ -177,6 +190,7 @@ export const runTrainJob = job(async (j: TrainJob, host: JobHost) => {
   const config = resolveConfig({ ...j.model, inputSize: j.model.inputSize ?? train.rows * train.cols } as AutoencoderConfig);
   checkFeatures(config, train, 'training');
   checkFeatures(config, test, 'test');
+  if (j.classifier) needLabels(train, test);
   if (j.training.batchSize > train.count) {
     throw new InputError(`training.batchSize ${j.training.batchSize} is larger than the training set (${train.count} samples); use at most ${train.count}`);
   }
@@ -265,6 +279,17 @@ export const runTrainJob = job(async (j: TrainJob, host: JobHost) => {
       ...(await modelPictures(model, testData, test)),
     }, host);
     const modelFile = await saveModel(model, { trainer });
+    let classifierFile: Uint8Array | undefined;
+    if (j.classifier) {
+      const tuned = await fineTune(model, train, test, testData, j.classifier, say);
+      try {
+        heldOut.classifier = tuned.measures;
+        Object.assign(images, pngs(tuned.images, host));
+        classifierFile = await saveModel(tuned.classifier);
+      } finally {
+        tuned.classifier.dispose();
+      }
+    }
     // Throughput of the training steps alone (EpochRecord.seconds excludes the held-out evaluation), over this process's epochs.
     const mine = history.slice(done);
     const stepSeconds = mine.reduce((a, h) => a + h.seconds, 0);
@@ -285,6 +310,7 @@ export const runTrainJob = job(async (j: TrainJob, host: JobHost) => {
       throughput: { trainSamplesPerSecond: mine.length > 0 ? (mine.length * train.count) / stepSeconds : 0, stepSeconds, trainSeconds, steps: trainer.stepsTaken },
       images,
       model: base64(modelFile),
+      ...(classifierFile ? { classifier: base64(classifierFile) } : {}),
     };
   } finally {
     model.dispose();
@@ -311,10 +337,58 @@ export const runEvalJob = job(async (j: EvalJob, host: JobHost) => {
     const testData = model.uploadDataset({ data: test.images, features: config.inputSize, labels: test.labels, label: 'test' });
     host.report({ kind: 'status', message: `measuring on ${test.count} held-out samples` });
     const heldOut = await heldOutMeasures(model, testData, train, j.probe);
-    const images = pngs(await modelPictures(model, testData, test), host);
-    const describe = (set: ImageSet) => ({ source: set.source, count: set.count, rows: set.rows, cols: set.cols, labelled: set.labels !== undefined });
-    return { adapter, config: model.config, data: { test: describe(test), ...(train ? { train: describe(train) } : {}) }, heldOut, images };
+    const pictures = await modelPictures(model, testData, test);
+    if (heldOut.classifier) pictures['confusion.png'] = confusionImage(heldOut.classifier.confusion);
+    const images = pngs(pictures, host);
+    return { adapter, config: model.config, data: { test: describeSet(test), ...(train ? { train: describeSet(train) } : {}) }, heldOut, images };
   } finally {
+    model.dispose();
+  }
+});
+
+function describeSet(set: ImageSet) {
+  return { source: set.source, count: set.count, rows: set.rows, cols: set.cols, labelled: set.labels !== undefined };
+}
+
+/** Fine-tuning needs labelled training and held-out sets: checked before anything trains. */
+function needLabels(train: ImageSet, test: ImageSet): void {
+  for (const [set, what, flag] of [[train, 'training', '--train-labels (or data.train.labels)'], [test, 'test', '--test-labels (or data.test.labels)']] as const) {
+    if (!set.labels) throw new InputError(`fine-tuning a classifier needs labels for the ${what} images ${set.source}; give ${flag}`);
+  }
+}
+
+export const runFinetuneJob = job(async (j: FinetuneJob, host: JobHost) => {
+  const say = (event: Record<string, unknown>) => host.report(event);
+  checkFineTuneSettings(j.classifier);
+  const bytes = await host.readFile(j.model);
+  let config;
+  try {
+    config = readModelFile(bytes).config;
+  } catch (e) {
+    (e as Error).message = `${j.model.path}: ${(e as Error).message}`;
+    throw e;
+  }
+  const [train, test] = await Promise.all([loadImageSet(j.data.train, 'training', host.readFile), loadImageSet(j.data.test, 'test', host.readFile)]);
+  checkFeatures(config, train, 'training');
+  checkFeatures(config, test, 'test');
+  needLabels(train, test);
+  const model = await loadModel(bytes);
+  let classifier: Autoencoder | undefined;
+  try {
+    const adapter = adapterOf(model);
+    say({ kind: 'adapter', adapter });
+    const testData = model.uploadDataset({ data: test.images, features: config.inputSize, labels: test.labels, label: 'test' });
+    const tuned = await fineTune(model, train, test, testData, j.classifier, say);
+    classifier = tuned.classifier;
+    say({ kind: 'status', message: `measuring the classifier on ${test.count} held-out samples` });
+    const tunedTest = classifier === model ? testData : classifier.uploadDataset({ data: test.images, features: config.inputSize, labels: test.labels, label: 'test' });
+    const heldOut = await heldOutMeasures(classifier, tunedTest, undefined, false);
+    heldOut.classifier = tuned.measures;
+    const images = pngs({ ...(await modelPictures(classifier, tunedTest, test)), ...tuned.images }, host);
+    const file = await saveModel(classifier);
+    return { adapter, config: classifier.config, data: { train: describeSet(train), test: describeSet(test) }, heldOut, images, classifier: base64(file) };
+  } finally {
+    if (classifier && classifier !== model) classifier.dispose();
     model.dispose();
   }
 });

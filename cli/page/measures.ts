@@ -4,6 +4,7 @@
 import { activationStatistics, probeAutoencoder, type Autoencoder, type GpuDataset, type ProbeResult, type RgbaImage } from '../../src/index';
 import { filtersImage, reconstructionsImage, samplesImage, shownSamples } from './pictures';
 import type { ImageSet } from './data';
+import { classifierMeasures, type ClassifierMeasures } from './finetune';
 
 export interface HeldOutMeasures {
   samples: number;
@@ -31,6 +32,12 @@ export interface HeldOutMeasures {
   probe: null | ProbeResult;
   /** A VAE's held-out ELBO (z sampled once per sample, seed 0) and its terms; null for the other models. */
   vae: null | { elbo: number; negativeElbo: number; kl: number; reconstruction: number };
+  /**
+   * A classifier's results on the held-out labels (accuracy, confusion, …), with
+   * its fine-tuning history in train and finetune; null for an autoencoder, or
+   * when the held-out set has no labels.
+   */
+  classifier: null | ClassifierMeasures;
 }
 
 /** How the linear probe is trained: on the first `trainLimit` labelled training samples, for `epochs`. */
@@ -80,6 +87,7 @@ export async function heldOutMeasures(model: Autoencoder, data: GpuDataset, trai
       evaluation.negativeElbo === undefined
         ? null
         : { elbo: -evaluation.negativeElbo, negativeElbo: evaluation.negativeElbo, kl: evaluation.vaeKl as number, reconstruction },
+    classifier: classifierMeasures(model, evaluation.classifier),
   };
 }
 

@@ -10,12 +10,12 @@
 // field and that the tensors cover the data section exactly (no gap, no overlap,
 // no trailing bytes), and copies each tensor out into its own aligned array.
 
-export type SafetensorsDtype = 'F32' | 'U32' | 'F64';
+export type SafetensorsDtype = 'F32' | 'U32' | 'I32' | 'F64';
 
 export interface SafetensorsTensor {
   dtype: SafetensorsDtype;
   shape: number[];
-  data: Float32Array | Uint32Array | Float64Array;
+  data: Float32Array | Uint32Array | Int32Array | Float64Array;
 }
 
 export class SafetensorsError extends Error {
@@ -23,14 +23,15 @@ export class SafetensorsError extends Error {
 }
 
 /** Bytes per element and the safetensors sort rank (its Dtype enum order: wider alignment sorts later). */
-const DTYPES: Record<SafetensorsDtype, { bytes: number; rank: number; array: typeof Float32Array | typeof Uint32Array | typeof Float64Array }> = {
+const DTYPES: Record<SafetensorsDtype, { bytes: number; rank: number; array: typeof Float32Array | typeof Uint32Array | typeof Int32Array | typeof Float64Array }> = {
   F32: { bytes: 4, rank: 11, array: Float32Array },
   U32: { bytes: 4, rank: 10, array: Uint32Array },
+  I32: { bytes: 4, rank: 9, array: Int32Array },
   F64: { bytes: 8, rank: 12, array: Float64Array },
 };
 
 /** Every dtype the format defines, so an unsupported-but-valid one gets a clearer message. */
-const OTHER_FORMAT_DTYPES = ['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'I16', 'U16', 'F16', 'BF16', 'I32', 'I64', 'U64'];
+const OTHER_FORMAT_DTYPES = ['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'I16', 'U16', 'F16', 'BF16', 'I64', 'U64'];
 
 /** The Python library refuses headers above 100 MB; so do we. */
 export const MAX_HEADER_BYTES = 100_000_000;

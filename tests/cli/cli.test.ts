@@ -90,7 +90,7 @@ describe('usage', () => {
     const badTraining = writeJson('bad-training.json', { training: { epochs: 1.5 } });
     const cases: Array<[string[], RegExp]> = [
       [[], /a command is needed/],
-      [['frob'], /unknown command "frob"; commands: train, eval, grad, experiment, bench/],
+      [['frob'], /unknown command "frob"; commands: train, eval, finetune, grad, experiment, bench/],
       [['train', '--epoch', '3'], /unknown option --epoch \(did you mean --epochs\?\)/],
       [['train', '--epochs'], /--epochs needs a value/],
       [['train', '--epochs', 'zero'], /--epochs must be a positive integer \(got "zero"\)/],

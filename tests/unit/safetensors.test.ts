@@ -23,11 +23,13 @@ describe('encodeSafetensors / decodeSafetensors', () => {
     const f64 = new Float64Array(3);
     new BigUint64Array(f64.buffer).set([0x7ff8000000000abcn, 0x8000000000000000n, 0x0000000000000001n]);
     const u32 = Uint32Array.from([0, 1, 0xffffffff]);
+    const i32 = Int32Array.from([-2147483648, -1, 0, 2147483647]);
     const backing = new Float32Array([9, 9, 1.5, -2.5, 9]);
     const tensors: Record<string, SafetensorsTensor> = {
       'encoder.0.weight': { dtype: 'F32', shape: [7, 1], data: f32 },
       'b.f64': { dtype: 'F64', shape: [3], data: f64 },
       'c.u32': { dtype: 'U32', shape: [1, 3], data: u32 },
+      'd.i32': { dtype: 'I32', shape: [4], data: i32 },
       view: { dtype: 'F32', shape: [2], data: backing.subarray(2, 4) }, // a view with a byteOffset
       scalar: { dtype: 'F32', shape: [], data: new Float32Array([42]) },
       empty: { dtype: 'F32', shape: [0, 5], data: new Float32Array(0) },
@@ -127,7 +129,7 @@ describe('decodeSafetensors rejects malformed files precisely', () => {
     ['invalid JSON', () => file('{"a":{"dtype":'), /header is not valid JSON/],
     ['JSON not an object', () => file('[1,2]'), /header must be a JSON object, got an array/],
     ['entry not an object', () => file('{"a":3}'), /tensor "a": header entry must be an object/],
-    ['unknown dtype', () => file('{"a":{"dtype":"Q7","shape":[2],"data_offsets":[0,8]}}', eight), /tensor "a": unknown dtype "Q7" \(supported: F32, U32, F64\)/],
+    ['unknown dtype', () => file('{"a":{"dtype":"Q7","shape":[2],"data_offsets":[0,8]}}', eight), /tensor "a": unknown dtype "Q7" \(supported: F32, U32, I32, F64\)/],
     ['format dtype this library does not read', () => file('{"a":{"dtype":"F16","shape":[4],"data_offsets":[0,8]}}', eight), /tensor "a": dtype "F16" is not supported/],
     ['negative shape', () => file('{"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}', eight), /tensor "a": shape must be an array of non-negative integers, got \[-2\]/],
     ['offsets not a pair', () => file('{"a":{"dtype":"F32","shape":[2],"data_offsets":[8]}}', eight), /tensor "a": data_offsets must be \[begin, end\]/],
