@@ -43,6 +43,11 @@ async function start(opts) {
   return { say, adapter, runtime, runJob: runtime === 'node' ? runNodeJob : runPageJob };
 }
 
+/** The fields every metrics.json opens with: the command, the version, when, the runtime and the adapter it ran on. */
+function runRecord(command, opts, runtime, adapter, result) {
+  return { format: METRICS_FORMAT, command, version: opts.version, date: new Date().toISOString(), runtime, adapter: adapterRecord(result, adapter) };
+}
+
 function adapterRecord(result, adapter) {
   return { ...(result.adapter ?? {}), kind: adapter.kind, note: adapter.note };
 }
@@ -130,12 +135,7 @@ export async function train(job, outDir, opts) {
     return undefined;
   }
   const metrics = {
-    format: METRICS_FORMAT,
-    command: 'train',
-    version: opts.version,
-    date: new Date().toISOString(),
-    runtime,
-    adapter: adapterRecord(r, adapter),
+    ...runRecord('train', opts, runtime, adapter, r),
     config: r.config,
     training: { ...job.training, seed: job.training.seed ?? r.config.seed, shuffle: job.training.shuffle ?? true, schedule: r.schedule },
     probe: job.probe,
@@ -182,14 +182,9 @@ export async function evaluate(modelPath, data, limits, probe, outDir, opts) {
   if (data.train) pageJob.data.train = imageSet(data.train, 'train', limits.train, files);
   const r = await runJob('runEvalJob', pageJob, { files, adapter, onProgress: say, verbose: opts.verbose });
   const metrics = {
-    format: METRICS_FORMAT,
-    command: 'eval',
-    version: opts.version,
-    date: new Date().toISOString(),
-    runtime,
+    ...runRecord('eval', opts, runtime, adapter, r),
     model: modelPath,
     probe,
-    adapter: adapterRecord(r, adapter),
     config: r.config,
     data: r.data,
     heldOut: r.heldOut,
@@ -231,14 +226,9 @@ export async function finetune(modelPath, data, limits, classifier, outDir, opts
   const pageJob = { model: refs.model, data: { train: imageSet(data.train, 'train', limits.train, files), test: imageSet(data.test, 'test', limits.test, files) }, classifier };
   const r = await runJob('runFinetuneJob', pageJob, { files, adapter, onProgress: say, verbose: opts.verbose });
   const metrics = {
-    format: METRICS_FORMAT,
-    command: 'finetune',
-    version: opts.version,
-    date: new Date().toISOString(),
-    runtime,
+    ...runRecord('finetune', opts, runtime, adapter, r),
     model: modelPath,
     classifier,
-    adapter: adapterRecord(r, adapter),
     config: r.config,
     data: r.data,
     heldOut: r.heldOut,

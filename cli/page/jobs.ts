@@ -318,15 +318,19 @@ export const runTrainJob = job(async (j: TrainJob, host: JobHost) => {
   }
 });
 
-export const runEvalJob = job(async (j: EvalJob, host: JobHost) => {
-  const bytes = await host.readFile(j.model);
-  let config;
+/** A model file read and checked before anything loads on the GPU; a bad file's message names it. */
+function readModelNamed(bytes: Uint8Array, ref: FileRef): ModelFile {
   try {
-    config = readModelFile(bytes).config;
+    return readModelFile(bytes);
   } catch (e) {
-    (e as Error).message = `${j.model.path}: ${(e as Error).message}`;
+    (e as Error).message = `${ref.path}: ${(e as Error).message}`;
     throw e;
   }
+}
+
+export const runEvalJob = job(async (j: EvalJob, host: JobHost) => {
+  const bytes = await host.readFile(j.model);
+  const { config } = readModelNamed(bytes, j.model);
   const [test, train] = await Promise.all([loadImageSet(j.data.test, 'test', host.readFile), j.data.train ? loadImageSet(j.data.train, 'training', host.readFile) : undefined]);
   checkFeatures(config, test, 'test');
   if (train) checkFeatures(config, train, 'training');
@@ -361,13 +365,7 @@ export const runFinetuneJob = job(async (j: FinetuneJob, host: JobHost) => {
   const say = (event: Record<string, unknown>) => host.report(event);
   checkFineTuneSettings(j.classifier);
   const bytes = await host.readFile(j.model);
-  let config;
-  try {
-    config = readModelFile(bytes).config;
-  } catch (e) {
-    (e as Error).message = `${j.model.path}: ${(e as Error).message}`;
-    throw e;
-  }
+  const { config } = readModelNamed(bytes, j.model);
   const [train, test] = await Promise.all([loadImageSet(j.data.train, 'training', host.readFile), loadImageSet(j.data.test, 'test', host.readFile)]);
   checkFeatures(config, train, 'training');
   checkFeatures(config, test, 'test');
@@ -395,12 +393,7 @@ export const runFinetuneJob = job(async (j: FinetuneJob, host: JobHost) => {
 
 export const runGradJob = job(async (j: GradJob, host: JobHost) => {
   const [modelBytes, batchBytes] = await Promise.all([host.readFile(j.model), host.readFile(j.batch)]);
-  try {
-    readModelFile(modelBytes);
-  } catch (e) {
-    (e as Error).message = `${j.model.path}: ${(e as Error).message}`;
-    throw e;
-  }
+  readModelNamed(modelBytes, j.model);
   const model = await loadModel(modelBytes);
   try {
     const adapter = adapterOf(model);
