@@ -168,6 +168,11 @@ if (p && typeof p === 'object') {
       `everything else ${fmt(p.otherMs, 1)} ms; ${p.dispatchesPerStep} dispatches per step in the plan (${o.dispatchesPerStep ?? '—'} counted)`,
   );
   for (const m of p.matmuls ?? []) console.log(`  ${m.kernel.padEnd(18)} ${m.label}`);
+  // The family of each shape and why (forced, tuned with its timings, cached, or the fallback adapter's default).
+  for (const c of p.matmulChoices ?? []) {
+    const timed = c.ms ? ` — ${Object.entries(c.ms).map(([k, ms]) => `${k} ${fmt(ms, 3)} ms`).join(', ')}${c.method ? ` (${c.method})` : ''}` : '';
+    console.log(`  ${`${c.form} ${c.M}×${c.N}×${c.K}`.padEnd(18)} ${c.kernel} (${c.source})${timed}`);
+  }
 }
 for (const side of ['ours', 'tfjs']) {
   for (const e of result[side].errors) console.log(`${side}: ${e === 'skipped' ? 'skipped' : `FAILED ${e}`}`);

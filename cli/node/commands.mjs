@@ -146,6 +146,8 @@ export async function train(job, outDir, opts) {
     earlyStopping: r.earlyStopping ?? null,
     resumedFrom: job.resume ? { checkpoint: job.resume, afterEpoch: r.resumedAfterEpoch } : null,
     throughput: r.throughput,
+    // The plan's kernels: each matmul shape's family and why it was chosen, and a step's dispatches.
+    kernels: { matmul: r.kernels.matmul, dispatchesPerStep: r.kernels.stepDispatches.length, stepDispatches: r.kernels.stepDispatches },
     wallSeconds: (Date.now() - started) / 1000,
   };
   const written = await writeOutputs(out, r, metrics, { 'model.safetensors': Buffer.from(r.model, 'base64'), ...(r.classifier ? { 'classifier.safetensors': Buffer.from(r.classifier, 'base64') } : {}) });
@@ -157,6 +159,7 @@ export async function train(job, outDir, opts) {
     console.log(`early stopping: ${e.stoppedEarly ? `stopped after epoch ${e.epochsRun}` : `ran all ${e.epochsRun} epochs`}; best held-out ${what} at epoch ${e.bestEpoch}${e.restoredBest ? ' (its weights are the saved model)' : ''}`);
   }
   console.log(`training throughput: ${Math.round(r.throughput.trainSamplesPerSecond)} samples/s on ${describeAdapter(r.adapter)}`);
+  console.log(`training plan: ${metrics.kernels.dispatchesPerStep} dispatches per step; matmul kernels ${r.kernels.matmul.map((c) => `${c.form} ${c.M}×${c.N}×${c.K} ${c.kernel} (${c.source})`).join(', ')}`);
   if (r.heldOut.probe) console.log(`linear probe on the codes: ${(100 * r.heldOut.probe.testAccuracy).toFixed(2)}% held-out accuracy`);
   if (r.heldOut.classifier) printClassifier(r.heldOut.classifier);
   console.log(`wrote ${written.join(', ')}${job.checkpointEvery ? ` (and ${CHECKPOINT_NAME})` : ''} to ${out}`);

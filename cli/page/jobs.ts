@@ -23,6 +23,7 @@ import {
   type Trainer,
   type AutoencoderConfig,
   type OptimizerConfig,
+  type MatmulKernelOption,
   type RgbaImage,
 } from '../../src/index';
 import { InputError, loadImageSet, type FileRef, type ImageSet, type ImageSetSpec, type ReadFile } from './data';
@@ -43,6 +44,8 @@ export interface TrainJob {
     optimizer: OptimizerConfig;
     seed?: number;
     shuffle?: boolean;
+    /** The trainer's matmul kernel family (TrainerOptions.matmulKernel); not part of the run a checkpoint names. */
+    matmulKernel?: MatmulKernelOption;
     /** A cosine schedule without totalSteps decays over every step of the run. */
     schedule?: LearningRateSchedule;
     earlyStopping?: EarlyStopping;
@@ -213,8 +216,8 @@ export const runTrainJob = job(async (j: TrainJob, host: JobHost) => {
     const trainData = model.uploadDataset({ data: train.images, features: config.inputSize, labels: train.labels, label: 'train' });
     const testData = model.uploadDataset({ data: test.images, features: config.inputSize, labels: test.labels, label: 'test' });
     const trainer: Trainer = resumed
-      ? await resumeTrainer(model, resumed.training!)
-      : model.createTrainer({ batchSize: j.training.batchSize, optimizer: j.training.optimizer, schedule, seed: j.training.seed, shuffle: j.training.shuffle });
+      ? await resumeTrainer(model, resumed.training!, { matmulKernel: j.training.matmulKernel })
+      : model.createTrainer({ batchSize: j.training.batchSize, optimizer: j.training.optimizer, schedule, seed: j.training.seed, shuffle: j.training.shuffle, matmulKernel: j.training.matmulKernel });
     // The held-out loss as fit() reports it after each epoch: reconstruction, or a VAE's negative ELBO.
     let initialEval: number;
     if (progress) initialEval = progress.initialEval;
@@ -307,6 +310,7 @@ export const runTrainJob = job(async (j: TrainJob, host: JobHost) => {
       schedule: trainer.schedule,
       earlyStopping: best === undefined ? undefined : { bestEpoch: best, epochsRun: history.length, stoppedEarly: history.length < j.training.epochs, restoredBest: j.training.earlyStopping?.restoreBest ?? true },
       resumedAfterEpoch: progress ? done : undefined,
+      kernels: { matmul: trainer.matmulKernels(), stepDispatches: trainer.stepDispatches(trainData) },
       throughput: { trainSamplesPerSecond: mine.length > 0 ? (mine.length * train.count) / stepSeconds : 0, stepSeconds, trainSeconds, steps: trainer.stepsTaken },
       images,
       model: base64(modelFile),

@@ -7,6 +7,7 @@
 import { readFloats } from '../gpu/arena';
 import { encodeDispatches, type Dispatch } from '../gpu/kernel';
 import type { BatchRunner } from '../gpu/runner';
+import type { MatmulChoice } from '../kernels/matmul-tuning';
 
 export interface StepProfile {
   stepMs: number;
@@ -16,6 +17,8 @@ export interface StepProfile {
   dispatchesPerStep: number;
   /** The step's matmuls in order: the dispatch's label and its kernel, e.g. 'matmul_nt_aligned'. */
   matmuls: { label: string; kernel: string }[];
+  /** The kernel family of each matmul shape and why it was chosen (Trainer.matmulKernels()); set by Trainer.profile(). */
+  matmulChoices?: MatmulChoice[];
 }
 
 export async function profileStep(o: { device: GPUDevice; runner: BatchRunner; dispatches: Dispatch[]; saved: GPUBuffer[] }, n: number): Promise<StepProfile> {

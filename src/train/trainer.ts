@@ -127,6 +127,16 @@ export class Trainer {
     return this.matmul.choices();
   }
 
+  /**
+   * Compute dispatches one training step on `data` records (gather, forward, backward,
+   * guard, optimizer update), in order: each one's label and its pipeline (the kernel,
+   * e.g. 'matmul_nt_aligned'). What metrics.json reports.
+   */
+  stepDispatches(data: GpuDataset): { label: string; kernel: string }[] {
+    this.assertAlive();
+    return this.cursorFor(data).full.map((d) => ({ label: d.label, kernel: d.pipeline.label }));
+  }
+
   /** Time the kernel families on the plan's matmul shapes that still need it (matmulKernel 'tune', or 'auto' on a GPU). */
   private async tuneMatmuls(): Promise<void> {
     if (this.matmul.untuned > 0) await this.matmul.tune();
@@ -426,7 +436,8 @@ export class Trainer {
   async profile(data: GpuDataset, n = 5): Promise<StepProfile> {
     this.assertAlive();
     await this.tuneMatmuls();
-    return profileStep({ device: this.model.gpu.device, runner: this.runner, dispatches: this.cursorFor(data).full, saved: [this.model.params, ...this.plan.optimizerState] }, n);
+    const profile = await profileStep({ device: this.model.gpu.device, runner: this.runner, dispatches: this.cursorFor(data).full, saved: [this.model.params, ...this.plan.optimizerState] }, n);
+    return { ...profile, matmulChoices: this.matmulKernels() };
   }
 
   /** The optimizer state and counters, for saving and resuming (waits for the GPU). */

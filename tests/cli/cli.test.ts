@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ACTIVATIONS, decodeSafetensors, encodeSafetensors, MODEL_FORMAT, readModelFile, resolveConfig, type ResolvedConfig, type SafetensorsTensor } from '../../src/index';
+import { ACTIVATIONS, decodeSafetensors, encodeSafetensors, MATMUL_KERNEL_OPTIONS, MODEL_FORMAT, readModelFile, resolveConfig, type ResolvedConfig, type SafetensorsTensor } from '../../src/index';
 // @ts-expect-error plain ESM module of the command line
-import { ENCODER_ACTIVATIONS } from '../../cli/node/job-config.mjs';
+import { ENCODER_ACTIVATIONS, MATMUL_KERNEL_CHOICES } from '../../cli/node/job-config.mjs';
 import { autoencoderLayout } from '../../src/model/layout';
 import { architecture } from '../../src/model/architecture';
 import { autoencoderStepRef, type Params } from '../../src/reference/autoencoder';
@@ -99,6 +99,7 @@ describe('usage', () => {
       [['train', '--config', malformed], /malformed\.json: is not valid JSON/],
       [['train', '--config', typo], /unknown field\(s\) "modle"; allowed: model, training, data, probe/],
       [['train', '--config', badTraining], /training\.epochs must be a positive integer \(got 1\.5\)/],
+      [['train', '--config', writeJson('bad-kernel.json', { training: { matmulKernel: 'fastest' } })], /training\.matmulKernel must be one of auto, tune, blocked, tiled \(got "fastest"\)/],
       [['train', '--optimizer', 'adagrad'], /--optimizer must be one of sgd, momentum, adam/],
       [['train', '--encoder', 'softmax'], /--encoder must be one of linear, sigmoid, tanh, relu \(got "softmax"\)/],
       [['train', '--encoder'], /--encoder needs a value/],
@@ -125,8 +126,9 @@ describe('usage', () => {
     });
   });
 
-  test("--encoder accepts exactly the library's activations", () => {
+  test("--encoder and training.matmulKernel accept exactly the library's activations and kernel options", () => {
     expect(ENCODER_ACTIVATIONS).toEqual([...ACTIVATIONS]);
+    expect(MATMUL_KERNEL_CHOICES).toEqual([...MATMUL_KERNEL_OPTIONS]);
   });
 
   test("a bad model config field gets the library's message and exit 2", async () => {
@@ -142,7 +144,8 @@ describe('train and eval on MNIST', () => {
   const evalOut = join(TMP, 'mnist-eval');
 
   test('train: 1 epoch on 500 digits writes the model, metrics and pictures', async () => {
-    const cfg = writeJson('mnist.json', { model: { hiddenSize: 16 }, training: { epochs: 1, batchSize: 50, trainLimit: 500, testLimit: 200 }, probe: { epochs: 20 } });
+    // The workgroup-memory tiled matmuls forced (the fallback adapter's default is the blocked family).
+    const cfg = writeJson('mnist.json', { model: { hiddenSize: 16 }, training: { epochs: 1, batchSize: 50, trainLimit: 500, testLimit: 200, matmulKernel: 'tiled' }, probe: { epochs: 20 } });
     const r = await cliWith(process.env.WEBGPU_ADAPTER ?? 'auto', 'train', '--config', cfg, '--out', out);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/WebGPU: (hardware GPU|SwiftShader)/);
@@ -153,7 +156,7 @@ describe('train and eval on MNIST', () => {
     const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(m.command).toBe('train');
     expect(m.config).toMatchObject({ inputSize: 784, hiddenSize: 16, loss: 'bce' });
-    expect(m.training).toMatchObject({ epochs: 1, batchSize: 50, optimizer: { type: 'adam', learningRate: 0.001 }, seed: 1, shuffle: true });
+    expect(m.training).toMatchObject({ epochs: 1, batchSize: 50, optimizer: { type: 'adam', learningRate: 0.001 }, seed: 1, shuffle: true, matmulKernel: 'tiled' });
     expect(m.data.train).toMatchObject({ count: 500, rows: 28, cols: 28, labelled: true });
     expect(m.data.test.count).toBe(200);
     expect(m.adapter.kind).toMatch(/^(hardware|swiftshader)$/);
@@ -179,6 +182,15 @@ describe('train and eval on MNIST', () => {
     expect(m.heldOut.vae).toBeNull(); // not a VAE
     expect(m.throughput.trainSamplesPerSecond).toBeGreaterThan(0);
     expect(m.throughput.steps).toBe(10);
+    // The plan's kernels: one step of a one-layer model records 5 matmuls (2 forward, 3 backward) at shapes made of B = 50, D = 784, H = 16.
+    expect(m.kernels.matmul).toHaveLength(5);
+    for (const c of m.kernels.matmul) {
+      expect(c).toMatchObject({ kernel: 'tiled', source: 'forced' });
+      expect([c.M, c.N, c.K].sort((a, b) => a - b)).toEqual([16, 50, 784]);
+    }
+    expect(m.kernels.dispatchesPerStep).toBe(m.kernels.stepDispatches.length);
+    expect(m.kernels.stepDispatches.filter((d: { kernel: string }) => d.kernel.startsWith('matmul_'))).toHaveLength(5);
+    expect(r.stdout).toMatch(new RegExp(`training plan: ${m.kernels.dispatchesPerStep} dispatches per step; matmul kernels (\\w+ \\d+×\\d+×\\d+ \\w+ \\(\\w+\\)(, )?){5}$`, 'm'));
 
     const file = readModelFile(new Uint8Array(readFileSync(join(out, 'model.safetensors'))));
     expect(file.config).toEqual(m.config);

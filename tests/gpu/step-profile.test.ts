@@ -2,7 +2,7 @@
 // they use, for a one-layer model, against a hand count and against the dispatches
 // the GPU is actually asked to run in one trainer.steps() call.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createAutoencoder } from '../../src/index';
+import { createAutoencoder, MATMUL_KERNELS } from '../../src/index';
 import { randomArray, testGpu, type TestGpu } from './helpers';
 
 let t: TestGpu;
@@ -31,6 +31,16 @@ test('one-layer sigmoid/BCE model (8–3–8, SGD): 14 dispatches per step, 5 ma
       'matmul_tn_general', // dW1 = daᵀ·x: M = 3, N = 8
     ]);
     expect(p.matmuls.every((m) => m.label.length > 0)).toBe(true);
+    // The family chosen for each of the 5 shapes, after profile() tuned whatever needed it (none pending).
+    expect(p.matmulChoices!.map((c) => `${c.form} ${c.M}×${c.N}×${c.K}`).sort()).toEqual(['nn 4×3×8', 'nt 4×3×8', 'nt 4×8×3', 'tn 3×8×4', 'tn 8×3×4']);
+    for (const c of p.matmulChoices!) {
+      expect(MATMUL_KERNELS).toContain(c.kernel);
+      expect(['tuned', 'cached', 'default']).toContain(c.source);
+    }
+    // stepDispatches(): the same step, by label (what metrics.json records).
+    const step = trainer.stepDispatches(ds);
+    expect(step).toHaveLength(p.dispatchesPerStep);
+    expect(step.filter((d) => d.kernel.startsWith('matmul_'))).toEqual(p.matmuls);
     expect(p.stepMs).toBeGreaterThan(0);
     expect(p.matmulMs).toBeGreaterThan(0);
 
