@@ -25,10 +25,16 @@
 //    multiples of 4: nn K and N, nt K, tn M and N.
 //  - general: A, B as array<f32>, any sizes.
 // The *_bias entry points also bind bias [N] at binding 4.
+// The *_sums entry points ('tn' only, ROW_SUMS on) instead bind row_sums [M] at
+// binding 4 and also write row_sums[m] = Σ_k op(A)[m,k] = Σ_k A[k,m]: for a weight
+// gradient dW = dPreᵀ·in that is the bias gradient Σ_r dPre, summed from the A
+// values the product loads anyway (one pass instead of a separate column sum).
+// The invocations with n0 = 0 store it; written, never accumulated.
 
 override FORM: u32 = 0u;
 override ACTIVATION: u32 = 0u; // an ACT_* code
 override ACCUMULATE: bool = false;
+override ROW_SUMS: bool = false;
 override WG_X: u32 = 8u; // invocations along N
 override WG_Y: u32 = 8u; // invocations along M
 
@@ -46,13 +52,15 @@ struct MatmulSizes {
 @group(0) @binding(2) var<storage, read> b1: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> row_sums: array<f32>;
 
-// A 4×4 block of C: r<i> holds C[m0+i, n0..n0+3].
+// A 4×4 block of C: r<i> holds C[m0+i, n0..n0+3]; with ROW_SUMS, sums[i] = Σ_k op(A)[m0+i, k] (else 0).
 struct Block {
   r0: vec4<f32>,
   r1: vec4<f32>,
   r2: vec4<f32>,
   r3: vec4<f32>,
+  sums: vec4<f32>,
 }
 
 // ---------------------------------------------------------------- aligned paths
@@ -86,7 +94,7 @@ fn block_nn_aligned(m0: u32, n0: u32) -> Block {
     acc2 += a2.x * b0 + a2.y * b1v + a2.z * b2 + a2.w * b3;
     acc3 += a3.x * b0 + a3.y * b1v + a3.z * b2 + a3.w * b3;
   }
-  return Block(acc0, acc1, acc2, acc3);
+  return Block(acc0, acc1, acc2, acc3, vec4<f32>(0.0));
 }
 
 // nt: a_i = A[m0+i, k..k+3], b_j = B[n0+j, k..k+3]; C[m0+i, n0+j] += a_i·b_j.
@@ -118,7 +126,7 @@ fn block_nt_aligned(m0: u32, n0: u32) -> Block {
     acc2 += vec4<f32>(dot(a2, b0), dot(a2, b1v), dot(a2, b2), dot(a2, b3));
     acc3 += vec4<f32>(dot(a3, b0), dot(a3, b1v), dot(a3, b2), dot(a3, b3));
   }
-  return Block(acc0, acc1, acc2, acc3);
+  return Block(acc0, acc1, acc2, acc3, vec4<f32>(0.0));
 }
 
 // tn: per k, a = A[k, m0..m0+3], b = B[k, n0..n0+3]; acc_i += a[i]·b (outer product).
@@ -131,6 +139,7 @@ fn block_tn_aligned(m0: u32, n0: u32) -> Block {
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
+  var sums = vec4<f32>(0.0); // Σ_k A[k, m0..m0+3]
   // Four k's per iteration (fewer loop overheads), then the K % 4 leftovers.
   let K4 = sz.K / 4u;
   for (var k4 = 0u; k4 < K4; k4++) {
@@ -148,6 +157,9 @@ fn block_tn_aligned(m0: u32, n0: u32) -> Block {
     acc1 += a0.y * b0 + a1v.y * b1v + a2.y * b2 + a3.y * b3;
     acc2 += a0.z * b0 + a1v.z * b1v + a2.z * b2 + a3.z * b3;
     acc3 += a0.w * b0 + a1v.w * b1v + a2.w * b2 + a3.w * b3;
+    if (ROW_SUMS) {
+      sums += (a0 + a1v) + (a2 + a3);
+    }
   }
   for (var k = K4 * 4u; k < sz.K; k++) {
     let a = a4[ia];
@@ -158,8 +170,11 @@ fn block_tn_aligned(m0: u32, n0: u32) -> Block {
     acc1 += a.y * b;
     acc2 += a.z * b;
     acc3 += a.w * b;
+    if (ROW_SUMS) {
+      sums += a;
+    }
   }
-  return Block(acc0, acc1, acc2, acc3);
+  return Block(acc0, acc1, acc2, acc3, sums);
 }
 
 fn block_aligned(m0: u32, n0: u32) -> Block {
@@ -197,6 +212,7 @@ fn block_general(m0: u32, n0: u32) -> Block {
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
+  var sums = vec4<f32>(0.0); // Σ_k op(A)[m0+i, k]
   // Four k's per iteration (fewer loop overheads), then the K % 4 leftovers.
   let K4 = K / 4u;
   for (var k4 = 0u; k4 < K4; k4++) {
@@ -215,6 +231,10 @@ fn block_general(m0: u32, n0: u32) -> Block {
     acc1 += a1v.x * b0 + a1v.y * b1v + a1v.z * b2 + a1v.w * b3;
     acc2 += a2.x * b0 + a2.y * b1v + a2.z * b2 + a2.w * b3;
     acc3 += a3.x * b0 + a3.y * b1v + a3.z * b2 + a3.w * b3;
+    if (ROW_SUMS) {
+      let one = vec4<f32>(1.0);
+      sums += vec4<f32>(dot(a0, one), dot(a1v, one), dot(a2, one), dot(a3, one));
+    }
     let da = 4u * a_k_stride;
     let db = 4u * b_k_stride;
     ia0 += da;
@@ -232,6 +252,9 @@ fn block_general(m0: u32, n0: u32) -> Block {
     acc1 += a1[ia1] * b;
     acc2 += a1[ia2] * b;
     acc3 += a1[ia3] * b;
+    if (ROW_SUMS) {
+      sums += vec4<f32>(a1[ia0], a1[ia1], a1[ia2], a1[ia3]);
+    }
     ia0 += a_k_stride;
     ia1 += a_k_stride;
     ia2 += a_k_stride;
@@ -241,7 +264,7 @@ fn block_general(m0: u32, n0: u32) -> Block {
     ib2 += b_k_stride;
     ib3 += b_k_stride;
   }
-  return Block(acc0, acc1, acc2, acc3);
+  return Block(acc0, acc1, acc2, acc3, sums);
 }
 
 // ---------------------------------------------------------------- epilogue
@@ -269,6 +292,18 @@ fn store_block(m0: u32, n0: u32, blk: Block, bias4: vec4<f32>) {
   store_row(m0 + 1u, n0, blk.r1, bias4);
   store_row(m0 + 2u, n0, blk.r2, bias4);
   store_row(m0 + 3u, n0, blk.r3, bias4);
+}
+
+// row_sums[m0+i] = sums[i] from the invocations of the first block column, skipping rows outside C.
+fn store_sums(m0: u32, n0: u32, sums: vec4<f32>) {
+  if (n0 != 0u) {
+    return;
+  }
+  for (var i = 0u; i < 4u; i++) {
+    if (m0 + i < sz.M) {
+      row_sums[m0 + i] = sums[i];
+    }
+  }
 }
 
 fn load_bias(n0: u32) -> vec4<f32> {
@@ -317,4 +352,28 @@ fn matmul_general_bias(@builtin(global_invocation_id) id: vec3<u32>) {
     return;
   }
   store_block(m0, n0, block_general(m0, n0), load_bias(n0));
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn matmul_aligned_sums(@builtin(global_invocation_id) id: vec3<u32>) {
+  let m0 = id.y * 4u;
+  let n0 = id.x * 4u;
+  if (m0 >= sz.M || n0 >= sz.N) {
+    return;
+  }
+  let blk = block_aligned(m0, n0);
+  store_block(m0, n0, blk, vec4<f32>(0.0));
+  store_sums(m0, n0, blk.sums);
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn matmul_general_sums(@builtin(global_invocation_id) id: vec3<u32>) {
+  let m0 = id.y * 4u;
+  let n0 = id.x * 4u;
+  if (m0 >= sz.M || n0 >= sz.N) {
+    return;
+  }
+  let blk = block_general(m0, n0);
+  store_block(m0, n0, blk, vec4<f32>(0.0));
+  store_sums(m0, n0, blk.sums);
 }

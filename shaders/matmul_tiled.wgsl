@@ -24,11 +24,16 @@
 // Every invocation reaches every barrier (no early return): the loop bound K is
 // uniform.
 //
-// Entry points: matmul_tiled, and matmul_tiled_bias (binds bias [N] at binding 4).
+// Entry points: matmul_tiled, matmul_tiled_bias (binds bias [N] at binding 4), and
+// matmul_tiled_sums ('tn', ROW_SUMS on: binds row_sums [M] at binding 4 and also
+// writes row_sums[m] = Σ_k op(A)[m,k], the bias gradient of dW = dPreᵀ·in; each
+// invocation sums the op(A) values it reads from the shared tile, and those of
+// the first tile column, lid.x = 0, store them).
 
 override FORM: u32 = 0u;
 override ACTIVATION: u32 = 0u; // an ACT_* code
 override ACCUMULATE: bool = false;
+override ROW_SUMS: bool = false;
 
 const WG: u32 = 16u; // invocations along each of M (y) and N (x)
 const TILE: u32 = 64u; // rows and columns of C per workgroup: WG × 4
@@ -47,6 +52,7 @@ struct MatmulSizes {
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> row_sums: array<f32>;
 
 // k-major: sa[k·TILE + m] = op(A)[m0 + m, k0 + k], sb[k·TILE + n] = op(B)[k0 + k, n0 + n].
 var<workgroup> sa: array<f32, TILE * TK>;
@@ -120,8 +126,14 @@ fn store_row(m: u32, n: u32, acc: vec4<f32>, bias4: vec4<f32>) {
   }
 }
 
-// The 4×4 register block of invocation lid in workgroup wg: acc_i[j] = Σ_k op(A)[m + 16i, k]·op(B)[k, n + 16j].
-fn tiled(wg: vec3<u32>, lid: vec3<u32>) -> array<vec4<f32>, 4> {
+// The 4×4 register block of invocation lid in workgroup wg, acc[i][j] = Σ_k op(A)[m + 16i, k]·op(B)[k, n + 16j],
+// and with ROW_SUMS sums[i] = Σ_k op(A)[m + 16i, k] (else 0).
+struct Tile {
+  acc: array<vec4<f32>, 4>,
+  sums: vec4<f32>,
+}
+
+fn tiled(wg: vec3<u32>, lid: vec3<u32>) -> Tile {
   let m0 = wg.y * TILE;
   let n0 = wg.x * TILE;
   let flat = lid.y * WG + lid.x;
@@ -129,6 +141,7 @@ fn tiled(wg: vec3<u32>, lid: vec3<u32>) -> array<vec4<f32>, 4> {
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
+  var sums = vec4<f32>(0.0);
   for (var k0 = 0u; k0 < sz.K; k0 += TK) {
     copy_tiles(flat, m0, n0, k0);
     workgroupBarrier();
@@ -141,10 +154,13 @@ fn tiled(wg: vec3<u32>, lid: vec3<u32>) -> array<vec4<f32>, 4> {
       acc1 += av.y * bv;
       acc2 += av.z * bv;
       acc3 += av.w * bv;
+      if (ROW_SUMS) {
+        sums += av;
+      }
     }
     workgroupBarrier();
   }
-  return array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);
+  return Tile(array<vec4<f32>, 4>(acc0, acc1, acc2, acc3), sums);
 }
 
 fn store_block(wg: vec3<u32>, lid: vec3<u32>, acc: array<vec4<f32>, 4>, bias4: vec4<f32>) {
@@ -164,10 +180,24 @@ fn load_bias(n: u32) -> vec4<f32> {
 
 @compute @workgroup_size(WG, WG)
 fn matmul_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  store_block(wg, lid, tiled(wg, lid), vec4<f32>(0.0));
+  store_block(wg, lid, tiled(wg, lid).acc, vec4<f32>(0.0));
 }
 
 @compute @workgroup_size(WG, WG)
 fn matmul_tiled_bias(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  store_block(wg, lid, tiled(wg, lid), load_bias(wg.x * TILE + lid.x));
+  store_block(wg, lid, tiled(wg, lid).acc, load_bias(wg.x * TILE + lid.x));
+}
+
+@compute @workgroup_size(WG, WG)
+fn matmul_tiled_sums(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let t = tiled(wg, lid);
+  store_block(wg, lid, t.acc, vec4<f32>(0.0));
+  if (wg.x == 0u && lid.x == 0u) {
+    let m = wg.y * TILE + lid.y;
+    for (var i = 0u; i < 4u; i++) {
+      if (m + WG * i < sz.M) {
+        row_sums[m + WG * i] = t.sums[i];
+      }
+    }
+  }
 }

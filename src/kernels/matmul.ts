@@ -1,5 +1,6 @@
-// Matrix product C = g(op(A)·op(B) + bias) or C += op(A)·op(B), in two kernel
-// families with the same bindings, forms and epilogue:
+// Matrix product C = g(op(A)·op(B) + bias) or C += op(A)·op(B) (for 'tn', optionally
+// with the column sums of A alongside: a weight gradient's bias gradient), in two
+// kernel families with the same bindings, forms and epilogue:
 //  - 'blocked' (shaders/matmul.wgsl): each invocation computes a 4×4 block of C
 //    straight from global memory. An aligned path reads A and B as vec4 and is
 //    chosen automatically when the vectorised dimensions are multiples of 4
@@ -50,6 +51,12 @@ export interface MatmulArgs {
   activation?: Activation;
   /** C += op(A)·op(B) instead of C = … . Only with no bias and linear activation (throw otherwise). */
   accumulate?: boolean;
+  /**
+   * 'tn' only, without a bias: also write rowSums[m] = Σ_k A[k,m] ([M]; written, never
+   * accumulated). For a weight gradient dW = dPreᵀ·in this is the bias gradient
+   * Σ_r dPre, fused into the product instead of a separate column-sum dispatch.
+   */
+  rowSums?: Resource;
   /** Use this kernel family (tests, benchmarks); otherwise the context's tuner chooses, or 'blocked'. */
   kernel?: MatmulKernel;
   label?: string;
@@ -65,9 +72,9 @@ export const MATMUL_CODE: string = ACTIVATION_WGSL + matmulWgsl;
 export const MATMUL_TILED_CODE: string = ACTIVATION_WGSL + matmulTiledWgsl;
 
 /** Every entry point of shaders/matmul.wgsl (for compile checks). */
-export const MATMUL_ENTRY_POINTS = ['matmul_aligned', 'matmul_aligned_bias', 'matmul_general', 'matmul_general_bias'] as const;
+export const MATMUL_ENTRY_POINTS = ['matmul_aligned', 'matmul_aligned_bias', 'matmul_aligned_sums', 'matmul_general', 'matmul_general_bias', 'matmul_general_sums'] as const;
 /** Every entry point of shaders/matmul_tiled.wgsl. */
-export const MATMUL_TILED_ENTRY_POINTS = ['matmul_tiled', 'matmul_tiled_bias'] as const;
+export const MATMUL_TILED_ENTRY_POINTS = ['matmul_tiled', 'matmul_tiled_bias', 'matmul_tiled_sums'] as const;
 
 const FORM_CODE: Record<MatmulForm, number> = { nn: 0, nt: 1, tn: 2 };
 /** Invocations per workgroup along N (x) and M (y); each covers 4×4 outputs. */
@@ -107,12 +114,18 @@ function validate(ctx: KernelContext, args: MatmulArgs, where: string): void {
   requireFloats(ctx, where, 'b', args.b, N * K, form === 'nt' ? `[N,K] = [${N},${K}]` : `[K,N] = [${K},${N}]`);
   requireFloats(ctx, where, 'c', args.c, M * N, `[M,N] = [${M},${N}]`);
   if (args.bias !== undefined) requireFloats(ctx, where, 'bias', args.bias, N, `[N] = [${N}]`);
+  if (args.rowSums !== undefined) {
+    if (form !== 'tn' || args.bias !== undefined) throw new Error(`${where}: rowSums (Σ_k A[k,m]) is only allowed with form 'tn' and no bias (got form '${form}'${args.bias !== undefined ? ' with a bias' : ''})`);
+    requireFloats(ctx, where, 'rowSums', args.rowSums, M, `[M] = [${M}]`);
+  }
   const read: [string, Resource][] = [
     ['a', args.a],
     ['b', args.b],
   ];
   if (args.bias !== undefined) read.push(['bias', args.bias]);
-  requireNoAliasing(where, [['c', args.c]], read);
+  const written: [string, Resource][] = [['c', args.c]];
+  if (args.rowSums !== undefined) written.push(['rowSums', args.rowSums]);
+  requireNoAliasing(where, written, read);
 }
 
 /**
@@ -147,10 +160,14 @@ function sizesUniform(ctx: KernelContext, label: string, args: MatmulArgs): GPUB
   );
 }
 
-function bindingsOf(args: MatmulArgs): { bindings: BindingKind[]; resources: (sizes: GPUBuffer) => Resource[] } {
+/** The bindings (binding 4: bias, or row sums, or nothing), the entry point's suffix and the ROW_SUMS constant. */
+function bindingsOf(args: MatmulArgs): { bindings: BindingKind[]; resources: (sizes: GPUBuffer) => Resource[]; suffix: '' | '_bias' | '_sums'; rowSums: number } {
   const bindings: BindingKind[] = ['uniform', 'read', 'read', 'rw'];
+  const extra = args.bias ?? args.rowSums;
   if (args.bias !== undefined) bindings.push('read');
-  return { bindings, resources: (sizes) => [sizes, args.a, args.b, args.c, ...(args.bias !== undefined ? [args.bias] : [])] };
+  else if (args.rowSums !== undefined) bindings.push('rw');
+  const suffix = args.bias !== undefined ? '_bias' : args.rowSums !== undefined ? '_sums' : '';
+  return { bindings, resources: (sizes) => [sizes, args.a, args.b, args.c, ...(extra !== undefined ? [extra] : [])], suffix, rowSums: args.rowSums !== undefined ? 1 : 0 };
 }
 
 /** The 'tiled' family: one workgroup per 64×64 tile of C; any sizes. */
@@ -158,16 +175,17 @@ function tiledDispatch(ctx: KernelContext, args: MatmulArgs): Dispatch {
   const label = args.label ?? `matmul_${args.form}`;
   validate(ctx, args, label);
   const { form, M, N } = args;
-  const { bindings, resources } = bindingsOf(args);
+  const { bindings, resources, suffix, rowSums } = bindingsOf(args);
   const spec: KernelSpec = {
-    name: `matmul_${form}_tiled`,
+    name: `matmul_${form}_tiled${suffix === '_sums' ? '_sums' : ''}`,
     code: MATMUL_TILED_CODE,
-    entryPoint: `matmul_tiled${args.bias !== undefined ? '_bias' : ''}`,
+    entryPoint: `matmul_tiled${suffix}`,
     bindings,
     constants: {
       FORM: FORM_CODE[form],
       ACTIVATION: ACTIVATION_CODE[args.activation ?? 'linear'],
       ACCUMULATE: args.accumulate ? 1 : 0,
+      ROW_SUMS: rowSums,
     },
   };
   return makeDispatch(ctx.cache, spec, resources(sizesUniform(ctx, label, args)), [groups(N, TILE), groups(M, TILE)], label);
@@ -184,17 +202,17 @@ export function matmulDispatchOnPath(ctx: KernelContext, args: MatmulArgs, path:
   }
   requireOneOf(label, 'path', path, MATMUL_PATHS);
 
-  const hasBias = args.bias !== undefined;
-  const { bindings, resources } = bindingsOf(args);
+  const { bindings, resources, suffix, rowSums } = bindingsOf(args);
   const spec: KernelSpec = {
-    name: `matmul_${form}_${path}`,
+    name: `matmul_${form}_${path}${suffix === '_sums' ? '_sums' : ''}`,
     code: MATMUL_CODE,
-    entryPoint: `matmul_${path}${hasBias ? '_bias' : ''}`,
+    entryPoint: `matmul_${path}${suffix}`,
     bindings,
     constants: {
       FORM: FORM_CODE[form],
       ACTIVATION: ACTIVATION_CODE[args.activation ?? 'linear'],
       ACCUMULATE: args.accumulate ? 1 : 0,
+      ROW_SUMS: rowSums,
       WG_X,
       WG_Y,
     },

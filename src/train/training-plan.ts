@@ -1,10 +1,10 @@
 // The static plan of one training step: the forward plan (src/model/plan.ts) with
 // gradients, the objective's training hooks (src/model/objective.ts) and the update.
 //
-// Backward         dW* = dzᵀ·h̃ ('tn'); dc = Σ_r dz
+// Backward         dW* = dzᵀ·h̃ ('tn', with dc = Σ_r dz summed in the same dispatch)
 //                  dh̃ = dz·W* ('nn'; 'nt' when tied); dh = dropout'(dh̃)
 //                  dh += the terms' onCode hooks (sparsity);  da = dh ⊙ g'(h)
-//                  dW (+)= daᵀ·x̃ ('tn'); db = Σ_r da
+//                  dW (+)= daᵀ·x̃ ('tn', with db = Σ_r da)
 //                  the terms' onEncoderGrads (contractive) and onGradients (weight decay)
 // Classifier       dW_c = dz_cᵀ·code ('tn'); db_c = Σ_r dz_c; d code (+)= dz_c·W_c ('nn'),
 //                  into ∂L/∂h̃ of the code (into dμ for a VAE) after the decoder's share;
@@ -65,18 +65,20 @@ export class TrainingPlan extends StepPlan {
   /**
    * Back through one layer from dPre = ∂L/∂(pre-activation) [B, out]:
    *   dW (+)= dPreᵀ·in ('tn'; a tied decoder writes its mirror's dW as inᵀ·dPre),
-   *   db = Σ_r dPre, and, when `dIn` is given, dIn (+)= dPre·W.
+   *   db = Σ_r dPre (summed inside the 'tn' product, whose A is dPre; a separate
+   *   column sum for the tied decoder, where dPre is B), and, when `dIn` is given,
+   *   dIn (+)= dPre·W.
    */
   private denseBackward(layer: DenseLayer, input: GPUBuffer, dPre: GPUBuffer, dIn: GPUBuffer | undefined, o: { accumulateWeight?: boolean; accumulateInput?: boolean } = {}): Dispatch[] {
     const B = this.rows;
     const { inputs: n, outputs: m } = layer;
     const out: Dispatch[] = [];
-    out.push(
-      layer.transposed
-        ? matmulDispatch(this.ctx, { form: 'tn', M: n, N: m, K: B, a: input, b: dPre, c: this.g(layer.weight), accumulate: o.accumulateWeight, label: `d${layer.weight} (tied, ${layer.name} term) = inᵀ·dPre` })
-        : matmulDispatch(this.ctx, { form: 'tn', M: m, N: n, K: B, a: dPre, b: input, c: this.g(layer.weight), accumulate: o.accumulateWeight, label: `d${layer.weight} ${o.accumulateWeight ? '+' : ''}= dPreᵀ·in` }),
-    );
-    out.push(columnSumDispatch(this.ctx, { input: dPre, output: this.g(layer.bias), rows: B, cols: m, label: `d${layer.bias} = Σ_r dPre` }));
+    if (layer.transposed) {
+      out.push(matmulDispatch(this.ctx, { form: 'tn', M: n, N: m, K: B, a: input, b: dPre, c: this.g(layer.weight), accumulate: o.accumulateWeight, label: `d${layer.weight} (tied, ${layer.name} term) = inᵀ·dPre` }));
+      out.push(columnSumDispatch(this.ctx, { input: dPre, output: this.g(layer.bias), rows: B, cols: m, label: `d${layer.bias} = Σ_r dPre` }));
+    } else {
+      out.push(matmulDispatch(this.ctx, { form: 'tn', M: m, N: n, K: B, a: dPre, b: input, c: this.g(layer.weight), rowSums: this.g(layer.bias), accumulate: o.accumulateWeight, label: `d${layer.weight} ${o.accumulateWeight ? '+' : ''}= dPreᵀ·in, d${layer.bias} = Σ_r dPre` }));
+    }
     if (dIn) {
       out.push(
         layer.transposed

@@ -20,6 +20,7 @@ import {
   type MatmulPath,
 } from '../../src/kernels/matmul';
 import { matmulRef } from '../../src/reference/matmul';
+import { columnSumRef } from '../../src/reference/reduce';
 import { randomArray, testGpu, type TestGpu } from './helpers';
 
 let g: TestGpu;
@@ -37,7 +38,8 @@ function caseContext(): KernelContext & { arena: BufferArena } {
   return { device: g.device, cache: g.cache, arena: new BufferArena(g.device, 'matmul-case') };
 }
 
-type Epilogue = { bias: boolean; activation: Activation; accumulate: boolean };
+/** rowSums ('tn' only): also write Σ_k A[k,m], the fused bias gradient. */
+type Epilogue = { bias: boolean; activation: Activation; accumulate: boolean; rowSums?: boolean };
 
 /**
  * Elementwise error bound. A float32 dot product of K terms, summed in any order,
@@ -96,6 +98,7 @@ async function runCase(r: Run): Promise<{ maxAbs: number; worst: number }> {
     const cInit = new Float32Array(M * N + GUARD_FLOATS).fill(GUARD);
     if (c0) cInit.set(c0);
     const cBuf = ctx.arena.storage('c', cInit);
+    const sumsBuf = ep.rowSums ? ctx.arena.storage('row sums', new Float32Array(M + GUARD_FLOATS).fill(GUARD)) : undefined;
     const args = {
       form, M, N, K,
       a: ctx.arena.storage('a', a),
@@ -104,6 +107,7 @@ async function runCase(r: Run): Promise<{ maxAbs: number; worst: number }> {
       bias: bias && ctx.arena.storage('bias', bias),
       activation: ep.activation,
       accumulate: ep.accumulate,
+      rowSums: sumsBuf && { buffer: sumsBuf, offset: 0, size: M * 4 },
     };
     const d = variantDispatch(ctx, args, r.variant);
     await runDispatches(g.device, [d], true);
@@ -113,6 +117,18 @@ async function runCase(r: Run): Promise<{ maxAbs: number; worst: number }> {
     const tol = bound(form, M, N, K, a, b, bias, c0);
     let maxAbs = 0;
     let worst = 0;
+    if (sumsBuf) {
+      // Σ_k A[k,m] of A [K,M] in float32, any order: |error| ≤ (K+2)·u·Σ_k |A[k,m]|.
+      const sums = await readFloats(g.device, sumsBuf, M + GUARD_FLOATS);
+      for (let i = M; i < sums.length; i++) expect(sums[i], `guard after the row sums at ${i}`).toBe(GUARD);
+      const sumRef = columnSumRef(a, K, M);
+      const sumTol = columnSumRef(a.map(Math.abs), K, M).map((v) => (K + 2) * U * v + 1e-6);
+      for (let m = 0; m < M; m++) {
+        const ratio = Math.abs(sums[m] - sumRef[m]) / sumTol[m];
+        if (!(ratio <= worst)) worst = Number.isNaN(ratio) ? Infinity : ratio;
+        if (!(ratio <= 1)) console.log(`  ${form} ${variantName(r.variant)} ${M}×${N}×${K}: rowSums[${m}] = ${sums[m]}, expected ${sumRef[m]}`);
+      }
+    }
     for (let i = 0; i < M * N; i++) {
       const diff = Math.abs(out[i] - ref[i]);
       const ratio = diff / tol[i];
@@ -155,12 +171,14 @@ describe.each(MATMUL_KERNELS.flatMap((kernel) => FORMS.map((form) => [kernel, fo
       { bias: true, activation: act, accumulate: false },
       { bias: false, activation: act === 'linear' ? 'tanh' : act, accumulate: false },
       { bias: false, activation: 'linear', accumulate: true },
+      // A weight gradient with its fused bias gradient ('tn' only); C accumulated for every other shape (a tied encoder's dW).
+      ...(form === 'tn' ? [{ bias: false, activation: 'linear' as const, accumulate: (M + N + K) % 2 === 0, rowSums: true }] : []),
     ];
     let seed = M * 1000 + N * 10 + K;
     for (const variant of variantsOf(kernel, form, M, N, K)) {
       for (const ep of epilogues) {
         const { maxAbs, worst } = await runCase({ form, M, N, K, variant, ep, seed: seed++ });
-        const what = `${variantName(variant)} bias=${ep.bias} ${ep.activation}${ep.accumulate ? ' accumulate' : ''}`;
+        const what = `${variantName(variant)} bias=${ep.bias} ${ep.activation}${ep.accumulate ? ' accumulate' : ''}${ep.rowSums ? ' rowSums' : ''}`;
         console.log(`${form} ${M}×${N}×${K} ${what}: max |diff| ${maxAbs.toExponential(2)}, worst diff/bound ${worst.toFixed(4)}`);
         expect(worst, what).toBeLessThanOrEqual(1);
       }
@@ -281,6 +299,13 @@ test('argument validation says what is wrong', () => {
     expect(() => matmulDispatchOnPath(ctx, { ...ok, K: 3, a: buf(12), b: buf(12) }, 'aligned')).toThrow(/multiples of 4/);
     expect(() => matmulDispatch(ctx, { ...ok, activation: 'gelu' as Activation })).toThrow(/activation must be one of linear, sigmoid, tanh, relu, got "gelu"/);
     expect(() => matmulDispatch(ctx, { ...ok, kernel: 'naive' as MatmulKernel })).toThrow(/kernel must be one of blocked, tiled, got "naive"/);
+    const tn = { ...ok, form: 'tn' as MatmulForm };
+    expect(() => matmulDispatch(ctx, { ...ok, rowSums: buf(4) })).toThrow(/rowSums \(Σ_k A\[k,m\]\) is only allowed with form 'tn' and no bias \(got form 'nn'\)/);
+    expect(() => matmulDispatch(ctx, { ...tn, rowSums: buf(4), bias: buf(4) })).toThrow(/only allowed with form 'tn' and no bias \(got form 'tn' with a bias\)/);
+    expect(() => matmulDispatch(ctx, { ...tn, rowSums: { buffer: buf(4), offset: 0, size: 12 } })).toThrow(/rowSums holds 3 floats \(12 bytes\) but 4 are needed/);
+    expect(() => matmulDispatch(ctx, { ...tn, rowSums: ok.a })).toThrow(/a \(read\) and rowSums \(written\) are in the same GPUBuffer/);
+    const shared = buf(128);
+    expect(() => matmulDispatch(ctx, { ...tn, c: { buffer: shared, offset: 0, size: 512 }, rowSums: { buffer: shared, offset: 256, size: 16 } })).toThrow(/c and rowSums are written and overlap/);
     // The tiled family checks its arguments the same way.
     expect(() => matmulKernelDispatch(ctx, { ...ok, M: 5 }, 'tiled')).toThrow(/a holds 16 floats \(64 bytes\) but 20 are needed/);
     expect(() => matmulKernelDispatch(ctx, { ...ok, c: ok.b }, 'tiled')).toThrow(/b \(read\) and c \(written\) are in the same GPUBuffer/);
