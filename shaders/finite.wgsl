@@ -15,6 +15,11 @@
 // optimizer state keep their last finite values with no read-back per step.
 // Once an earlier step is recorded, later checks return at once.
 // A value is non-finite when its exponent bits are all ones: |bits| ≥ 0x7f800000.
+//
+// check_step is a training step's whole guard in one dispatch: the check above
+// over the flat gradient buffer (offset 0), and, in the first workgroup, the
+// step's loss row loss_log[step.loss_slot · slot_stride + i] for i < slot_stride
+// with code 0 (so a bad loss still wins over any gradient).
 
 const WG: u32 = 256u;
 const PER_THREAD: u32 = 4u; // values per thread, strided by WG
@@ -41,6 +46,7 @@ struct Guard {
 @group(0) @binding(1) var<uniform> step: Step;
 @group(0) @binding(2) var<storage, read> values: array<u32>; // f32 bit patterns
 @group(0) @binding(3) var<storage, read_write> guard: Guard;
+@group(0) @binding(4) var<storage, read> loss_log: array<u32>; // check_step only: f32 bit patterns
 
 fn non_finite_kind(bits: u32) -> u32 {
   let magnitude = bits & 0x7fffffffu;
@@ -49,15 +55,14 @@ fn non_finite_kind(bits: u32) -> u32 {
   return select(KIND_POS_INF, KIND_NEG_INF, (bits >> 31u) == 1u);
 }
 
-@compute @workgroup_size(WG)
-fn check_finite(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
+// Whether an earlier step already stopped training (then every check returns at once).
+fn stopped_earlier() -> bool {
   let recorded = atomicLoad(&guard.step);
-  if (recorded != 0u && recorded != step.step) { return; } // stopped at an earlier step
-  let base = step.loss_slot * params.slot_stride;
+  return recorded != 0u && recorded != step.step;
+}
+
+// This invocation's share of values[base + i], i < params.count: (kinds found, first bad i or 0xffffffff).
+fn scan(base: u32, wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> vec2<u32> {
   let first = (wid.y * nwg.x + wid.x) * WG * PER_THREAD + lid;
   var kinds = 0u;
   var first_bad = 0xffffffffu;
@@ -71,9 +76,43 @@ fn check_finite(
       }
     }
   }
+  return vec2<u32>(kinds, first_bad);
+}
+
+fn record(kinds: u32, code: u32) {
   if (kinds != 0u) {
     atomicMax(&guard.step, step.step);
-    atomicMin(&guard.code, params.code + select(0u, first_bad, params.indexed == 1u));
+    atomicMin(&guard.code, code);
     atomicOr(&guard.kinds, kinds);
+  }
+}
+
+// The code of this invocation's first bad value (meaningful when found.x ≠ 0).
+fn code_of(found: vec2<u32>) -> u32 {
+  return params.code + select(0u, found.y, params.indexed == 1u);
+}
+
+@compute @workgroup_size(WG)
+fn check_finite(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  if (stopped_earlier()) { return; }
+  let found = scan(step.loss_slot * params.slot_stride, wid, nwg, lid);
+  record(found.x, code_of(found));
+}
+
+@compute @workgroup_size(WG)
+fn check_step(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  if (stopped_earlier()) { return; }
+  let found = scan(0u, wid, nwg, lid);
+  record(found.x, code_of(found));
+  if (wid.x == 0u && wid.y == 0u && lid < params.slot_stride) {
+    record(non_finite_kind(loss_log[step.loss_slot * params.slot_stride + lid]), 0u);
   }
 }

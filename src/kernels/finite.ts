@@ -1,5 +1,5 @@
-// The non-finite guard (shaders/finite.wgsl): after the backward pass, two
-// checks scan the step's loss row and the whole flat gradient buffer; the
+// The non-finite guard (shaders/finite.wgsl): after the backward pass, one
+// dispatch scans the step's loss row and the whole flat gradient buffer; the
 // first non-finite value sets a 16-byte guard buffer (step, what, kinds), and
 // the optimizer then leaves parameters and state alone. The trainer reads the
 // guard at its sync points, so there is no read-back per step.
@@ -67,17 +67,25 @@ export function guardName(layout: ParameterLayout, code: number): string {
 }
 
 /**
- * The checks of one training step: the step's loss row (code 0), then the whole
- * flat gradient buffer in one dispatch (code 1 + flat index, so the first bad
- * value in layout order names its tensor; the alignment padding stays 0).
+ * The guard of one training step, in one dispatch (check_step): the whole flat
+ * gradient buffer (code 1 + flat index, so the first bad value in layout order
+ * names its tensor; the alignment padding stays 0) and the step's loss row of the
+ * log (code 0, so a bad loss is named first).
  */
 export function finiteGuardDispatches(
   ctx: KernelContext,
   args: { layout: ParameterLayout; grads: GPUBuffer; log: GPUBuffer; step: GPUBuffer; guard: GPUBuffer },
 ): Dispatch[] {
-  const loss = finiteCheckDispatch(ctx, { values: args.log, count: LOSS_LOG_STRIDE, slotStride: LOSS_LOG_STRIDE, code: 0, step: args.step, guard: args.guard, label: 'guard: loss is finite' });
-  const grads = finiteCheckDispatch(ctx, { values: args.grads, count: args.layout.totalFloats, code: 1, indexed: true, step: args.step, guard: args.guard, label: 'guard: gradients are finite' });
-  return [loss, grads];
+  const label = 'guard: loss and gradients are finite';
+  const count = args.layout.totalFloats;
+  requireStep(label, args.step);
+  requireFloats(ctx, label, 'grads', args.grads, count);
+  requireFloats(ctx, label, 'guard', args.guard, GUARD_BYTES / 4);
+  requireNoAliasing(label, [['guard', args.guard]], [['grads', args.grads], ['log', args.log]]);
+  const spec: KernelSpec = { name: 'check_step', code: CODE, entryPoint: 'check_step', bindings: ['uniform', 'uniform', 'read', 'rw', 'read'] };
+  const params = ctx.arena.uniform(`${label}/params`, packUniform([['u32', count], ['u32', 1], ['u32', LOSS_LOG_STRIDE], ['u32', 1]]));
+  const grid = workgroupGrid(ctx, Math.ceil(count / VALUES_PER_WORKGROUP), label);
+  return [makeDispatch(ctx.cache, spec, [params, args.step, args.grads, args.guard, args.log], grid, label)];
 }
 
 export interface GuardReport {

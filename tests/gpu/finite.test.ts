@@ -80,6 +80,14 @@ describe('check_finite vs reference', () => {
     await runDispatches(t.device, checks, true);
     expect(Array.from(await readU32(t.device, guard, 4))).toEqual(Array.from(finiteGuardRef(want, 5, [{ code: 0, values: [NaN] }])));
     expect(Array.from(await readU32(t.device, guard, 4))).toEqual(Array.from(want));
+
+    // A fresh guard at step 5, whose loss row (slot 3) holds the NaN: the loss is named, not the gradients.
+    t.device.queue.writeBuffer(guard, 0, GUARD_CLEAR);
+    await runDispatches(t.device, checks, true);
+    const lossFirst = finiteGuardRef(GUARD_CLEAR, 5, [{ code: 0, values: log.subarray(24, 32) }, { code: 1, values: grads, indexed: true }]);
+    expect(Array.from(await readU32(t.device, guard, 4))).toEqual(Array.from(lossFirst));
+    expect(guardName(layout, lossFirst[1])).toBe('loss');
+    expect(checks).toHaveLength(1); // the loss row and the flat gradients in one dispatch
   });
 });
 
