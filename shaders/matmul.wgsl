@@ -30,11 +30,16 @@
 // gradient dW = dPreᵀ·in that is the bias gradient Σ_r dPre, summed from the A
 // values the product loads anyway (one pass instead of a separate column sum).
 // The invocations with n0 = 0 store it; written, never accumulated.
+// The *_gate entry points instead bind gate [M,N] at binding 4, the output
+// y = g(a) of the layer whose input gradient this product is, and store
+// C = acc · g'(y) with g' from y (GATE: an ACT_* code): the activation's backward
+// fused into dIn = dPre·W, instead of a separate in-place pass over C.
 
 override FORM: u32 = 0u;
 override ACTIVATION: u32 = 0u; // an ACT_* code
 override ACCUMULATE: bool = false;
 override ROW_SUMS: bool = false;
+override GATE: u32 = 0u; // ACT_* code of g in the *_gate epilogue
 override WG_X: u32 = 8u; // invocations along N
 override WG_Y: u32 = 8u; // invocations along M
 
@@ -53,6 +58,7 @@ struct MatmulSizes {
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> row_sums: array<f32>;
+@group(0) @binding(4) var<storage, read> gate: array<f32>;
 
 // A 4×4 block of C: r<i> holds C[m0+i, n0..n0+3]; with ROW_SUMS, sums[i] = Σ_k op(A)[m0+i, k] (else 0).
 struct Block {
@@ -294,6 +300,21 @@ fn store_block(m0: u32, n0: u32, blk: Block, bias4: vec4<f32>) {
   store_row(m0 + 3u, n0, blk.r3, bias4);
 }
 
+// C[m0+i, n0..n0+3] = acc_i · g'(y) with y = gate at the same place, skipping what lies outside C.
+fn store_block_gated(m0: u32, n0: u32, blk: Block) {
+  let rows = array<vec4<f32>, 4>(blk.r0, blk.r1, blk.r2, blk.r3);
+  for (var i = 0u; i < 4u; i++) {
+    let m = m0 + i;
+    for (var j = 0u; j < 4u; j++) {
+      let n = n0 + j;
+      if (m < sz.M && n < sz.N) {
+        let at = m * sz.N + n;
+        c[at] = rows[i][j] * activation_grad_from_output(gate[at], GATE);
+      }
+    }
+  }
+}
+
 // row_sums[m0+i] = sums[i] from the invocations of the first block column, skipping rows outside C.
 fn store_sums(m0: u32, n0: u32, sums: vec4<f32>) {
   if (n0 != 0u) {
@@ -376,4 +397,24 @@ fn matmul_general_sums(@builtin(global_invocation_id) id: vec3<u32>) {
   let blk = block_general(m0, n0);
   store_block(m0, n0, blk, vec4<f32>(0.0));
   store_sums(m0, n0, blk.sums);
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn matmul_aligned_gate(@builtin(global_invocation_id) id: vec3<u32>) {
+  let m0 = id.y * 4u;
+  let n0 = id.x * 4u;
+  if (m0 >= sz.M || n0 >= sz.N) {
+    return;
+  }
+  store_block_gated(m0, n0, block_aligned(m0, n0));
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn matmul_general_gate(@builtin(global_invocation_id) id: vec3<u32>) {
+  let m0 = id.y * 4u;
+  let n0 = id.x * 4u;
+  if (m0 >= sz.M || n0 >= sz.N) {
+    return;
+  }
+  store_block_gated(m0, n0, block_general(m0, n0));
 }

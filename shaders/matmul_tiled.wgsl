@@ -28,12 +28,16 @@
 // matmul_tiled_sums ('tn', ROW_SUMS on: binds row_sums [M] at binding 4 and also
 // writes row_sums[m] = Σ_k op(A)[m,k], the bias gradient of dW = dPreᵀ·in; each
 // invocation sums the op(A) values it reads from the shared tile, and those of
-// the first tile column, lid.x = 0, store them).
+// the first tile column, lid.x = 0, store them), and matmul_tiled_gate (binds
+// gate [M,N], the output y = g(a) of the layer whose input gradient this is, at
+// binding 4 and stores C = acc · g'(y), GATE an ACT_* code: the activation's
+// backward fused into dIn = dPre·W).
 
 override FORM: u32 = 0u;
 override ACTIVATION: u32 = 0u; // an ACT_* code
 override ACCUMULATE: bool = false;
 override ROW_SUMS: bool = false;
+override GATE: u32 = 0u;
 
 const WG: u32 = 16u; // invocations along each of M (y) and N (x)
 const TILE: u32 = 64u; // rows and columns of C per workgroup: WG × 4
@@ -53,6 +57,7 @@ struct MatmulSizes {
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> row_sums: array<f32>;
+@group(0) @binding(4) var<storage, read> gate: array<f32>;
 
 // k-major: sa[k·TILE + m] = op(A)[m0 + m, k0 + k], sb[k·TILE + n] = op(B)[k0 + k, n0 + n].
 var<workgroup> sa: array<f32, TILE * TK>;
@@ -197,6 +202,23 @@ fn matmul_tiled_sums(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invoca
     for (var i = 0u; i < 4u; i++) {
       if (m + WG * i < sz.M) {
         row_sums[m + WG * i] = t.sums[i];
+      }
+    }
+  }
+}
+
+@compute @workgroup_size(WG, WG)
+fn matmul_tiled_gate(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let t = tiled(wg, lid);
+  let m = wg.y * TILE + lid.y;
+  let n = wg.x * TILE + lid.x;
+  for (var i = 0u; i < 4u; i++) {
+    for (var j = 0u; j < 4u; j++) {
+      let row = m + WG * i;
+      let col = n + WG * j;
+      if (row < sz.M && col < sz.N) {
+        let at = row * sz.N + col;
+        c[at] = t.acc[i][j] * activation_grad_from_output(gate[at], GATE);
       }
     }
   }

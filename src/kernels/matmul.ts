@@ -57,6 +57,12 @@ export interface MatmulArgs {
    * Σ_r dPre, fused into the product instead of a separate column-sum dispatch.
    */
   rowSums?: Resource;
+  /**
+   * Without a bias, activation or accumulate: store C = op(A)·op(B) ⊙ g'(y), where
+   * `output` [M,N] holds y = g(a) of the layer whose input gradient C is (g' from y:
+   * sigmoid y(1−y), tanh 1−y², relu [y > 0]). The activation's backward fused into dIn.
+   */
+  gate?: { output: Resource; activation: Activation };
   /** Use this kernel family (tests, benchmarks); otherwise the context's tuner chooses, or 'blocked'. */
   kernel?: MatmulKernel;
   label?: string;
@@ -72,9 +78,9 @@ export const MATMUL_CODE: string = ACTIVATION_WGSL + matmulWgsl;
 export const MATMUL_TILED_CODE: string = ACTIVATION_WGSL + matmulTiledWgsl;
 
 /** Every entry point of shaders/matmul.wgsl (for compile checks). */
-export const MATMUL_ENTRY_POINTS = ['matmul_aligned', 'matmul_aligned_bias', 'matmul_aligned_sums', 'matmul_general', 'matmul_general_bias', 'matmul_general_sums'] as const;
+export const MATMUL_ENTRY_POINTS = ['matmul_aligned', 'matmul_aligned_bias', 'matmul_aligned_sums', 'matmul_aligned_gate', 'matmul_general', 'matmul_general_bias', 'matmul_general_sums', 'matmul_general_gate'] as const;
 /** Every entry point of shaders/matmul_tiled.wgsl. */
-export const MATMUL_TILED_ENTRY_POINTS = ['matmul_tiled', 'matmul_tiled_bias', 'matmul_tiled_sums'] as const;
+export const MATMUL_TILED_ENTRY_POINTS = ['matmul_tiled', 'matmul_tiled_bias', 'matmul_tiled_sums', 'matmul_tiled_gate'] as const;
 
 const FORM_CODE: Record<MatmulForm, number> = { nn: 0, nt: 1, tn: 2 };
 /** Invocations per workgroup along N (x) and M (y); each covers 4×4 outputs. */
@@ -118,11 +124,19 @@ function validate(ctx: KernelContext, args: MatmulArgs, where: string): void {
     if (form !== 'tn' || args.bias !== undefined) throw new Error(`${where}: rowSums (Σ_k A[k,m]) is only allowed with form 'tn' and no bias (got form '${form}'${args.bias !== undefined ? ' with a bias' : ''})`);
     requireFloats(ctx, where, 'rowSums', args.rowSums, M, `[M] = [${M}]`);
   }
+  if (args.gate !== undefined) {
+    if (args.bias !== undefined || activation !== 'linear' || accumulate || args.rowSums !== undefined) {
+      throw new Error(`${where}: gate (C = A·B ⊙ g'(y)) is only allowed without bias, activation, accumulate or rowSums`);
+    }
+    requireActivation(where, 'gate.activation', args.gate.activation);
+    requireFloats(ctx, where, 'gate.output', args.gate.output, M * N, `[M,N] = [${M},${N}]`);
+  }
   const read: [string, Resource][] = [
     ['a', args.a],
     ['b', args.b],
   ];
   if (args.bias !== undefined) read.push(['bias', args.bias]);
+  if (args.gate !== undefined) read.push(['gate.output', args.gate.output]);
   const written: [string, Resource][] = [['c', args.c]];
   if (args.rowSums !== undefined) written.push(['rowSums', args.rowSums]);
   requireNoAliasing(where, written, read);
@@ -160,14 +174,23 @@ function sizesUniform(ctx: KernelContext, label: string, args: MatmulArgs): GPUB
   );
 }
 
-/** The bindings (binding 4: bias, or row sums, or nothing), the entry point's suffix and the ROW_SUMS constant. */
-function bindingsOf(args: MatmulArgs): { bindings: BindingKind[]; resources: (sizes: GPUBuffer) => Resource[]; suffix: '' | '_bias' | '_sums'; rowSums: number } {
+/**
+ * The bindings (binding 4: bias, row sums, the gate's layer output, or nothing),
+ * the entry point's suffix, and the override constants both families share.
+ */
+function bindingsOf(args: MatmulArgs): { bindings: BindingKind[]; resources: (sizes: GPUBuffer) => Resource[]; suffix: '' | '_bias' | '_sums' | '_gate'; constants: Record<string, number> } {
   const bindings: BindingKind[] = ['uniform', 'read', 'read', 'rw'];
-  const extra = args.bias ?? args.rowSums;
-  if (args.bias !== undefined) bindings.push('read');
-  else if (args.rowSums !== undefined) bindings.push('rw');
-  const suffix = args.bias !== undefined ? '_bias' : args.rowSums !== undefined ? '_sums' : '';
-  return { bindings, resources: (sizes) => [sizes, args.a, args.b, args.c, ...(extra !== undefined ? [extra] : [])], suffix, rowSums: args.rowSums !== undefined ? 1 : 0 };
+  const [suffix, extra]: ['' | '_bias' | '_sums' | '_gate', Resource | undefined] =
+    args.bias !== undefined ? ['_bias', args.bias] : args.rowSums !== undefined ? ['_sums', args.rowSums] : args.gate !== undefined ? ['_gate', args.gate.output] : ['', undefined];
+  if (extra !== undefined) bindings.push(suffix === '_sums' ? 'rw' : 'read');
+  const constants = {
+    FORM: FORM_CODE[args.form],
+    ACTIVATION: ACTIVATION_CODE[args.activation ?? 'linear'],
+    ACCUMULATE: args.accumulate ? 1 : 0,
+    ROW_SUMS: args.rowSums !== undefined ? 1 : 0,
+    GATE: ACTIVATION_CODE[args.gate?.activation ?? 'linear'],
+  };
+  return { bindings, resources: (sizes) => [sizes, args.a, args.b, args.c, ...(extra !== undefined ? [extra] : [])], suffix, constants };
 }
 
 /** The 'tiled' family: one workgroup per 64×64 tile of C; any sizes. */
@@ -175,18 +198,13 @@ function tiledDispatch(ctx: KernelContext, args: MatmulArgs): Dispatch {
   const label = args.label ?? `matmul_${args.form}`;
   validate(ctx, args, label);
   const { form, M, N } = args;
-  const { bindings, resources, suffix, rowSums } = bindingsOf(args);
+  const { bindings, resources, suffix, constants } = bindingsOf(args);
   const spec: KernelSpec = {
-    name: `matmul_${form}_tiled${suffix === '_sums' ? '_sums' : ''}`,
+    name: `matmul_${form}_tiled${suffix === '_bias' ? '' : suffix}`,
     code: MATMUL_TILED_CODE,
     entryPoint: `matmul_tiled${suffix}`,
     bindings,
-    constants: {
-      FORM: FORM_CODE[form],
-      ACTIVATION: ACTIVATION_CODE[args.activation ?? 'linear'],
-      ACCUMULATE: args.accumulate ? 1 : 0,
-      ROW_SUMS: rowSums,
-    },
+    constants,
   };
   return makeDispatch(ctx.cache, spec, resources(sizesUniform(ctx, label, args)), [groups(N, TILE), groups(M, TILE)], label);
 }
@@ -202,17 +220,14 @@ export function matmulDispatchOnPath(ctx: KernelContext, args: MatmulArgs, path:
   }
   requireOneOf(label, 'path', path, MATMUL_PATHS);
 
-  const { bindings, resources, suffix, rowSums } = bindingsOf(args);
+  const { bindings, resources, suffix, constants } = bindingsOf(args);
   const spec: KernelSpec = {
-    name: `matmul_${form}_${path}${suffix === '_sums' ? '_sums' : ''}`,
+    name: `matmul_${form}_${path}${suffix === '_bias' ? '' : suffix}`,
     code: MATMUL_CODE,
     entryPoint: `matmul_${path}${suffix}`,
     bindings,
     constants: {
-      FORM: FORM_CODE[form],
-      ACTIVATION: ACTIVATION_CODE[args.activation ?? 'linear'],
-      ACCUMULATE: args.accumulate ? 1 : 0,
-      ROW_SUMS: rowSums,
+      ...constants,
       WG_X,
       WG_Y,
     },

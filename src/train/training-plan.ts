@@ -67,9 +67,16 @@ export class TrainingPlan extends StepPlan {
    *   dW (+)= dPreᵀ·in ('tn'; a tied decoder writes its mirror's dW as inᵀ·dPre),
    *   db = Σ_r dPre (summed inside the 'tn' product, whose A is dPre; a separate
    *   column sum for the tied decoder, where dPre is B), and, when `dIn` is given,
-   *   dIn (+)= dPre·W.
+   *   dIn (+)= dPre·W — times g'(y) of the layer below when `o.gate` fuses its
+   *   activation's backward in (dIn is then that layer's dPre).
    */
-  private denseBackward(layer: DenseLayer, input: GPUBuffer, dPre: GPUBuffer, dIn: GPUBuffer | undefined, o: { accumulateWeight?: boolean; accumulateInput?: boolean } = {}): Dispatch[] {
+  private denseBackward(
+    layer: DenseLayer,
+    input: GPUBuffer,
+    dPre: GPUBuffer,
+    dIn: GPUBuffer | undefined,
+    o: { accumulateWeight?: boolean; accumulateInput?: boolean; gate?: { output: GPUBuffer; activation: Activation } } = {},
+  ): Dispatch[] {
     const B = this.rows;
     const { inputs: n, outputs: m } = layer;
     const out: Dispatch[] = [];
@@ -80,10 +87,11 @@ export class TrainingPlan extends StepPlan {
       out.push(matmulDispatch(this.ctx, { form: 'tn', M: m, N: n, K: B, a: dPre, b: input, c: this.g(layer.weight), rowSums: this.g(layer.bias), accumulate: o.accumulateWeight, label: `d${layer.weight} ${o.accumulateWeight ? '+' : ''}= dPreᵀ·in, d${layer.bias} = Σ_r dPre` }));
     }
     if (dIn) {
+      const gated = o.gate ? ` ⊙ ${o.gate.activation}'` : '';
       out.push(
         layer.transposed
-          ? matmulDispatch(this.ctx, { form: 'nt', M: B, N: n, K: m, a: dPre, b: this.w(layer.weight), c: dIn, accumulate: o.accumulateInput, label: `${layer.name}: dIn = dPre·W*` })
-          : matmulDispatch(this.ctx, { form: 'nn', M: B, N: n, K: m, a: dPre, b: this.w(layer.weight), c: dIn, accumulate: o.accumulateInput, label: `${layer.name}: dIn = dPre·W` }),
+          ? matmulDispatch(this.ctx, { form: 'nt', M: B, N: n, K: m, a: dPre, b: this.w(layer.weight), c: dIn, accumulate: o.accumulateInput, gate: o.gate, label: `${layer.name}: dIn = dPre·W*${gated}` })
+          : matmulDispatch(this.ctx, { form: 'nn', M: B, N: n, K: m, a: dPre, b: this.w(layer.weight), c: dIn, accumulate: o.accumulateInput, gate: o.gate, label: `${layer.name}: dIn = dPre·W${gated}` }),
       );
     }
     return out;
@@ -102,19 +110,29 @@ export class TrainingPlan extends StepPlan {
     const out: Dispatch[] = [];
     const decoder = trainsDecoder(c);
     const frozen = c.classifier?.freezeEncoder ?? false;
+    const head = arch.classifier;
+    const Lenc = arch.encoder.length;
+    const onCode = this.hook('onCode');
+    // g'(y) of a layer goes into the matmul that writes its output's gradient when
+    // that matmul alone writes it and nothing is added to it before g' (no dropout,
+    // no sparsity on the code, no classifier head or VAE heads adding their share).
+    const gate = (output: GPUBuffer, activation: Activation) => (activation === 'linear' ? undefined : { output, activation });
+    const encoderGate = (l: number) => {
+      const fusable = !b.encoder[l].dropped && (l < Lenc - 1 || (decoder && !head && !arch.heads && onCode.length === 0));
+      return fusable ? gate(b.encoder[l].out, arch.encoder[l].activation) : undefined;
+    };
+    const decoderGate = (k: number) => gate(b.decoder[k].out, arch.decoder[k].activation);
 
     // Decoder, last layer first: dPre of the last layer is dL/dlogits (written by the loss term).
     const lastDec = decoder ? arch.decoder.length - 1 : -1;
     for (let k = lastDec; k >= 0; k--) {
       const layer = arch.decoder[k];
       let dPre = b.dLogits;
-      if (k < lastDec) {
-        dPre = b.decoder[k].grad;
-        out.push(...this.activationBackward(dPre, b.decoder[k].out, B * layer.outputs, layer.activation, `${layer.name}: dPre = dy ⊙ a'(y)`));
-      }
+      if (k < lastDec) dPre = b.decoder[k].grad; // g' already applied by the layer above's dIn
       // A frozen encoder needs no ∂L/∂code (a VAE's dz still feeds the heads' KL path, also frozen).
       const dIn = k > 0 ? b.decoder[k - 1].grad : frozen ? undefined : b.dHidden;
-      out.push(...this.denseBackward(layer, this.decoderInput(k), dPre, dIn));
+      const below = k > 0 ? decoderGate(k - 1) : dIn && Lenc > 0 ? encoderGate(Lenc - 1) : undefined;
+      out.push(...this.denseBackward(layer, this.decoderInput(k), dPre, dIn, { gate: below }));
     }
 
     // VAE: through the reparameterisation and the KL (w·β_t·∂KL fused in) into dμ, d log σ².
@@ -126,7 +144,6 @@ export class TrainingPlan extends StepPlan {
     }
 
     // The classifier's head, into ∂L/∂h̃ of the code (dμ for a VAE), after the decoder's share.
-    const head = arch.classifier;
     const k = b.classifier;
     if (head && k) {
       const dCode = frozen ? undefined : (v?.dmu ?? b.dHidden);
@@ -138,7 +155,6 @@ export class TrainingPlan extends StepPlan {
     }
 
     // The VAE's heads.
-    const Lenc = arch.encoder.length;
     if (arch.heads && v) {
       const hin = this.encoderInput(Lenc);
       const dIn = Lenc > 0 ? b.encoder[Lenc - 1].grad : undefined;
@@ -152,9 +168,9 @@ export class TrainingPlan extends StepPlan {
       const buf = b.encoder[l];
       const units = layer.outputs;
       if (buf.dropped) out.push(dropoutBackwardDispatch(this.ctx, { grad: buf.grad, step: b.step, rows: B, units, rate: c.dropout, layer: l, label: `${layer.name} dropout backward` }));
-      if (l === Lenc - 1 && !arch.heads) out.push(...this.hook('onCode')); // e.g. sparsity, into dh of the code
-      out.push(...this.activationBackward(buf.grad, buf.out, B * units, layer.activation, `${layer.name}: da = dh ⊙ g'(h)`));
-      out.push(...this.denseBackward(layer, this.encoderInput(l), buf.grad, l > 0 ? b.encoder[l - 1].grad : undefined, { accumulateWeight: c.tiedWeights }));
+      if (l === Lenc - 1 && !arch.heads) out.push(...onCode); // e.g. sparsity, into dh of the code
+      if (!encoderGate(l)) out.push(...this.activationBackward(buf.grad, buf.out, B * units, layer.activation, `${layer.name}: da = dh ⊙ g'(h)`));
+      out.push(...this.denseBackward(layer, this.encoderInput(l), buf.grad, l > 0 ? b.encoder[l - 1].grad : undefined, { accumulateWeight: c.tiedWeights, gate: l > 0 ? encoderGate(l - 1) : undefined }));
       if (l === 0) out.push(...this.hook('onEncoderGrads')); // e.g. contractive, into dW, db
     }
     out.push(...this.hook('onGradients')); // e.g. weight decay

@@ -21,6 +21,7 @@ import {
 } from '../../src/kernels/matmul';
 import { matmulRef } from '../../src/reference/matmul';
 import { columnSumRef } from '../../src/reference/reduce';
+import { activationGradFromOutput } from '../../src/reference/activations';
 import { randomArray, testGpu, type TestGpu } from './helpers';
 
 let g: TestGpu;
@@ -38,8 +39,8 @@ function caseContext(): KernelContext & { arena: BufferArena } {
   return { device: g.device, cache: g.cache, arena: new BufferArena(g.device, 'matmul-case') };
 }
 
-/** rowSums ('tn' only): also write Σ_k A[k,m], the fused bias gradient. */
-type Epilogue = { bias: boolean; activation: Activation; accumulate: boolean; rowSums?: boolean };
+/** rowSums ('tn' only): also write Σ_k A[k,m], the fused bias gradient. gate: C = A·B ⊙ g'(y) for a layer output y (an input gradient). */
+type Epilogue = { bias: boolean; activation: Activation; accumulate: boolean; rowSums?: boolean; gate?: Activation };
 
 /**
  * Elementwise error bound. A float32 dot product of K terms, summed in any order,
@@ -98,6 +99,8 @@ async function runCase(r: Run): Promise<{ maxAbs: number; worst: number }> {
     const cInit = new Float32Array(M * N + GUARD_FLOATS).fill(GUARD);
     if (c0) cInit.set(c0);
     const cBuf = ctx.arena.storage('c', cInit);
+    // A layer output y = g(a) in g's range (relu: half of them 0, where g' is 0).
+    const y = ep.gate && randomArray(M * N, seed + 4, ep.gate === 'sigmoid' ? 0 : -1, 1).map((v) => (ep.gate === 'relu' ? Math.max(v, 0) : v));
     const sumsBuf = ep.rowSums ? ctx.arena.storage('row sums', new Float32Array(M + GUARD_FLOATS).fill(GUARD)) : undefined;
     const args = {
       form, M, N, K,
@@ -108,13 +111,19 @@ async function runCase(r: Run): Promise<{ maxAbs: number; worst: number }> {
       activation: ep.activation,
       accumulate: ep.accumulate,
       rowSums: sumsBuf && { buffer: sumsBuf, offset: 0, size: M * 4 },
+      gate: y && { output: ctx.arena.storage('gate output', y), activation: ep.gate! },
     };
     const d = variantDispatch(ctx, args, r.variant);
     await runDispatches(g.device, [d], true);
     const out = await readFloats(g.device, cBuf, M * N + GUARD_FLOATS);
     for (let i = M * N; i < out.length; i++) expect(out[i], `guard after C at ${i}`).toBe(GUARD);
-    const ref = matmulRef(form, M, N, K, a, b, bias, ep.activation, c0);
-    const tol = bound(form, M, N, K, a, b, bias, c0);
+    let ref = matmulRef(form, M, N, K, a, b, bias, ep.activation, c0);
+    let tol = bound(form, M, N, K, a, b, bias, c0);
+    if (y) {
+      // |g'(y)| ≤ 1 for every activation, so the product's error passes through, plus g'(y)'s own rounding (a few u of |C|).
+      tol = tol.map((t, i) => t + 4 * U * Math.abs(ref[i]));
+      ref = ref.map((v, i) => v * activationGradFromOutput(y[i], ep.gate!));
+    }
     let maxAbs = 0;
     let worst = 0;
     if (sumsBuf) {
@@ -173,12 +182,14 @@ describe.each(MATMUL_KERNELS.flatMap((kernel) => FORMS.map((form) => [kernel, fo
       { bias: false, activation: 'linear', accumulate: true },
       // A weight gradient with its fused bias gradient ('tn' only); C accumulated for every other shape (a tied encoder's dW).
       ...(form === 'tn' ? [{ bias: false, activation: 'linear' as const, accumulate: (M + N + K) % 2 === 0, rowSums: true }] : []),
+      // An input gradient with the activation's backward fused in ('nn', 'nt': dIn = dPre·W); each non-linear activation in turn over the shapes.
+      ...(form !== 'tn' ? [{ bias: false, activation: 'linear' as const, accumulate: false, gate: (['sigmoid', 'tanh', 'relu'] as const)[(M + 2 * N + K) % 3] }] : []),
     ];
     let seed = M * 1000 + N * 10 + K;
     for (const variant of variantsOf(kernel, form, M, N, K)) {
       for (const ep of epilogues) {
         const { maxAbs, worst } = await runCase({ form, M, N, K, variant, ep, seed: seed++ });
-        const what = `${variantName(variant)} bias=${ep.bias} ${ep.activation}${ep.accumulate ? ' accumulate' : ''}${ep.rowSums ? ' rowSums' : ''}`;
+        const what = `${variantName(variant)} bias=${ep.bias} ${ep.activation}${ep.accumulate ? ' accumulate' : ''}${ep.rowSums ? ' rowSums' : ''}${ep.gate ? ` gate ${ep.gate}` : ''}`;
         console.log(`${form} ${M}×${N}×${K} ${what}: max |diff| ${maxAbs.toExponential(2)}, worst diff/bound ${worst.toFixed(4)}`);
         expect(worst, what).toBeLessThanOrEqual(1);
       }
@@ -304,6 +315,10 @@ test('argument validation says what is wrong', () => {
     expect(() => matmulDispatch(ctx, { ...tn, rowSums: buf(4), bias: buf(4) })).toThrow(/only allowed with form 'tn' and no bias \(got form 'tn' with a bias\)/);
     expect(() => matmulDispatch(ctx, { ...tn, rowSums: { buffer: buf(4), offset: 0, size: 12 } })).toThrow(/rowSums holds 3 floats \(12 bytes\) but 4 are needed/);
     expect(() => matmulDispatch(ctx, { ...tn, rowSums: ok.a })).toThrow(/a \(read\) and rowSums \(written\) are in the same GPUBuffer/);
+    expect(() => matmulDispatch(ctx, { ...ok, gate: { output: buf(16), activation: 'relu' }, accumulate: true })).toThrow(/gate \(C = A·B ⊙ g'\(y\)\) is only allowed without bias, activation, accumulate or rowSums/);
+    expect(() => matmulDispatch(ctx, { ...ok, gate: { output: buf(12), activation: 'relu' } })).toThrow(/gate\.output holds 12 floats \(48 bytes\) but 16 are needed/);
+    expect(() => matmulDispatch(ctx, { ...ok, gate: { output: buf(16), activation: 'gelu' as Activation } })).toThrow(/gate\.activation must be one of linear, sigmoid, tanh, relu/);
+    expect(() => matmulDispatch(ctx, { ...ok, gate: { output: ok.c, activation: 'tanh' } })).toThrow(/gate\.output \(read\) and c \(written\) are in the same GPUBuffer/);
     const shared = buf(128);
     expect(() => matmulDispatch(ctx, { ...tn, c: { buffer: shared, offset: 0, size: 512 }, rowSums: { buffer: shared, offset: 256, size: 16 } })).toThrow(/c and rowSums are written and overlap/);
     // The tiled family checks its arguments the same way.
