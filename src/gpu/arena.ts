@@ -19,8 +19,8 @@ export function liveGpuMemory(): { buffers: number; bytes: number } {
 // GPUBufferUsage flag values from the WebGPU spec, as literals so this module also
 // loads where the GPU globals do not exist (Node unit tests of the trainer's logic).
 const MAP_READ = 0x0001;
-const COPY_SRC = 0x0004;
-const COPY_DST = 0x0008;
+export const COPY_SRC = 0x0004;
+export const COPY_DST = 0x0008;
 const UNIFORM_USAGE = 0x0040;
 const STORAGE_USAGE = 0x0080;
 export const STORAGE = STORAGE_USAGE | COPY_SRC | COPY_DST;

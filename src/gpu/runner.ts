@@ -5,6 +5,12 @@
 // encoding and decoding (src/model/embedding.ts, src/model/autoencoder.ts) and the
 // linear probe (src/analysis/probe.ts) all go through submitBatch.
 //
+// Several batches in one submit (the trainer's stepsPerSubmit): their Step values
+// go into a ring of Step-sized slots with one writeBuffer, and before each
+// batch's dispatches the command buffer copies its slot into the Step uniform
+// (commands in one command buffer run in order), so every batch still reads its
+// own Step — the same results as one submit each, with one submit's overhead.
+//
 // queue.submit sites in src/ (3): this file (submitCommands, which submitBatch,
 // the trainer's read-backs and snapshots and the profiler use); the read-back
 // helper in src/gpu/arena.ts; runDispatches in src/gpu/kernel.ts (one-off
@@ -40,21 +46,42 @@ export class BatchRunner {
     /** The plan's Step uniform. */
     readonly step: GPUBuffer,
     readonly log?: LossLog,
+    /** Step-sized slots (COPY_SRC | COPY_DST) for submitBatches: STEP_BYTES × the most batches per submit. */
+    readonly ring?: GPUBuffer,
   ) {}
 
   /** Run one batch: its Step values, then (one submit) the slot clear, `before`, the dispatches and `after`. */
   submitBatch(values: StepValues, batch: Batch): void {
-    const { device, log } = this;
-    device.queue.writeBuffer(this.step, 0, packStep(values, this.scratch));
-    this.submitCommands(batch.label, (enc) => {
-      if (log && (batch.clearSlot ?? true)) {
-        const slotBytes = log.buffer.size / log.slots;
-        enc.clearBuffer(log.buffer, values.lossSlot * slotBytes, slotBytes);
-      }
-      batch.before?.(enc);
-      encodeDispatches(enc, batch.dispatches, batch.label);
-      batch.after?.(enc);
+    this.device.queue.writeBuffer(this.step, 0, packStep(values, this.scratch));
+    this.submitCommands(batch.label, (enc) => this.encodeBatch(enc, values, batch));
+  }
+
+  /** Run several batches in order in one submit, each with its own Step values (through the ring). */
+  submitBatches(list: readonly { values: StepValues; batch: Batch }[]): void {
+    if (list.length === 1) return this.submitBatch(list[0].values, list[0].batch);
+    const ring = this.ring;
+    if (!ring || ring.size < list.length * STEP_BYTES) throw new Error(`submitBatches: ${list.length} batches need a Step ring of ${list.length * STEP_BYTES} bytes (have ${ring?.size ?? 0})`);
+    const packed = new Uint8Array(list.length * STEP_BYTES);
+    list.forEach((b, i) => packed.set(new Uint8Array(packStep(b.values, this.scratch)), i * STEP_BYTES));
+    this.device.queue.writeBuffer(ring, 0, packed);
+    const label = `${list[0].batch.label} … ${list.at(-1)!.batch.label}`;
+    this.submitCommands(label, (enc) => {
+      list.forEach((b, i) => {
+        enc.copyBufferToBuffer(ring, i * STEP_BYTES, this.step, 0, STEP_BYTES);
+        this.encodeBatch(enc, b.values, b.batch);
+      });
     });
+  }
+
+  private encodeBatch(enc: GPUCommandEncoder, values: StepValues, batch: Batch): void {
+    const log = this.log;
+    if (log && (batch.clearSlot ?? true)) {
+      const slotBytes = log.buffer.size / log.slots;
+      enc.clearBuffer(log.buffer, values.lossSlot * slotBytes, slotBytes);
+    }
+    batch.before?.(enc);
+    encodeDispatches(enc, batch.dispatches, batch.label);
+    batch.after?.(enc);
   }
 
   /** Record one command buffer with `record` and submit it (in debug mode inside error scopes named `label`). */

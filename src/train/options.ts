@@ -27,6 +27,13 @@ export interface TrainerOptions {
   /** Steps between loss read-backs and progress events. Default 20. */
   syncEvery?: number;
   /**
+   * Training steps recorded into one queue submit (each still reads its own Step
+   * values: src/gpu/runner.ts), cutting per-submit overhead; a group also ends at
+   * every sync and epoch end, so progress, snapshots and the guard keep their
+   * meaning and the results are bit-identical to one submit per step. Default 4.
+   */
+  stepsPerSubmit?: number;
+  /**
    * Steps between in-memory snapshots of the parameters, optimizer state and
    * counters (taken with a sync's read-back, so they cost no extra GPU wait).
    * After a device loss at most this many steps are redone. Default 50.
@@ -187,6 +194,10 @@ export class TrainingDivergedError extends Error {
   }
 }
 
+/** Default stepsPerSubmit (see TrainerOptions), and its largest value (a group never outlasts a sync's loss-log slots anyway). */
+export const STEPS_PER_SUBMIT = 4;
+export const MAX_STEPS_PER_SUBMIT = 64;
+
 /** Options with defaults applied, each checked with a message naming it. */
 export function resolveTrainerOptions(options: TrainerOptions, model: Pick<TrainableModel, 'config' | 'gpu' | 'arch'>): Required<Omit<TrainerOptions, 'onDeviceLost' | 'schedule'>> & { onDeviceLost: DeviceLossPolicy; schedule: ResolvedSchedule } {
   const B = options?.batchSize;
@@ -202,6 +213,10 @@ export function resolveTrainerOptions(options: TrainerOptions, model: Pick<Train
   if (widest > maxBinding) {
     throw new RangeError(`batchSize ${B} needs ${widest}-byte batch buffers, above maxStorageBufferBindingSize (${maxBinding}); use a batch of at most ${Math.floor(maxBinding / (widest / B))}`);
   }
+  const stepsPerSubmit = options.stepsPerSubmit ?? STEPS_PER_SUBMIT;
+  if (!Number.isInteger(stepsPerSubmit) || stepsPerSubmit < 1 || stepsPerSubmit > MAX_STEPS_PER_SUBMIT) {
+    throw new RangeError(`stepsPerSubmit must be an integer in [1, ${MAX_STEPS_PER_SUBMIT}] (got ${stepsPerSubmit})`);
+  }
   const snapshotEvery = options.snapshotEvery ?? 50;
   if (!Number.isInteger(snapshotEvery) || snapshotEvery < 1) throw new RangeError(`snapshotEvery must be a positive integer (got ${snapshotEvery})`);
   const onDeviceLost = options.onDeviceLost ?? 'recover';
@@ -212,5 +227,5 @@ export function resolveTrainerOptions(options: TrainerOptions, model: Pick<Train
   if (!(MATMUL_KERNEL_OPTIONS as readonly unknown[]).includes(matmulKernel)) {
     throw new RangeError(`matmulKernel must be one of ${MATMUL_KERNEL_OPTIONS.map((k) => `'${k}'`).join(', ')} (got ${JSON.stringify(matmulKernel)})`);
   }
-  return { batchSize: B, optimizer, schedule, seed, shuffle: options.shuffle ?? true, syncEvery, snapshotEvery, onDeviceLost, matmulKernel };
+  return { batchSize: B, optimizer, schedule, seed, shuffle: options.shuffle ?? true, syncEvery, stepsPerSubmit, snapshotEvery, onDeviceLost, matmulKernel };
 }

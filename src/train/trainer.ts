@@ -4,11 +4,12 @@
 // per step, no allocation per step. Losses accumulate in a GPU log that is read
 // back only at sync points (every `syncEvery` steps and at the end of an epoch);
 // snapshots ride on those read-backs (src/train/recovery.ts).
-import { BufferArena, readFloats } from '../gpu/arena';
+import { BufferArena, COPY_DST, COPY_SRC, readFloats } from '../gpu/arena';
 import type { MatmulContext } from '../kernels/matmul';
 import { MatmulTuner, type MatmulChoice, type MatmulKernelOption } from '../kernels/matmul-tuning';
 import type { Dispatch } from '../gpu/kernel';
-import { BatchRunner } from '../gpu/runner';
+import { BatchRunner, type Batch } from '../gpu/runner';
+import { STEP_BYTES, type StepValues } from '../gpu/step';
 import { adamCorrector, type OptimizerConfig } from '../kernels/optimizer';
 import { LOSS_LOG_STRIDE } from '../kernels/reduce';
 import { GUARD_CLEAR } from '../kernels/finite';
@@ -56,6 +57,9 @@ export class Trainer {
   private losses!: LossReadback;
   private readonly shuffle: boolean;
   private readonly syncEvery: number;
+  private readonly stepsPerSubmit: number;
+  /** Steps recorded but not yet submitted (at most stepsPerSubmit; flushed by every sync and epoch change). */
+  private pending: { values: StepValues; batch: Batch }[] = [];
   private readonly onDeviceLost: DeviceLossPolicy;
   private readonly indices = new Map<GpuDataset, GPUBuffer>();
   private readonly snapshots: Snapshots;
@@ -83,6 +87,7 @@ export class Trainer {
     this.seed = o.seed;
     this.shuffle = o.shuffle;
     this.syncEvery = o.syncEvery;
+    this.stepsPerSubmit = o.stepsPerSubmit;
     this.onDeviceLost = o.onDeviceLost;
     this.matmulKernel = o.matmulKernel;
     this.snapshots = new Snapshots(model, o.snapshotEvery);
@@ -100,7 +105,9 @@ export class Trainer {
     try {
       this.losses = new LossReadback(this.arena, model.config);
       this.plan = new TrainingPlan(this.ctx, model, this.batchSize, this.arena, this.optimizer, this.losses.log.buffer);
-      this.runner = new BatchRunner(model.gpu.device, this.ctx.cache, this.plan.batch.step, this.losses.log);
+      const ring = this.stepsPerSubmit > 1 ? this.arena.create('step ring', this.stepsPerSubmit * STEP_BYTES, COPY_SRC | COPY_DST) : undefined;
+      this.runner = new BatchRunner(model.gpu.device, this.ctx.cache, this.plan.batch.step, this.losses.log, ring);
+      this.pending = [];
       this.snapshots.build(this.arena, this.plan.optimizerState);
     } catch (e) {
       this.arena.dispose();
@@ -196,6 +203,7 @@ export class Trainer {
     if (this.model.gpu.isLost()) throw new DeviceLostError('the GPU device was lost'); // no point submitting
     const c = this.cursorFor(data);
     if (c.next >= data.count) {
+      this.flush(); // the new permutation must not reach the previous epoch's steps still waiting
       c.epoch += 1;
       c.next = 0;
       this.writePermutation(c);
@@ -204,10 +212,11 @@ export class Trainer {
     const step = this.stepCount + 1;
     const { c1, c2 } = this.corrections(step);
     const slot = this.losses.slotOf(step);
-    this.runner.submitBatch(
-      { step, seed: this.seed, batchOffset: c.next, validRows: rows, lr: this.learningRateAt(step), adamC1: c1, adamC2: c2, lossSlot: slot, training: true },
-      { label: `train step ${step}`, dispatches: dispatches === 'full' ? c.full : c.gradients },
-    );
+    this.pending.push({
+      values: { step, seed: this.seed, batchOffset: c.next, validRows: rows, lr: this.learningRateAt(step), adamC1: c1, adamC2: c2, lossSlot: slot, training: true },
+      batch: { label: `train step ${step}`, dispatches: dispatches === 'full' ? c.full : c.gradients },
+    });
+    if (dispatches !== 'full' || this.pending.length >= this.stepsPerSubmit) this.flush();
     const epoch = c.epoch;
     c.next += rows;
     if (dispatches === 'full') {
@@ -220,6 +229,14 @@ export class Trainer {
     return { rows, epoch };
   }
 
+  /** Submit the steps recorded since the last submit, in one queue submit. */
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const list = this.pending;
+    this.pending = [];
+    this.runner.submitBatches(list);
+  }
+
   /** A sync is due: syncEvery steps since the last (at most as many as the loss log has slots), or a snapshot. */
   private syncDue(): boolean {
     return this.losses.count >= Math.min(this.syncEvery, this.losses.slots) || this.snapshots.due(this.stepCount);
@@ -228,6 +245,7 @@ export class Trainer {
   /** Wait for the GPU and read the losses of the steps since the last sync (with a snapshot when one is due). */
   private async sync(forceSnapshot = false): Promise<StepLoss[]> {
     const device = this.model.gpu.device;
+    this.flush();
     await this.ctx.cache.checkErrors();
     if (this.losses.count === 0) {
       await device.queue.onSubmittedWorkDone();
