@@ -5,7 +5,8 @@
 import { acquireGpu, activationStatistics, DIGIT_COLOURS, loadMnist, resolveConfig, WebGpuUnavailableError, type Evaluation, type Gpu, type Mnist } from '../src/index';
 import type { ModelFile } from '../src/io/model-file';
 import { SettingsForm } from './form';
-import { LinePlot, Histogram, formatNumber, type Series } from './plots';
+import { Histogram, formatNumber } from './plots';
+import { LinePlot, type Series } from './line-plot';
 import {
   digitStrip,
   drawImage,
@@ -139,7 +140,7 @@ form.preset.addEventListener('change', () => (loaded = undefined));
 
 // ---- plots and pictures ---------------------------------------------------------
 
-const lossPlot = new LinePlot($<HTMLCanvasElement>('loss-plot'), { x: 'epoch', empty: 'Press Start to train; the loss appears here.' });
+const lossPlot = new LinePlot($('loss-plot'), { x: 'epoch', empty: 'Press Start to train; the loss appears here.' });
 const histogram = new Histogram($<HTMLCanvasElement>('act-hist'), { x: 'mean activation of a unit', empty: 'No model yet.' });
 const logScale = $<HTMLInputElement>('log-scale');
 logScale.addEventListener('change', () => {

@@ -84,7 +84,9 @@ async function choosePreset(page: Page, preset: string, overrides: Record<string
 async function canvasInk(page: Page, id: string, color?: [number, number, number]): Promise<{ std: number; colored: number; width: number }> {
   return page.evaluate(
     ([id, color]) => {
-      const c = document.getElementById(id as string) as HTMLCanvasElement;
+      // A plot drawn by uPlot is a box holding its canvas.
+      const el = document.getElementById(id as string)!;
+      const c = (el instanceof HTMLCanvasElement ? el : el.querySelector('canvas')) as HTMLCanvasElement;
       const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
       let sum = 0;
       let sq = 0;
