@@ -104,8 +104,9 @@ export class LinePlot {
   }
 
   private options(): uPlot.Options {
-    const latest = (s: Series) => {
-      const last = s.points.filter(([, y]) => this.shown(y)).at(-1);
+    // Of the series set last (set() may hand in new arrays without rebuilding the chart).
+    const latest = (sidx: number) => {
+      const last = (this.series[sidx - 1]?.points ?? []).filter(([, y]) => this.shown(y)).at(-1);
       return last ? formatNumber(last[1]) : '–';
     };
     return {
@@ -128,15 +129,15 @@ export class LinePlot {
       series: [
         { label: this.labels.x, value: (_u, v) => (v == null ? '–' : formatNumber(v)) },
         ...this.series.map(
-          (s): uPlot.Series => ({
+          (s, i): uPlot.Series => ({
             label: s.name,
             stroke: s.color,
             width: 2,
             dash: s.dashed ? [5, 4] : undefined,
             spanGaps: true, // the union of x values leaves gaps in every series
             // Markers for sparse series; a dense curve gets a dot only while it is a single point.
-            points: { show: s.markers ? true : () => s.points.filter(([, y]) => this.shown(y)).length === 1, size: 7, fill: s.color, stroke: s.color },
-            value: (_u, v, _sidx, idx) => (idx == null ? latest(s) : v == null ? '–' : formatNumber(v)),
+            points: { show: s.markers ? true : () => (this.series[i]?.points ?? []).filter(([, y]) => this.shown(y)).length === 1, size: 7, fill: s.color, stroke: s.color },
+            value: (_u, v, sidx, idx) => (idx == null ? latest(sidx) : v == null ? '–' : formatNumber(v)),
           }),
         ),
       ],

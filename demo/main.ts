@@ -19,6 +19,7 @@ import {
 import { TrainingSession, type Pictures, type ProbeReport, type ProgressInfo, type RunState, type StageInfo, type VaePictures } from './session';
 import { modelConfig, validateSettings, SHOWN_DIGITS, INPUT_SIZE } from './validation';
 import { setUpModelFiles } from './model-io';
+import { setUpFineTune } from './finetune-panel';
 import { PRESETS } from './presets';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -31,6 +32,8 @@ let mnist: Mnist | undefined;
 let session: TrainingSession | undefined;
 let runState: RunState | 'idle' = 'idle';
 let valid = false;
+/** The Fine-tune button's classifier is training: no other run may start. */
+let fineTuning = false;
 /** A model file the next run starts from (until another preset is picked). */
 let loaded: { file: ModelFile; name: string } | undefined;
 
@@ -48,6 +51,8 @@ const debug = {
   stages: [] as string[],
   vaePictureEvents: 0,
   probe: undefined as { codes: number; pixels: number } | undefined,
+  /** The Fine-tune button's last result: test accuracy, test digits, and the confusion matrix's total count. */
+  fineTune: undefined as { accuracy: number; count: number; confusionTotal: number } | undefined,
   /** Simulate a lost device (as after a driver reset). */
   loseDevice: () => gpu?.device.destroy(),
 };
@@ -101,7 +106,7 @@ const form = new SettingsForm(() => {
 });
 
 function updateButtons(): void {
-  const busy = runState === 'starting' || runState === 'training' || runState === 'paused' || runState === 'stopping' || runState === 'probing';
+  const busy = fineTuning || runState === 'starting' || runState === 'training' || runState === 'paused' || runState === 'stopping' || runState === 'probing';
   buttons.start.disabled = busy || !gpu || !mnist || !valid;
   buttons.start.title = !valid ? 'Fix the settings marked in red first' : '';
   buttons.pause.disabled = !(runState === 'training' || runState === 'paused');
@@ -109,6 +114,7 @@ function updateButtons(): void {
   buttons.stop.disabled = !(runState === 'starting' || runState === 'training' || runState === 'paused');
   $<HTMLButtonElement>('load').disabled = busy;
   modelFiles?.refresh();
+  fineTunePanel?.refresh();
   form.setDisabled(busy);
 }
 
@@ -137,6 +143,27 @@ const modelFiles = setUpModelFiles({
   error: (title, message) => showBanner('error', title, message),
 });
 form.preset.addEventListener('change', () => (loaded = undefined));
+
+// ---- fine-tuning after a run ----------------------------------------------------------
+
+const fineTunePanel = setUpFineTune({
+  source: () => {
+    const model = session?.model;
+    if (!session || !model || model.isDisposed || !(runState === 'stopped' || runState === 'done')) return undefined;
+    return { model, batchSize: session.settings.batchSize, testCount: session.settings.evalSamples };
+  },
+  mnist: () => mnist,
+  busy: (running) => {
+    fineTuning = running;
+    updateButtons();
+    status(running ? 'Fine-tuning a classifier from the trained model…' : 'Ready. Change the settings and press Start for a new run.');
+  },
+  done: (e) => {
+    const total = e.confusion.flat().reduce((a, b) => a + b, 0);
+    debug.fineTune = { accuracy: e.accuracy, count: e.count, confusionTotal: total };
+  },
+  error: (message) => showBanner('error', 'Fine-tuning failed', message),
+});
 
 // ---- plots and pictures ---------------------------------------------------------
 
@@ -348,6 +375,8 @@ function start(): void {
   debug.stages = [];
   debug.vaePictureEvents = 0;
   debug.probe = undefined;
+  debug.fineTune = undefined;
+  fineTunePanel.reset();
   epochs = settings.epochs;
   // Loaded weights fit only a model of the same shape.
   const cfg = resolveConfig(modelConfig(settings));
