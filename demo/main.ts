@@ -20,6 +20,7 @@ import { TrainingSession, type Pictures, type ProbeReport, type ProgressInfo, ty
 import { modelConfig, validateSettings, SHOWN_DIGITS, INPUT_SIZE } from './validation';
 import { setUpModelFiles } from './model-io';
 import { setUpFineTune } from './finetune-panel';
+import { setUpCompareView } from './compare-view';
 import { PRESETS } from './presets';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -34,6 +35,8 @@ let runState: RunState | 'idle' = 'idle';
 let valid = false;
 /** The Fine-tune button's classifier is training: no other run may start. */
 let fineTuning = false;
+/** The Compare view is training its variants: likewise. */
+let comparing = false;
 /** A model file the next run starts from (until another preset is picked). */
 let loaded: { file: ModelFile; name: string } | undefined;
 
@@ -53,6 +56,10 @@ const debug = {
   probe: undefined as { codes: number; pixels: number } | undefined,
   /** The Fine-tune button's last result: test accuracy, test digits, and the confusion matrix's total count. */
   fineTune: undefined as { accuracy: number; count: number; confusionTotal: number } | undefined,
+  /** The Compare view: its state and each finished variant's numbers. */
+  compare: undefined as
+    | { state: string; results: Array<{ id: string; heldOutLoss: number; jacobianNorm: number; probeAccuracy: number; fineTunedAccuracy: number }> }
+    | undefined,
   /** Simulate a lost device (as after a driver reset). */
   loseDevice: () => gpu?.device.destroy(),
 };
@@ -105,8 +112,11 @@ const form = new SettingsForm(() => {
   updateButtons();
 });
 
+/** A single run is going (or paused): its model is in use. */
+const runBusy = () => runState === 'starting' || runState === 'training' || runState === 'paused' || runState === 'stopping' || runState === 'probing';
+
 function updateButtons(): void {
-  const busy = fineTuning || runState === 'starting' || runState === 'training' || runState === 'paused' || runState === 'stopping' || runState === 'probing';
+  const busy = fineTuning || comparing || runBusy();
   buttons.start.disabled = busy || !gpu || !mnist || !valid;
   buttons.start.title = !valid ? 'Fix the settings marked in red first' : '';
   buttons.pause.disabled = !(runState === 'training' || runState === 'paused');
@@ -115,6 +125,7 @@ function updateButtons(): void {
   $<HTMLButtonElement>('load').disabled = busy;
   modelFiles?.refresh();
   fineTunePanel?.refresh();
+  compareView?.refresh();
   form.setDisabled(busy);
 }
 
@@ -149,7 +160,7 @@ form.preset.addEventListener('change', () => (loaded = undefined));
 const fineTunePanel = setUpFineTune({
   source: () => {
     const model = session?.model;
-    if (!session || !model || model.isDisposed || !(runState === 'stopped' || runState === 'done')) return undefined;
+    if (comparing || !session || !model || model.isDisposed || !(runState === 'stopped' || runState === 'done')) return undefined;
     return { model, batchSize: session.settings.batchSize, testCount: session.settings.evalSamples };
   },
   mnist: () => mnist,
@@ -164,6 +175,34 @@ const fineTunePanel = setUpFineTune({
   },
   error: (message) => showBanner('error', 'Fine-tuning failed', message),
 });
+
+// ---- views: a single run, or several variants compared -------------------------------
+
+const compareView = setUpCompareView({
+  gpu: () => gpu,
+  mnist: () => mnist,
+  blocked: () => (fineTuning ? 'A classifier is being fine-tuned' : runBusy() ? 'A single run is in progress' : undefined),
+  busy: (running) => {
+    comparing = running;
+    updateButtons();
+  },
+  report: (state, results) => {
+    debug.compare = {
+      state,
+      results: results.map(({ id, heldOutLoss, jacobianNorm, probeAccuracy, fineTunedAccuracy }) => ({ id, heldOutLoss, jacobianNorm, probeAccuracy, fineTunedAccuracy })),
+    };
+  },
+  error: (message) => showBanner('error', 'The comparison failed', message),
+});
+
+function showView(view: 'single' | 'compare'): void {
+  $('single-view').hidden = view !== 'single';
+  $('compare-view').hidden = view !== 'compare';
+  $('view-single').setAttribute('aria-pressed', String(view === 'single'));
+  $('view-compare').setAttribute('aria-pressed', String(view === 'compare'));
+}
+$('view-single').addEventListener('click', () => showView('single'));
+$('view-compare').addEventListener('click', () => showView('compare'));
 
 // ---- plots and pictures ---------------------------------------------------------
 
