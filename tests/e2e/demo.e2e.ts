@@ -319,6 +319,12 @@ export const tests: E2eTest[] = [
         assert.equal(await page.locator('#finetune').isDisabled(), true, 'nothing to fine-tune before a run');
         await page.locator('#start').click();
         await waitForState(page, ['done'], 60_000);
+        // The loss plot (uPlot): its legend shows each curve's latest value, and the curve survives a switch to a linear axis.
+        const legendTraining = await page.locator('#loss-plot .u-legend .u-series').nth(1).locator('.u-value').textContent();
+        assert.equal(legendTraining, await page.locator('#stat-train').textContent(), 'the legend shows the latest training loss');
+        await page.locator('#log-scale').uncheck();
+        const linear = await canvasInk(page, 'loss-plot', [37, 99, 235]);
+        assert.ok(linear.colored > 50, `the training curve is drawn on a linear axis too (${linear.colored} blue pixels)`);
         // A bad field names itself and blocks the button; a good one unblocks it.
         await setField(page, 'ft-epochs', 0);
         assert.match((await page.locator('#ft-msg').textContent()) ?? '', /fine-tuning epochs must be an integer in \[1, 100\] \(got 0\)/);
