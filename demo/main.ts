@@ -5,7 +5,8 @@
 import { acquireGpu, activationStatistics, DIGIT_COLOURS, loadMnist, resolveConfig, WebGpuUnavailableError, type Evaluation, type Gpu, type Mnist } from '../src/index';
 import type { ModelFile } from '../src/io/model-file';
 import { SettingsForm } from './form';
-import { LinePlot, Histogram, formatNumber, type Series } from './plots';
+import { Histogram, formatNumber } from './plots';
+import { LinePlot, type Series } from './line-plot';
 import {
   digitStrip,
   drawImage,
@@ -18,6 +19,8 @@ import {
 import { TrainingSession, type Pictures, type ProbeReport, type ProgressInfo, type RunState, type StageInfo, type VaePictures } from './session';
 import { modelConfig, validateSettings, SHOWN_DIGITS, INPUT_SIZE } from './validation';
 import { setUpModelFiles } from './model-io';
+import { setUpFineTune } from './finetune-panel';
+import { setUpCompareView } from './compare-view';
 import { PRESETS } from './presets';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -30,6 +33,10 @@ let mnist: Mnist | undefined;
 let session: TrainingSession | undefined;
 let runState: RunState | 'idle' = 'idle';
 let valid = false;
+/** The Fine-tune button's classifier is training: no other run may start. */
+let fineTuning = false;
+/** The Compare view is training its variants: likewise. */
+let comparing = false;
 /** A model file the next run starts from (until another preset is picked). */
 let loaded: { file: ModelFile; name: string } | undefined;
 
@@ -47,6 +54,12 @@ const debug = {
   stages: [] as string[],
   vaePictureEvents: 0,
   probe: undefined as { codes: number; pixels: number } | undefined,
+  /** The Fine-tune button's last result: test accuracy, test digits, and the confusion matrix's total count. */
+  fineTune: undefined as { accuracy: number; count: number; confusionTotal: number } | undefined,
+  /** The Compare view: its state and each finished variant's numbers. */
+  compare: undefined as
+    | { state: string; results: Array<{ id: string; heldOutLoss: number; jacobianNorm: number; probeAccuracy: number; fineTunedAccuracy: number }> }
+    | undefined,
   /** Simulate a lost device (as after a driver reset). */
   loseDevice: () => gpu?.device.destroy(),
 };
@@ -99,8 +112,11 @@ const form = new SettingsForm(() => {
   updateButtons();
 });
 
+/** A single run is going (or paused): its model is in use. */
+const runBusy = () => runState === 'starting' || runState === 'training' || runState === 'paused' || runState === 'stopping' || runState === 'probing';
+
 function updateButtons(): void {
-  const busy = runState === 'starting' || runState === 'training' || runState === 'paused' || runState === 'stopping' || runState === 'probing';
+  const busy = fineTuning || comparing || runBusy();
   buttons.start.disabled = busy || !gpu || !mnist || !valid;
   buttons.start.title = !valid ? 'Fix the settings marked in red first' : '';
   buttons.pause.disabled = !(runState === 'training' || runState === 'paused');
@@ -108,6 +124,8 @@ function updateButtons(): void {
   buttons.stop.disabled = !(runState === 'starting' || runState === 'training' || runState === 'paused');
   $<HTMLButtonElement>('load').disabled = busy;
   modelFiles?.refresh();
+  fineTunePanel?.refresh();
+  compareView?.refresh();
   form.setDisabled(busy);
 }
 
@@ -137,9 +155,58 @@ const modelFiles = setUpModelFiles({
 });
 form.preset.addEventListener('change', () => (loaded = undefined));
 
+// ---- fine-tuning after a run ----------------------------------------------------------
+
+const fineTunePanel = setUpFineTune({
+  source: () => {
+    const model = session?.model;
+    if (comparing || !session || !model || model.isDisposed || !(runState === 'stopped' || runState === 'done')) return undefined;
+    return { model, batchSize: session.settings.batchSize, testCount: session.settings.evalSamples };
+  },
+  mnist: () => mnist,
+  busy: (running) => {
+    fineTuning = running;
+    updateButtons();
+    status(running ? 'Fine-tuning a classifier from the trained model…' : 'Ready. Change the settings and press Start for a new run.');
+  },
+  done: (e) => {
+    const total = e.confusion.flat().reduce((a, b) => a + b, 0);
+    debug.fineTune = { accuracy: e.accuracy, count: e.count, confusionTotal: total };
+  },
+  error: (message) => showBanner('error', 'Fine-tuning failed', message),
+});
+
+// ---- views: a single run, or several variants compared -------------------------------
+
+const compareView = setUpCompareView({
+  gpu: () => gpu,
+  mnist: () => mnist,
+  blocked: () => (fineTuning ? 'A classifier is being fine-tuned' : runBusy() ? 'A single run is in progress' : undefined),
+  busy: (running) => {
+    comparing = running;
+    updateButtons();
+  },
+  report: (state, results) => {
+    debug.compare = {
+      state,
+      results: results.map(({ id, heldOutLoss, jacobianNorm, probeAccuracy, fineTunedAccuracy }) => ({ id, heldOutLoss, jacobianNorm, probeAccuracy, fineTunedAccuracy })),
+    };
+  },
+  error: (message) => showBanner('error', 'The comparison failed', message),
+});
+
+function showView(view: 'single' | 'compare'): void {
+  $('single-view').hidden = view !== 'single';
+  $('compare-view').hidden = view !== 'compare';
+  $('view-single').setAttribute('aria-pressed', String(view === 'single'));
+  $('view-compare').setAttribute('aria-pressed', String(view === 'compare'));
+}
+$('view-single').addEventListener('click', () => showView('single'));
+$('view-compare').addEventListener('click', () => showView('compare'));
+
 // ---- plots and pictures ---------------------------------------------------------
 
-const lossPlot = new LinePlot($<HTMLCanvasElement>('loss-plot'), { x: 'epoch', empty: 'Press Start to train; the loss appears here.' });
+const lossPlot = new LinePlot($('loss-plot'), { x: 'epoch', empty: 'Press Start to train; the loss appears here.' });
 const histogram = new Histogram($<HTMLCanvasElement>('act-hist'), { x: 'mean activation of a unit', empty: 'No model yet.' });
 const logScale = $<HTMLInputElement>('log-scale');
 logScale.addEventListener('change', () => {
@@ -347,6 +414,8 @@ function start(): void {
   debug.stages = [];
   debug.vaePictureEvents = 0;
   debug.probe = undefined;
+  debug.fineTune = undefined;
+  fineTunePanel.reset();
   epochs = settings.epochs;
   // Loaded weights fit only a model of the same shape.
   const cfg = resolveConfig(modelConfig(settings));

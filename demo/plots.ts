@@ -1,20 +1,12 @@
-// Two small canvas charts: a line plot (loss against epochs, optionally log y)
-// and a histogram. Both draw at the device's pixel ratio and redraw when their
-// box is resized, so they stay sharp and readable from phone to desktop.
-
-export interface Series {
-  name: string;
-  color: string;
-  points: Array<[number, number]>;
-  dashed?: boolean;
-  /** Draw a dot at every point (sparse series such as held-out evaluations). */
-  markers?: boolean;
-}
+// The histogram of hidden activations, hand-drawn on a canvas at the device's
+// pixel ratio (redrawn when its box is resized), and the round ticks and short
+// numbers both plots use. The loss plot is uPlot (line-plot.ts); the histogram
+// stays here: fixed-range bins with a labelled marker (ρ) are a few lines of
+// canvas, while uPlot's bars need a path plugin and a draw hook for the marker.
 
 const FONT = '12px system-ui, -apple-system, "Segoe UI", sans-serif';
 const AXIS = '#6b7280';
 const GRID = '#e5e7eb';
-const TEXT = '#1f2937';
 
 /** Size the canvas's backing store to its CSS box × devicePixelRatio; returns the CSS size. */
 function fit(canvas: HTMLCanvasElement): { g: CanvasRenderingContext2D; w: number; h: number } {
@@ -43,21 +35,6 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-/** Ticks for a log axis: 1-2-5 per decade when they fit, else decades, else linear ticks. */
-function logTicks(lo: number, hi: number): number[] {
-  const seq: number[] = [];
-  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
-    for (const m of [1, 2, 5]) {
-      const v = m * 10 ** e;
-      if (v >= lo && v <= hi) seq.push(v);
-    }
-  }
-  if (seq.length > 8) return seq.filter((v) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9);
-  if (seq.length < 3) return niceTicks(lo, hi, 4).filter((v) => v > 0);
-  return seq;
-}
-
-/** Short, readable numbers for axes and stats: 3 significant digits, no trailing zeros. */
 /** Horizontal grid lines at `ticks` across [left, left + width], labelled to their left. */
 function drawYGrid(g: CanvasRenderingContext2D, ticks: number[], ty: (v: number) => number, left: number, width: number, label: (v: number) => string): void {
   for (const v of ticks) {
@@ -72,6 +49,7 @@ function drawYGrid(g: CanvasRenderingContext2D, ticks: number[], ty: (v: number)
   }
 }
 
+/** Short, readable numbers for axes and stats: 3 significant digits, no trailing zeros. */
 export function formatNumber(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
@@ -79,136 +57,6 @@ export function formatNumber(v: number): string {
   if (a >= 1e5 || a < 1e-3) return v.toExponential(1);
   if (a >= 100) return v.toFixed(0);
   return String(Number(v.toPrecision(3)));
-}
-
-export class LinePlot {
-  private series: Series[] = [];
-  private xMax = 1;
-  logY = true;
-
-  constructor(
-    private readonly canvas: HTMLCanvasElement,
-    private readonly labels: { x: string; empty: string },
-  ) {
-    new ResizeObserver(() => this.draw()).observe(canvas);
-  }
-
-  /** Replace the data; the x axis spans [0, xMax] (e.g. the run's epochs) so the curve grows to the right. */
-  set(series: Series[], xMax: number): void {
-    this.series = series;
-    this.xMax = xMax > 0 ? xMax : 1;
-    this.draw();
-  }
-
-  draw(): void {
-    const { g, w, h } = fit(this.canvas);
-    const m = { l: 52, r: 18, t: 10, b: 36 };
-    // Legend (with each series' latest value) in rows above the plot, so it never hides a curve.
-    const items = this.series
-      .filter((s) => s.points.length > 0)
-      .map((s) => ({ s, text: `${s.name}  ${formatNumber(s.points[s.points.length - 1][1])}` }));
-    const placed: Array<{ s: Series; text: string; x: number; row: number }> = [];
-    let x = m.l;
-    let row = 0;
-    for (const it of items) {
-      const width = 26 + g.measureText(it.text).width + 18;
-      if (x > m.l && x + width > w - m.r) {
-        row++;
-        x = m.l;
-      }
-      placed.push({ ...it, x, row });
-      x += width;
-    }
-    if (placed.length > 0) m.t = 8 + (row + 1) * 18;
-    g.textAlign = 'left';
-    g.textBaseline = 'middle';
-    for (const p of placed) {
-      const y = 8 + p.row * 18 + 7;
-      g.strokeStyle = p.s.color;
-      g.lineWidth = 2;
-      g.setLineDash(p.s.dashed ? [5, 4] : []);
-      g.beginPath();
-      g.moveTo(p.x, y);
-      g.lineTo(p.x + 20, y);
-      g.stroke();
-      g.setLineDash([]);
-      g.fillStyle = TEXT;
-      g.fillText(p.text, p.x + 26, y);
-    }
-    const pw = w - m.l - m.r;
-    const ph = h - m.t - m.b;
-    if (pw < 20 || ph < 20) return;
-    const ys = this.series.flatMap((s) => s.points.map((p) => p[1])).filter((v) => Number.isFinite(v) && (!this.logY || v > 0));
-    g.fillStyle = AXIS;
-    if (ys.length === 0) {
-      g.textAlign = 'center';
-      g.fillText(this.labels.empty, m.l + pw / 2, m.t + ph / 2);
-      return;
-    }
-    let lo = Math.min(...ys);
-    let hi = Math.max(...ys);
-    if (this.logY) {
-      const pad = hi > lo ? (Math.log10(hi) - Math.log10(lo)) * 0.06 : 0.1;
-      lo = 10 ** (Math.log10(lo) - pad);
-      hi = 10 ** (Math.log10(hi) + pad);
-    } else {
-      const pad = hi > lo ? (hi - lo) * 0.06 : Math.abs(hi) * 0.1 + 1e-6;
-      lo -= pad;
-      hi += pad;
-    }
-    const tx = (x: number) => m.l + (x / this.xMax) * pw;
-    const ty = this.logY
-      ? (y: number) => m.t + ph - ((Math.log10(y) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * ph
-      : (y: number) => m.t + ph - ((y - lo) / (hi - lo)) * ph;
-
-    // Grid and axes.
-    g.lineWidth = 1;
-    g.textAlign = 'right';
-    g.textBaseline = 'middle';
-    drawYGrid(g, this.logY ? logTicks(lo, hi) : niceTicks(lo, hi), ty, m.l, pw, formatNumber);
-    g.textAlign = 'center';
-    g.textBaseline = 'top';
-    const xt = niceTicks(0, this.xMax, Math.max(2, Math.floor(pw / 70)));
-    for (const v of xt) {
-      const x = Math.round(tx(v)) + 0.5;
-      g.strokeStyle = GRID;
-      g.beginPath();
-      g.moveTo(x, m.t);
-      g.lineTo(x, m.t + ph);
-      g.stroke();
-      g.fillStyle = AXIS;
-      g.fillText(formatNumber(v), x, m.t + ph + 5);
-    }
-    g.fillText(this.labels.x, m.l + pw / 2, m.t + ph + 20);
-    g.strokeStyle = AXIS;
-    g.strokeRect(m.l + 0.5, m.t + 0.5, pw, ph);
-
-    // Series, clipped to the plot area.
-    g.save();
-    g.beginPath();
-    g.rect(m.l, m.t, pw, ph);
-    g.clip();
-    for (const s of this.series) {
-      const pts = s.points.filter((p) => Number.isFinite(p[1]) && (!this.logY || p[1] > 0));
-      g.strokeStyle = s.color;
-      g.fillStyle = s.color;
-      g.lineWidth = 2;
-      g.setLineDash(s.dashed ? [5, 4] : []);
-      g.beginPath();
-      pts.forEach(([x, y], i) => (i === 0 ? g.moveTo(tx(x), ty(y)) : g.lineTo(tx(x), ty(y))));
-      g.stroke();
-      g.setLineDash([]);
-      if (s.markers || pts.length === 1) {
-        for (const [x, y] of pts) {
-          g.beginPath();
-          g.arc(tx(x), ty(y), 3, 0, 2 * Math.PI);
-          g.fill();
-        }
-      }
-    }
-    g.restore();
-
-  }
 }
 
 export interface HistogramData {
