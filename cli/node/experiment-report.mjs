@@ -2,7 +2,7 @@
 // checks of what it is designed to show, its figures and the literature's anchors.
 
 /** The experiments of cli/page/experiments/registry.ts (tests/unit/experiments.test.ts checks they agree), for usage errors and help. */
-export const EXPERIMENT_NAMES = ['filters', 'bottleneck', 'contraction'];
+export const EXPERIMENT_NAMES = ['filters', 'bottleneck', 'contraction', 'features', 'stacked', 'overcomplete'];
 export const EXPERIMENT_SIZES = ['quick', 'medium', 'full'];
 
 const cell = (v) => (v === null || v === undefined ? '—' : String(v).replace(/\|/g, '\\|'));

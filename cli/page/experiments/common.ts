@@ -1,7 +1,7 @@
 // Helpers shared by the experiments: train a model on a labelled image set the
 // same way for every contender, corrupt test digits on the host with a seeded
 // generator, and the measures that are not the library's own.
-import { createAutoencoder, probeAutoencoder, type Autoencoder, type AutoencoderConfig, type GpuDataset, type InputNoise, type OptimizerConfig, type ProbeResult } from '../../../src/index';
+import { createAutoencoder, createClassifier, probeAutoencoder, type Autoencoder, type ClassifierEvaluation, type AutoencoderConfig, type GpuDataset, type InputNoise, type OptimizerConfig, type ProbeResult } from '../../../src/index';
 import type { ImageSet } from '../data';
 import type { ExperimentContext } from './experiment';
 
@@ -32,7 +32,8 @@ export async function trainOn(ctx: ExperimentContext, name: string, config: Auto
     const trainer = model.createTrainer({ batchSize: budget.batchSize, optimizer: budget.optimizer, seed: budget.seed });
     let seconds = 0;
     let trainLoss = NaN;
-    await trainer.fit(train, {
+    // epochs 0: the model as initialised (a baseline that is only fine-tuned).
+    if (budget.epochs > 0) await trainer.fit(train, {
       epochs: budget.epochs,
       onEpoch: (r) => {
         seconds += r.seconds;
@@ -50,6 +51,35 @@ export async function trainOn(ctx: ExperimentContext, name: string, config: Auto
 /** The frozen-code linear probe (softmax regression on the codes), the same settings for every contender. */
 export function probeCodes(t: Trained, epochs: number, seed: number): Promise<ProbeResult> {
   return probeAutoencoder(t.model, t.train, t.test, { classes: 10, epochs, seed });
+}
+
+/** Supervised fine-tuning as the literature does it: no corruption or penalties, only the labels' cross-entropy. */
+export const PLAIN_FINE_TUNING = { noise: { type: 'none' }, dropout: 0, sparsity: { type: 'none' }, contractive: 0, weightDecay: 0 } as const;
+
+/**
+ * Fine-tune a 10-class softmax classifier made from `t.model` (the encoder and a
+ * new head, trained end to end on the labelled training digits) and measure it
+ * on the test digits. The same settings for every contender.
+ */
+export async function fineTuneOn(ctx: ExperimentContext, name: string, t: Trained, budget: TrainingBudget): Promise<ClassifierEvaluation & { seconds: number }> {
+  const classifier = await createClassifier(t.model, { classes: 10, seed: budget.seed, ...PLAIN_FINE_TUNING });
+  try {
+    const features = t.model.config.inputSize;
+    const train = classifier.uploadDataset({ data: t.train.host, features, labels: t.train.labels!, label: `${name} fine-tuning train` });
+    const test = classifier.uploadDataset({ data: t.test.host, features, labels: t.test.labels!, label: `${name} fine-tuning test` });
+    const trainer = classifier.createTrainer({ batchSize: budget.batchSize, optimizer: budget.optimizer, seed: budget.seed });
+    let seconds = 0;
+    await trainer.fit(train, {
+      epochs: budget.epochs,
+      onEpoch: (r) => {
+        seconds += r.seconds;
+        ctx.say(`${name}: fine-tuning epoch ${r.epoch}/${budget.epochs}, cross-entropy ${r.components.classifier.toFixed(4)}`);
+      },
+    });
+    return { ...(await classifier.evaluate(test)).classifier!, seconds };
+  } finally {
+    classifier.dispose();
+  }
 }
 
 /** A small seeded generator (mulberry32) for the experiments' own draws on the host. */
