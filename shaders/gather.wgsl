@@ -13,6 +13,9 @@
 //   salt-and-pepper:  with probability ν (u < ν) replaced by 0 or 1, chosen by
 //                     the top bit of the counter's second word
 // and noisy = clean when training == 0. Corruption acts on the (centred) clean value.
+// A data set split across bindings (src/data/dataset.ts) holds rows_per_part
+// samples in data, the next in data1, the rest in data2; unused parts are bound
+// to data again.
 
 override WG: u32 = 64u;
 override IS_U8: bool = true;      // data format: packed bytes (true) or f32 (false)
@@ -24,7 +27,7 @@ struct Params {
   features: u32,
   batch: u32,
   noise_param: f32,   // q, σ or ν
-  _pad: u32,
+  rows_per_part: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -35,14 +38,25 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> clean: array<f32>;  // [B, F]
 @group(0) @binding(6) var<storage, read_write> noisy: array<f32>;  // [B, F]; a placeholder if NOISE == 0
 @group(0) @binding(7) var<storage, read> scale: array<f32>;    // [F]; a placeholder unless HAS_SCALE
+@group(0) @binding(8) var<storage, read> data1: array<u32>;    // the second part, or data again
+@group(0) @binding(9) var<storage, read> data2: array<u32>;    // the third part, or data again
+
+fn word(part: u32, w: u32) -> u32 {
+  switch part {
+    case 1u: { return data1[w]; }
+    case 2u: { return data2[w]; }
+    default: { return data[w]; }
+  }
+}
 
 fn value(sample: u32, i: u32) -> f32 {
-  let k = sample * params.features + i;
+  let part = sample / params.rows_per_part;
+  let k = (sample - part * params.rows_per_part) * params.features + i;
   if (IS_U8) {
-    let byte = (data[k >> 2u] >> (8u * (k & 3u))) & 0xffu;
+    let byte = (word(part, k >> 2u) >> (8u * (k & 3u))) & 0xffu;
     return f32(byte) / 255.0;
   }
-  return bitcast<f32>(data[k]);
+  return bitcast<f32>(word(part, k));
 }
 
 fn corrupt(x: f32, index: u32) -> f32 {

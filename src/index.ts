@@ -19,7 +19,7 @@ export { MATMUL_KERNELS, type MatmulKernel } from './kernels/matmul';
 export { MATMUL_KERNEL_OPTIONS, exportMatmulChoices, importMatmulChoices, type MatmulKernelOption, type MatmulChoice, type SavedMatmulChoices } from './kernels/matmul-tuning';
 export type { Activation } from './kernels/activations';
 export { ACTIVATIONS } from './kernels/activations';
-export type { GpuDataset, DatasetSource } from './data/dataset';
+export { MAX_DATASET_PARTS, type GpuDataset, type DatasetSource } from './data/dataset';
 export { parseIdx } from './data/idx';
 export { loadMnist, mnistFromIdx, type Mnist, type LabelledImages } from './data/mnist';
 export { activationStatistics, type ActivationStatistics } from './analysis/statistics';

@@ -1,13 +1,21 @@
 // A data set resident on the GPU, read by the gather kernel (shaders/gather.wgsl).
 // u8 data (pixels) is stored packed, 4 bytes per u32 word, little-endian, and
-// stands for value = byte / 255; f32 data is stored as is.
+// stands for value = byte / 255; f32 data is stored as is. A data set larger than
+// one binding may hold (maxStorageBufferBindingSize) is split by rows into up to
+// MAX_DATASET_PARTS buffers, which the gather kernel binds side by side.
 import { STORAGE, type BufferArena } from '../gpu/arena';
 
 export interface GpuDataset {
   readonly count: number;
   readonly features: number;
   readonly format: 'u8' | 'f32';
+  /** The first (often the only) part. */
   readonly buffer: GPUBuffer;
+  /** The samples, `rowsPerPart` per buffer in order (the last holds the rest). */
+  readonly parts: readonly GPUBuffer[];
+  readonly rowsPerPart: number;
+  /** As asked for at upload (kept for a re-upload after a device loss). */
+  readonly maxBindingBytes?: number;
   readonly labels?: Uint8Array;
   /** The CPU copy (the array passed in, not copied): for references and analysis. */
   readonly host: Uint8Array | Float32Array;
@@ -34,7 +42,17 @@ export interface DatasetSource {
    * Values are then value − mean (u8 values being byte/255). Default false.
    */
   center?: boolean | ArrayLike<number>;
+  /**
+   * The most bytes one buffer of the data set holds. Default (and most): the
+   * device's maxStorageBufferBindingSize and maxBufferSize; a larger data set is
+   * split by rows across up to MAX_DATASET_PARTS bindings. Smaller values force
+   * the split (tests).
+   */
+  maxBindingBytes?: number;
 }
+
+/** The most buffers a data set is split into: the gather kernel's storage bindings (8 per stage, the WebGPU minimum, in all) allow 3. */
+export const MAX_DATASET_PARTS = 3;
 
 /** Per-feature mean of the samples (u8 as byte/255), in float64 then rounded to f32. */
 export function featureMean(data: Uint8Array | Float32Array, features: number, count: number): Float32Array {
@@ -89,17 +107,7 @@ export function uploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, so
   if (source.labels !== undefined && source.labels.length !== count) {
     throw new Error(`uploadDataset(${label}): ${source.labels.length} labels for ${count} samples`);
   }
-  const bytes = Math.ceil(data.byteLength / 4) * 4; // u8: packed 4 per u32 word
-  const limits = ctx.device.limits;
-  if (bytes > limits.maxStorageBufferBindingSize) {
-    throw new Error(
-      `uploadDataset(${label}): ${bytes} bytes exceed the device's maxStorageBufferBindingSize (${limits.maxStorageBufferBindingSize}); ` +
-        'use fewer samples or u8 data',
-    );
-  }
-  if (bytes > limits.maxBufferSize) {
-    throw new Error(`uploadDataset(${label}): ${bytes} bytes exceed the device's maxBufferSize (${limits.maxBufferSize})`);
-  }
+  const layout = partLayout(label, data, features, count, ctx.device.limits, source.maxBindingBytes);
   let mean: Float32Array | undefined;
   if (source.center !== undefined && source.center !== false) {
     if (source.center === true) mean = featureMean(data, features, count);
@@ -112,7 +120,10 @@ export function uploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, so
       if (!mean.every(Number.isFinite)) throw new Error(`uploadDataset(${label}): center values must be finite`);
     }
   }
-  const buffer = ctx.arena.create(label, bytes, STORAGE, data);
+  const parts = layout.parts.map(({ start, end }, k) => {
+    const slice = data.subarray(start * features, end * features);
+    return ctx.arena.create(layout.parts.length > 1 ? `${label} part ${k + 1}/${layout.parts.length}` : label, Math.ceil(slice.byteLength / 4) * 4, STORAGE, slice);
+  });
   const center = mean ? ctx.arena.storage(`${label} mean`, mean) : undefined;
   return {
     mean,
@@ -120,7 +131,10 @@ export function uploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, so
     count,
     features,
     format: data instanceof Uint8Array ? 'u8' : 'f32',
-    buffer,
+    buffer: parts[0],
+    parts,
+    rowsPerPart: layout.rowsPerPart,
+    maxBindingBytes: source.maxBindingBytes,
     labels: source.labels,
     host: data,
     owner: ctx.arena,
@@ -128,11 +142,35 @@ export function uploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, so
 }
 
 /**
+ * How the rows are split: as many rows per buffer as one binding holds (a
+ * multiple of 4, so that every part of packed u8 data starts on a word), in at
+ * most MAX_DATASET_PARTS buffers.
+ */
+function partLayout(label: string, data: Uint8Array | Float32Array, features: number, count: number, limits: GPUSupportedLimits, asked?: number): { rowsPerPart: number; parts: { start: number; end: number }[] } {
+  const deviceMost = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  if (asked !== undefined && !(Number.isInteger(asked) && asked >= 16)) throw new Error(`uploadDataset(${label}): maxBindingBytes must be an integer of at least 16 (got ${asked})`);
+  const most = Math.min(deviceMost, asked ?? deviceMost);
+  const rowBytes = features * data.BYTES_PER_ELEMENT;
+  const whole = Math.ceil(data.byteLength / 4) * 4;
+  if (whole <= most) return { rowsPerPart: count, parts: [{ start: 0, end: count }] };
+  const rowsPerPart = Math.floor(most / rowBytes / 4) * 4;
+  const needed = rowsPerPart > 0 ? Math.ceil(count / rowsPerPart) : Infinity;
+  if (needed > MAX_DATASET_PARTS) {
+    throw new Error(
+      `uploadDataset(${label}): ${whole} bytes need ${Number.isFinite(needed) ? needed : 'more'} buffers of at most ${most} bytes (the device's maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}${asked !== undefined ? `, or maxBindingBytes ${asked}` : ''}), ` +
+        `but a data set is split into at most ${MAX_DATASET_PARTS}: use at most ${MAX_DATASET_PARTS * rowsPerPart} samples per upload${data instanceof Float32Array ? ', or u8 data (4× smaller)' : ''}`,
+    );
+  }
+  const parts = Array.from({ length: needed }, (_, k) => ({ start: k * rowsPerPart, end: Math.min(count, (k + 1) * rowsPerPart) }));
+  return { rowsPerPart, parts };
+}
+
+/**
  * After a device loss: upload `data` again from its host copy into `ctx`'s
  * arena, in place, so the caller's GpuDataset object stays valid.
  */
 export function reuploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, data: GpuDataset): void {
-  const label = data.buffer.label.slice(data.buffer.label.indexOf('/') + 1) || 'dataset';
-  const fresh = uploadDataset(ctx, { data: data.host, features: data.features, count: data.count, labels: data.labels, label, center: data.mean });
-  Object.assign(data as { buffer: GPUBuffer; owner: BufferArena; center?: GPUBuffer }, { buffer: fresh.buffer, owner: fresh.owner, center: fresh.center });
+  const label = data.buffer.label.slice(data.buffer.label.indexOf('/') + 1).replace(/ part 1\/\d+$/, '') || 'dataset';
+  const fresh = uploadDataset(ctx, { data: data.host, features: data.features, count: data.count, labels: data.labels, label, center: data.mean, maxBindingBytes: data.maxBindingBytes });
+  Object.assign(data as { buffer: GPUBuffer; parts: readonly GPUBuffer[]; owner: BufferArena; center?: GPUBuffer }, { buffer: fresh.buffer, parts: fresh.parts, owner: fresh.owner, center: fresh.center });
 }

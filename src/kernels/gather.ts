@@ -7,7 +7,7 @@ import { STORAGE } from '../gpu/arena';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
-import type { GpuDataset } from '../data/dataset';
+import { MAX_DATASET_PARTS, type GpuDataset } from '../data/dataset';
 import { requireCount, requireFloats, requireNoAliasing, requireNonNegative, requireOneOf, requireStep, requireU32s, requireValue } from './checks';
 
 /** shaders/common/rng.wgsl, to prepend to kernels that draw random numbers. */
@@ -83,7 +83,9 @@ export function gatherDispatch(ctx: KernelContext, args: GatherArgs): Dispatch {
   requireStep(label, args.step);
   const written: [string, Resource][] = [['clean', args.clean]];
   if (args.noisy) written.push(['noisy', args.noisy]);
-  const read: [string, Resource][] = [['dataset', dataset.buffer], ['indices', args.indices]];
+  const parts = dataset.parts;
+  if (parts.length < 1 || parts.length > MAX_DATASET_PARTS) throw new Error(`${label}: a dataset has 1 to ${MAX_DATASET_PARTS} parts (got ${parts.length})`);
+  const read: [string, Resource][] = [...parts.map((p, k): [string, Resource] => [`dataset part ${k + 1}`, p]), ['indices', args.indices]];
   if (args.center) read.push(['center', args.center]);
   if (args.scale) read.push(['scale', args.scale]);
   requireNoAliasing(label, written, read);
@@ -92,10 +94,10 @@ export function gatherDispatch(ctx: KernelContext, args: GatherArgs): Dispatch {
     name: 'gather',
     code: CODE,
     entryPoint: 'gather',
-    bindings: ['uniform', 'uniform', 'read', 'read', 'read', 'rw', 'rw', 'read'],
+    bindings: ['uniform', 'uniform', 'read', 'read', 'read', 'rw', 'rw', 'read', 'read', 'read'],
     constants: { WG, IS_U8: dataset.format === 'u8' ? 1 : 0, NOISE: NOISE_CODE[noise.type], HAS_CENTER: args.center ? 1 : 0, HAS_SCALE: args.scale ? 1 : 0 },
   };
-  const params = ctx.arena.uniform(`${label}/params`, packUniform([['u32', F], ['u32', batchSize], ['f32', param], ['u32', 0]]));
+  const params = ctx.arena.uniform(`${label}/params`, packUniform([['u32', F], ['u32', batchSize], ['f32', param], ['u32', dataset.rowsPerPart]]));
   // Unused bindings still need a buffer (one each: a buffer may not be bound twice when one binding is writable).
   const center = args.center ?? ctx.arena.create(`${label}/no-center`, 16, STORAGE);
   const noisy = args.noisy ?? ctx.arena.create(`${label}/no-noisy`, 16, STORAGE);
@@ -104,7 +106,7 @@ export function gatherDispatch(ctx: KernelContext, args: GatherArgs): Dispatch {
   return makeDispatch(
     ctx.cache,
     spec,
-    [params, args.step, dataset.buffer, args.indices, center, args.clean, noisy, scale],
+    [params, args.step, parts[0], args.indices, center, args.clean, noisy, scale, parts[1] ?? parts[0], parts[2] ?? parts[0]],
     [Math.ceil(F / WG), batchSize],
     label,
   );

@@ -214,7 +214,7 @@ export class AutoencoderModel {
       throw new Error(`releaseDataset: ${data.released ? 'this dataset was released already' : 'this dataset was not uploaded by this model'}; only a dataset from this model's uploadDataset() can be released, once`);
     }
     this.uploaded.delete(data);
-    this.arena.release(data.buffer);
+    for (const part of data.parts) this.arena.release(part);
     if (data.center) this.arena.release(data.center);
     const identity = this.identity.get(data);
     if (identity) this.arena.release(identity);

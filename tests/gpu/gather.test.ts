@@ -38,6 +38,8 @@ interface Case {
   scale?: boolean;
   seed?: number;
   step?: number;
+  /** Split the data set into parts of this many rows (maxBindingBytes: src/data/dataset.ts). */
+  rowsPerPart?: number;
 }
 
 function makeData(c: Case): Uint8Array | Float32Array {
@@ -53,7 +55,9 @@ function stepBuffer(c: Case): GPUBuffer {
 
 async function runCase(c: Case) {
   const data = makeData(c);
-  const ds = uploadDataset(t, { data, features: c.features, label: 'ds' });
+  const maxBindingBytes = c.rowsPerPart === undefined ? undefined : c.rowsPerPart * c.features * data.BYTES_PER_ELEMENT;
+  const ds = uploadDataset(t, { data, features: c.features, label: 'ds', maxBindingBytes });
+  if (c.rowsPerPart !== undefined) expect([ds.parts.length, ds.rowsPerPart]).toEqual([Math.ceil(c.count / c.rowsPerPart), c.rowsPerPart]);
   const perm = shuffledIndices(c.count, 1, 2);
   const indices = t.upload('perm', perm);
   const garbage = new Float32Array(c.batch * c.features).fill(999); // padding rows must be overwritten
@@ -69,7 +73,7 @@ async function runCase(c: Case) {
   const gClean = await t.read(clean, c.batch * c.features);
   const gNoisy = noisy ? await t.read(noisy, c.batch * c.features) : undefined;
   const ref = gatherRef(data, c.format, c.features, perm, c.batchOffset, c.validRows, c.batch, c.noise, c.seed ?? 77, c.step ?? 5, c.training, centerHost, scaleHost);
-  for (const b of [ds.buffer, indices, clean, step, ...(noisy ? [noisy] : []), ...(center ? [center] : []), ...(scale ? [scale] : [])]) t.arena.release(b);
+  for (const b of [...ds.parts, indices, clean, step, ...(noisy ? [noisy] : []), ...(center ? [center] : []), ...(scale ? [scale] : [])]) t.arena.release(b);
   return { gClean, gNoisy, ref };
 }
 
@@ -91,6 +95,9 @@ describe('gather against the reference', () => {
     { format: 'f32', features: 7, count: 300, batch: 256, validRows: 200, batchOffset: 100, noise: { type: 'masking', rate: 0.5 }, training: true, center: true },
     { format: 'f32', features: 1, count: 3, batch: 1, validRows: 1, batchOffset: 2, noise: { type: 'salt-and-pepper', rate: 1 }, training: true },
     { format: 'u8', features: 1, count: 9, batch: 5, validRows: 4, batchOffset: 5, noise: { type: 'masking', rate: 0.5 }, training: true, center: true },
+    // Split across 3 bindings (4 + 4 + 3 rows; 7-byte u8 rows straddle words), the permutation reading all three.
+    { format: 'u8', features: 7, count: 11, batch: 11, validRows: 11, batchOffset: 0, noise: { type: 'salt-and-pepper', rate: 0.4 }, training: true, rowsPerPart: 4 },
+    { format: 'f32', features: 3, count: 10, batch: 7, validRows: 6, batchOffset: 4, noise: { type: 'masking', rate: 0.5 }, training: true, center: true, rowsPerPart: 4 },
   ];
   for (const c of cases) {
     test(`${c.format} F=${c.features} B=${c.batch} valid=${c.validRows} ${c.noise.type}${c.center ? ' centred' : ''}`, async () => {
@@ -229,6 +236,12 @@ describe('uploadDataset', () => {
     expect(() => uploadDataset(t, { data: new Float32Array([0, NaN]), features: 1 })).toThrow(/value NaN at sample 1, feature 0 is not finite/);
     expect(() => uploadDataset(t, { data: new Uint8Array(4), features: 2, labels: new Uint8Array(3) })).toThrow(/3 labels for 2 samples/);
     const small = { device: { limits: { maxStorageBufferBindingSize: 64, maxBufferSize: 1 << 30 } } as unknown as GPUDevice, arena: t.arena };
-    expect(() => uploadDataset(small, { data: new Float32Array(17), features: 1 })).toThrow(/68 bytes exceed the device's maxStorageBufferBindingSize \(64\)/);
+    // Above one binding: split by rows (16 of the 64-byte binding's f32 rows, then 1); above 3 bindings: refused.
+    const split = uploadDataset(small, { data: new Float32Array(17), features: 1 });
+    expect([split.parts.length, split.rowsPerPart]).toEqual([2, 16]);
+    for (const b of split.parts) t.arena.release(b);
+    expect(() => uploadDataset(small, { data: new Float32Array(100), features: 1 })).toThrow(
+      /400 bytes need 7 buffers of at most 64 bytes \(the device's maxStorageBufferBindingSize 64\), but a data set is split into at most 3: use at most 48 samples per upload, or u8 data/,
+    );
   });
 });

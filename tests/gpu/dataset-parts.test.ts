@@ -1,0 +1,78 @@
+// A data set larger than one binding (maxStorageBufferBindingSize) is split by
+// rows across up to 3 buffers that the gather kernel binds side by side. Forced
+// here with maxBindingBytes on awkward shapes (7 features, so u8 rows straddle
+// words; 37 samples in parts of 16, 16 and 5): training, encoding and evaluation
+// on the split data set are bit-identical to the same samples in one buffer.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createAutoencoder, liveGpuMemory, type AutoencoderConfig } from '../../src/index';
+import { randomArray } from './helpers';
+
+const D = 7;
+const COUNT = 37;
+const ROWS_PER_PART = 16;
+
+const bits = (p: Record<string, Float32Array>) => Object.entries(p).map(([k, v]) => [k, Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length))]);
+const floatBits = (v: Float32Array) => Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length));
+
+let start: ReturnType<typeof liveGpuMemory>;
+beforeAll(() => {
+  start = liveGpuMemory();
+});
+afterAll(() => expect(liveGpuMemory()).toEqual(start));
+
+/** Train 2 epochs (batches of 5 that cross the parts' boundaries), then encode and evaluate. */
+async function run(config: AutoencoderConfig, data: Uint8Array | Float32Array, maxBindingBytes?: number) {
+  const model = await createAutoencoder(config);
+  try {
+    const ds = model.uploadDataset({ data, features: D, label: 'split test', ...(maxBindingBytes !== undefined ? { maxBindingBytes } : {}) });
+    const parts = ds.parts.length;
+    const trainer = model.createTrainer({ batchSize: 5, optimizer: { type: 'adam', learningRate: 0.05 }, syncEvery: 3 });
+    const history = await trainer.fit(ds, { epochs: 2 });
+    const codes = await model.encode(ds);
+    const evaluation = await model.evaluate(ds);
+    return { parts, rowsPerPart: ds.rowsPerPart, params: bits(await model.getParameters()), losses: history.map((h) => h.trainLoss), codes: floatBits(codes), reconstruction: evaluation.reconstruction };
+  } finally {
+    model.dispose();
+  }
+}
+
+test.each([
+  { format: 'u8', rowBytes: D, data: Uint8Array.from(randomArray(COUNT * D, 3, 0, 255), Math.round), config: { noise: { type: 'masking', rate: 0.3 } } },
+  { format: 'f32', rowBytes: 4 * D, data: randomArray(COUNT * D, 4, -1, 1), config: { loss: 'mse', decoderActivation: 'linear', noise: { type: 'gaussian', stddev: 0.1 } } },
+] as const)('$format: split into 3 parts, training, codes and evaluation are bit-identical to one buffer', async ({ rowBytes, data, config }) => {
+  const full: AutoencoderConfig = { inputSize: D, hiddenSize: 3, seed: 6, ...config };
+  // 16 rows fit; a 17th would not, so the split is 16 + 16 + 5.
+  const split = await run(full, data, ROWS_PER_PART * rowBytes + rowBytes - 1);
+  const whole = await run(full, data);
+  expect([split.parts, split.rowsPerPart]).toEqual([3, ROWS_PER_PART]);
+  expect([whole.parts, whole.rowsPerPart]).toEqual([1, COUNT]);
+  expect(split.losses).toEqual(whole.losses);
+  expect(split.params).toEqual(whole.params);
+  expect(split.codes).toEqual(whole.codes);
+  expect(split.reconstruction).toBe(whole.reconstruction);
+  // The runs trained: the loss moved (the same in both, so this rules out two untouched models agreeing).
+  expect(whole.losses[1]).not.toBe(whole.losses[0]);
+});
+
+test('a data set that needs more than 3 parts, or a binding too small, is refused with the numbers', async () => {
+  const model = await createAutoencoder({ inputSize: D, hiddenSize: 3 });
+  try {
+    const data = new Uint8Array(100 * D);
+    // 16 rows per 112-byte part: 100 samples need 7.
+    expect(() => model.uploadDataset({ data, features: D, label: 'big', maxBindingBytes: 16 * D })).toThrow(
+      /uploadDataset\(big\): 700 bytes need 7 buffers of at most 112 bytes .*maxBindingBytes 112\), but a data set is split into at most 3: use at most 48 samples per upload/,
+    );
+    expect(() => model.uploadDataset({ data, features: D, maxBindingBytes: 8 })).toThrow(/maxBindingBytes must be an integer of at least 16 \(got 8\)/);
+    // A part must hold at least 4 rows (u8 parts start on a word): 16 bytes is 2 rows of 7.
+    expect(() => model.uploadDataset({ data, features: D, maxBindingBytes: 16 })).toThrow(/need more buffers of at most 16 bytes/);
+    // Releasing a split data set frees every part.
+    const before = liveGpuMemory().buffers;
+    const ds = model.uploadDataset({ data: data.subarray(0, 40 * D), features: D, maxBindingBytes: 16 * D });
+    expect(ds.parts.length).toBe(3);
+    expect(liveGpuMemory().buffers).toBe(before + 3);
+    model.releaseDataset(ds);
+    expect(liveGpuMemory().buffers).toBe(before);
+  } finally {
+    model.dispose();
+  }
+});
