@@ -4,7 +4,7 @@
 // digits, then measured on labelled test digits. The Fine-tune button after a run
 // and every column of the Compare view use it. The classifier is disposed here;
 // the autoencoder it came from is left as it was.
-import { createClassifier, type Autoencoder, type ClassifierEvaluation, type Mnist, type OptimizerConfig } from '../src/index';
+import { createClassifier, NO_REGULARISERS, type Autoencoder, type ClassifierEvaluation, type Mnist, type OptimizerConfig } from '../src/index';
 import { PIXELS } from './pictures';
 
 export const DIGIT_CLASSES = 10;
@@ -34,7 +34,8 @@ export interface FineTuneResult {
 
 export async function fineTune(model: Autoencoder, mnist: Mnist, o: FineTuneOptions): Promise<FineTuneResult> {
   const t0 = performance.now();
-  const classifier = await createClassifier(model, { classes: DIGIT_CLASSES, ...(o.seed !== undefined ? { seed: o.seed } : {}) });
+  // Fine-tuned on the labels alone (no noise or penalties), so every variant of the Compare view gets the same supervised training.
+  const classifier = await createClassifier(model, { classes: DIGIT_CLASSES, ...NO_REGULARISERS, ...(o.seed !== undefined ? { seed: o.seed } : {}) });
   try {
     const { train: tr, test: te } = mnist;
     const train = classifier.uploadDataset({

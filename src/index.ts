@@ -7,7 +7,7 @@ export { liveGpuMemory } from './gpu/arena';
 export { Autoencoder, createAutoencoder, createClassifier, type ClassifierOptions } from './autoencoder';
 export { AutoencoderModel, type CreateOptions, type Evaluation, type ClassifierEvaluation, type Prediction } from './model/autoencoder';
 export { OBJECTIVE, type LossComponents } from './model/objective';
-export { ConfigError, resolveConfig, type AutoencoderConfig, type ResolvedConfig, type InputNoise, type Sparsity, type LossKind, type Variational, type ClassifierConfig, type ResolvedClassifier, MAX_LAYERS, MAX_CLASSES } from './model/config';
+export { ConfigError, resolveConfig, type AutoencoderConfig, type ResolvedConfig, type InputNoise, type Sparsity, type LossKind, type Variational, type ClassifierConfig, type ResolvedClassifier, MAX_LAYERS, MAX_CLASSES, NO_REGULARISERS } from './model/config';
 export { architecture, type Architecture, type DenseLayer } from './model/architecture';
 export { Trainer } from './train/trainer';
 export { TrainingDivergedError, type TrainerOptions, type FitOptions, type Progress, type EpochRecord, type StepLoss, type TrainerState, type EarlyStopping, type EarlyStoppingState } from './train/options';

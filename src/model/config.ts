@@ -131,6 +131,13 @@ export class ConfigError extends Error {
 export const REGULARISER_FIELDS = ['noise', 'dropout', 'sparsity', 'contractive', 'weightDecay'] as const;
 export type RegulariserOptions = Pick<AutoencoderConfig, (typeof REGULARISER_FIELDS)[number]>;
 
+/**
+ * Every regulariser off: for createClassifier(model, { classes, ...NO_REGULARISERS }),
+ * supervised fine-tuning on the labels' cross-entropy alone, as the literature
+ * fine-tunes pretrained encoders (otherwise the classifier keeps the autoencoder's).
+ */
+export const NO_REGULARISERS: Required<RegulariserOptions> = { noise: { type: 'none' }, dropout: 0, sparsity: { type: 'none' }, contractive: 0, weightDecay: 0 };
+
 const KNOWN_KEYS = [
   'inputSize',
   'hiddenSize',

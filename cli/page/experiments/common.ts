@@ -1,7 +1,7 @@
 // Helpers shared by the experiments: train a model on a labelled image set the
 // same way for every contender, corrupt test digits on the host with a seeded
 // generator, and the measures that are not the library's own.
-import { createAutoencoder, createClassifier, probeAutoencoder, type Autoencoder, type ClassifierEvaluation, type AutoencoderConfig, type GpuDataset, type InputNoise, type OptimizerConfig, type ProbeResult } from '../../../src/index';
+import { createAutoencoder, createClassifier, NO_REGULARISERS, probeAutoencoder, type Autoencoder, type ClassifierEvaluation, type AutoencoderConfig, type GpuDataset, type InputNoise, type OptimizerConfig, type ProbeResult } from '../../../src/index';
 import type { ImageSet } from '../data';
 import type { ExperimentContext } from './experiment';
 
@@ -53,16 +53,14 @@ export function probeCodes(t: Trained, epochs: number, seed: number): Promise<Pr
   return probeAutoencoder(t.model, t.train, t.test, { classes: 10, epochs, seed });
 }
 
-/** Supervised fine-tuning as the literature does it: no corruption or penalties, only the labels' cross-entropy. */
-export const PLAIN_FINE_TUNING = { noise: { type: 'none' }, dropout: 0, sparsity: { type: 'none' }, contractive: 0, weightDecay: 0 } as const;
-
 /**
  * Fine-tune a 10-class softmax classifier made from `t.model` (the encoder and a
- * new head, trained end to end on the labelled training digits) and measure it
+ * new head, trained end to end on the labelled training digits with no noise or
+ * penalties, as the literature fine-tunes) and measure it
  * on the test digits. The same settings for every contender.
  */
 export async function fineTuneOn(ctx: ExperimentContext, name: string, t: Trained, budget: TrainingBudget): Promise<ClassifierEvaluation & { seconds: number }> {
-  const classifier = await createClassifier(t.model, { classes: 10, seed: budget.seed, ...PLAIN_FINE_TUNING });
+  const classifier = await createClassifier(t.model, { classes: 10, seed: budget.seed, ...NO_REGULARISERS });
   try {
     const features = t.model.config.inputSize;
     const train = classifier.uploadDataset({ data: t.train.host, features, labels: t.train.labels!, label: `${name} fine-tuning train` });
