@@ -25,6 +25,7 @@ export interface BenchOptions {
   matmulReps: number; // timed matmuls per round
   stepMatmulReps: number; // timed repetitions of one step's 5 matmuls per round
   images: number; // MNIST training images used (both sides get the same ones)
+  stepsPerSubmit?: number; // our trainer's stepsPerSubmit (default: the library's)
   only?: 'ours' | 'tfjs';
 }
 
@@ -383,7 +384,7 @@ async function oursTrain(lib: Lib, gpu: LibGpu, images: Uint8Array, o: BenchOpti
   };
   try {
     const train = model.uploadDataset({ data: images, features: IN });
-    const t = model.createTrainer({ batchSize: BATCH, optimizer: { type: 'sgd', learningRate: LR }, seed: 1 });
+    const t = model.createTrainer({ batchSize: BATCH, optimizer: { type: 'sgd', learningRate: LR }, seed: 1, ...(o.stepsPerSubmit !== undefined ? { stepsPerSubmit: o.stepsPerSubmit } : {}) });
     trainer = t;
     log(`ours: ${o.warmup} warm-up steps…`);
     // trainer.steps resolves once the GPU has finished the steps (and read their losses).
