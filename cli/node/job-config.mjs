@@ -12,6 +12,7 @@
 //                   "seed": <the model's seed>, "shuffle": true,
 //                   "matmulKernel": "auto" | "tune" | "blocked" | "tiled" (the trainer's matmul
 //                                   kernel family: chosen per adapter, timed, or forced),
+//                   "stepsPerSubmit": 4 (training steps per queue submit, 1..64),
 //                   "schedule": { LearningRateSchedule — "type": "constant" | "step" | "cosine",
 //                                 "warmupSteps", "stepSize", "gamma", "totalSteps" (cosine;
 //                                 default: every step of the run), "minLearningRate" },
@@ -39,7 +40,7 @@ const CLASSIFIER_KEYS = ['epochs', 'optimizer', 'batchSize', 'trainLimit', 'free
 /** finetune's defaults where its config has no classifier section. */
 export const FINETUNE_DEFAULTS = { epochs: 5, optimizer: { type: 'adam', learningRate: 0.001 }, batchSize: 128 };
 export const PROBE_DEFAULTS = { epochs: 5, trainLimit: 10000 };
-const TRAINING_KEYS = ['epochs', 'batchSize', 'optimizer', 'seed', 'shuffle', 'matmulKernel', 'schedule', 'earlyStopping', 'trainLimit', 'testLimit'];
+const TRAINING_KEYS = ['epochs', 'batchSize', 'optimizer', 'seed', 'shuffle', 'matmulKernel', 'stepsPerSubmit', 'schedule', 'earlyStopping', 'trainLimit', 'testLimit'];
 const SCHEDULES = ['constant', 'step', 'cosine'];
 const OPTIMIZERS = ['sgd', 'momentum', 'adam'];
 /** The library's ACTIVATIONS (src/kernels/activations.ts; tests/cli checks they agree), for --encoder. */
@@ -203,6 +204,11 @@ export function trainJob(configPath, flags) {
   if (t.matmulKernel !== undefined) {
     if (!MATMUL_KERNEL_CHOICES.includes(t.matmulKernel)) throw new UsageError(`training.matmulKernel must be one of ${MATMUL_KERNEL_CHOICES.join(', ')} (got ${show(t.matmulKernel)})`);
     training.matmulKernel = t.matmulKernel;
+  }
+  if (t.stepsPerSubmit !== undefined) {
+    // The library's MAX_STEPS_PER_SUBMIT (src/train/options.ts).
+    if (!Number.isInteger(t.stepsPerSubmit) || t.stepsPerSubmit < 1 || t.stepsPerSubmit > 64) throw new UsageError(`training.stepsPerSubmit must be an integer in [1, 64] (got ${show(t.stepsPerSubmit)})`);
+    training.stepsPerSubmit = t.stepsPerSubmit;
   }
   const schedule = scheduleSettings(t.schedule, flags);
   if (schedule !== undefined) training.schedule = schedule;

@@ -46,6 +46,8 @@ export interface TrainJob {
     shuffle?: boolean;
     /** The trainer's matmul kernel family (TrainerOptions.matmulKernel); not part of the run a checkpoint names. */
     matmulKernel?: MatmulKernelOption;
+    /** Training steps per queue submit (TrainerOptions.stepsPerSubmit); like matmulKernel, not part of the run's identity (the results are the same). */
+    stepsPerSubmit?: number;
     /** A cosine schedule without totalSteps decays over every step of the run. */
     schedule?: LearningRateSchedule;
     earlyStopping?: EarlyStopping;
@@ -216,8 +218,8 @@ export const runTrainJob = job(async (j: TrainJob, host: JobHost) => {
     const trainData = model.uploadDataset({ data: train.images, features: config.inputSize, labels: train.labels, label: 'train' });
     const testData = model.uploadDataset({ data: test.images, features: config.inputSize, labels: test.labels, label: 'test' });
     const trainer: Trainer = resumed
-      ? await resumeTrainer(model, resumed.training!, { matmulKernel: j.training.matmulKernel })
-      : model.createTrainer({ batchSize: j.training.batchSize, optimizer: j.training.optimizer, schedule, seed: j.training.seed, shuffle: j.training.shuffle, matmulKernel: j.training.matmulKernel });
+      ? await resumeTrainer(model, resumed.training!, { matmulKernel: j.training.matmulKernel, stepsPerSubmit: j.training.stepsPerSubmit })
+      : model.createTrainer({ batchSize: j.training.batchSize, optimizer: j.training.optimizer, schedule, seed: j.training.seed, shuffle: j.training.shuffle, matmulKernel: j.training.matmulKernel, stepsPerSubmit: j.training.stepsPerSubmit });
     // The held-out loss as fit() reports it after each epoch: reconstruction, or a VAE's negative ELBO.
     let initialEval: number;
     if (progress) initialEval = progress.initialEval;

@@ -100,6 +100,7 @@ describe('usage', () => {
       [['train', '--config', typo], /unknown field\(s\) "modle"; allowed: model, training, data, probe/],
       [['train', '--config', badTraining], /training\.epochs must be a positive integer \(got 1\.5\)/],
       [['train', '--config', writeJson('bad-kernel.json', { training: { matmulKernel: 'fastest' } })], /training\.matmulKernel must be one of auto, tune, blocked, tiled \(got "fastest"\)/],
+      [['train', '--config', writeJson('bad-group.json', { training: { stepsPerSubmit: 65 } })], /training\.stepsPerSubmit must be an integer in \[1, 64\] \(got 65\)/],
       [['train', '--optimizer', 'adagrad'], /--optimizer must be one of sgd, momentum, adam/],
       [['train', '--encoder', 'softmax'], /--encoder must be one of linear, sigmoid, tanh, relu \(got "softmax"\)/],
       [['train', '--encoder'], /--encoder needs a value/],
@@ -145,7 +146,7 @@ describe('train and eval on MNIST', () => {
 
   test('train: 1 epoch on 500 digits writes the model, metrics and pictures', async () => {
     // The workgroup-memory tiled matmuls forced (the fallback adapter's default is the blocked family).
-    const cfg = writeJson('mnist.json', { model: { hiddenSize: 16 }, training: { epochs: 1, batchSize: 50, trainLimit: 500, testLimit: 200, matmulKernel: 'tiled' }, probe: { epochs: 20 } });
+    const cfg = writeJson('mnist.json', { model: { hiddenSize: 16 }, training: { epochs: 1, batchSize: 50, trainLimit: 500, testLimit: 200, matmulKernel: 'tiled', stepsPerSubmit: 3 }, probe: { epochs: 20 } });
     const r = await cliWith(process.env.WEBGPU_ADAPTER ?? 'auto', 'train', '--config', cfg, '--out', out);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/WebGPU: (hardware GPU|SwiftShader)/);
@@ -156,7 +157,7 @@ describe('train and eval on MNIST', () => {
     const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(m.command).toBe('train');
     expect(m.config).toMatchObject({ inputSize: 784, hiddenSize: 16, loss: 'bce' });
-    expect(m.training).toMatchObject({ epochs: 1, batchSize: 50, optimizer: { type: 'adam', learningRate: 0.001 }, seed: 1, shuffle: true, matmulKernel: 'tiled' });
+    expect(m.training).toMatchObject({ epochs: 1, batchSize: 50, optimizer: { type: 'adam', learningRate: 0.001 }, seed: 1, shuffle: true, matmulKernel: 'tiled', stepsPerSubmit: 3 });
     expect(m.data.train).toMatchObject({ count: 500, rows: 28, cols: 28, labelled: true });
     expect(m.data.test.count).toBe(200);
     expect(m.adapter.kind).toMatch(/^(hardware|swiftshader)$/);
