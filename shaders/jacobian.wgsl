@@ -25,11 +25,11 @@ struct Params {
 @group(0) @binding(2) var<storage, read> w: array<f32>;        // [k, n] (jacobian_seed only)
 @group(0) @binding(3) var<storage, read_write> a: array<f32>;  // [R·k, n]
 
-// Grid (ceil(n / WG), R·k).
+// Grid (ceil(n / WG), R·k), the R·k rows folded as y + z·Y when R·k exceeds one grid dimension.
 @compute @workgroup_size(WG)
-fn jacobian_seed(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn jacobian_seed(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let j = gid.x;
-  let ri = gid.y; // r·k + i
+  let ri = gid.z * nwg.y + gid.y; // r·k + i (R·k may exceed a grid dimension: folded into y and z)
   if (j >= params.cols || ri >= params.rows * params.code) { return; }
   let i = ri % params.code;
   a[ri * params.cols + j] = activation_grad_from_output(h[ri], ACT) * w[i * params.cols + j];
@@ -38,11 +38,11 @@ fn jacobian_seed(@builtin(global_invocation_id) gid: vec3<u32>) {
 // jacobian_scale_cols binds (params, h, blocks).
 @group(0) @binding(2) var<storage, read_write> blocks: array<f32>; // [R·k, n]
 
-// Grid (ceil(n / WG), R·k).
+// Grid (ceil(n / WG), R·k), the R·k rows folded as y + z·Y when R·k exceeds one grid dimension.
 @compute @workgroup_size(WG)
-fn jacobian_scale_cols(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn jacobian_scale_cols(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let j = gid.x;
-  let ri = gid.y;
+  let ri = gid.z * nwg.y + gid.y;
   if (j >= params.cols || ri >= params.rows * params.code) { return; }
   let r = ri / params.code;
   blocks[ri * params.cols + j] *= activation_grad_from_output(h[r * params.cols + j], ACT);

@@ -8,6 +8,8 @@ import { requireActivation, requireCount, requireFloats, requireNoAliasing, requ
 import { matmulDispatch } from './matmul';
 
 const CODE = ACTIVATION_WGSL + jacobianWgsl;
+/** Workgroups along y per fold (below the WebGPU minimum of maxComputeWorkgroupsPerDimension, 65 535). */
+const MAX_GRID_Y = 32768;
 const WG = 64;
 
 /** One encoder layer h = g(h_in·Wᵀ + b) as the Jacobian chain sees it. */
@@ -70,6 +72,11 @@ export function encoderJacobianDispatches(ctx: KernelContext, a: EncoderJacobian
     if (i > 0 && a.layers[i - 1].outputs !== l.inputs) throw new Error(`${label}: layer ${i} takes ${l.inputs} inputs but layer ${i - 1} gives ${a.layers[i - 1].outputs}`);
   });
 
+  // R·k rows (k per sample) can pass the 65 535 workgroups of one grid dimension: fold them into y and z.
+  const foldedRows = (rows: number): [number, number] => {
+    const y = Math.min(rows, MAX_GRID_Y);
+    return [y, Math.ceil(rows / y)];
+  };
   let [cur, next] = a.scratch;
   const out: Dispatch[] = [];
   out.push(
@@ -77,7 +84,7 @@ export function encoderJacobianDispatches(ctx: KernelContext, a: EncoderJacobian
       ctx.cache,
       spec('jacobian_seed', ['uniform', 'read', 'read', 'rw'], last.activation),
       [uniform(ctx, `${label} seed`, R, k, last.inputs), last.output, last.weight, cur],
-      [groups(last.inputs, WG), R * k],
+      [groups(last.inputs, WG), ...foldedRows(R * k)],
       `${label}: A = D_L W_L`,
     ),
   );
@@ -89,7 +96,7 @@ export function encoderJacobianDispatches(ctx: KernelContext, a: EncoderJacobian
           ctx.cache,
           spec('jacobian_scale_cols', ['uniform', 'read', 'rw'], layer.activation),
           [uniform(ctx, `${label} scale ${l}`, R, k, layer.outputs), layer.output, cur],
-          [groups(layer.outputs, WG), R * k],
+          [groups(layer.outputs, WG), ...foldedRows(R * k)],
           `${label}: A ← A D_${l}`,
         ),
       );

@@ -113,4 +113,7 @@ describe('encoder Jacobian kernels vs float64', () => {
   }
   check('R=4 11–7–6–5 sigmoid/tanh/relu', 4, [11, 7, 6, 5], ['sigmoid', 'tanh', 'relu'], 5);
   check('R=3 9–70–4 relu/linear', 3, [9, 70, 4], ['relu', 'linear'], 6);
+  // R·k = 257·257 = 66 049 block rows: more than one grid dimension holds (65 535), so the rows fold into y and z
+  // (the medium features experiment's VAE, 256 rows × a 256-wide μ, failed on this).
+  check('R=257 2–3–257 sigmoid/tanh (R·k above one grid dimension)', 257, [2, 3, 257], ['sigmoid', 'tanh'], 7);
 });
