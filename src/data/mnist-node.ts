@@ -53,14 +53,12 @@ export async function readMnistFiles(folder?: string | URL): Promise<Uint8Array[
     const s = String(folder).replace(/\/?$/, '/');
     dir = /^file:/.test(s) ? new URL(s) : new URL(s, pathToFileURL(`${cwd}/`));
   }
-  return Promise.all(
-    MNIST_FILES.map(async (name) => {
-      const file = new URL(name, dir);
-      try {
-        return new Uint8Array(await readFile(file));
-      } catch (e) {
-        throw new Error(`loadMnist: cannot read ${decodeURIComponent(file.pathname)} (${(e as Error).message}). ${MNIST_HELP}`);
-      }
-    }),
-  );
+  // Read in parallel, but report the first missing file in MNIST_FILES order, so
+  // the error does not depend on which read fails first.
+  const reads = await Promise.allSettled(MNIST_FILES.map((name) => readFile(new URL(name, dir))));
+  return reads.map((r, i) => {
+    if (r.status === 'fulfilled') return new Uint8Array(r.value);
+    const path = decodeURIComponent(new URL(MNIST_FILES[i], dir).pathname);
+    throw new Error(`loadMnist: cannot read ${path} (${(r.reason as Error).message}). ${MNIST_HELP}`);
+  });
 }

@@ -127,7 +127,7 @@ export const featuresExperiment: Experiment = {
     const trained = rows.slice(2, -1);
     const random = rows.at(-1)!;
     const best = trained.reduce((a, b) => (b.probe > a.probe ? b : a));
-    const checks = ctx.size === 'quick' && QUICK.length < 4 ? [] : [
+    const checks = [
       {
         claim: `KL sparsity holds the mean code activation within ρ/2 of ρ = ${RHO}, and the plain code is far above it (> 3ρ)`,
         passed: Math.abs(row('sparse KL').activation! - RHO) < RHO / 2 && plain.activation! > 3 * RHO,
