@@ -117,6 +117,9 @@ export const featuresExperiment: Experiment = {
           fineTuned,
           seconds: t.seconds + fineTuned.seconds,
         });
+        // Each row as it is measured, so a run that stops later still leaves it in the log.
+        const r = rows.at(-1)!;
+        ctx.say(`${r.name} measured: BCE ${r.reconstruction?.toFixed(2) ?? '—'}, MSE ${r.mse.toFixed(2)}, ‖J‖_F ${jacobian.toFixed(3)}, activation ${activation?.toFixed(4) ?? '—'}, probe ${r.probe.toFixed(4)}, fine-tuned error ${(100 * fineTuned.error).toFixed(2)}%`);
       } finally {
         t.model.dispose();
       }

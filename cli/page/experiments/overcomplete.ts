@@ -109,6 +109,8 @@ export const overcompleteExperiment: Experiment = {
           probe: probe.testAccuracy,
           seconds: t.seconds,
         });
+        const r = rows.at(-1)!;
+        ctx.say(`${r.name} measured: MSE clean ${r.clean.toFixed(2)}, masked ${r.masked.toFixed(2)}, noise ${r.noise.toFixed(2)}, roughness ${r.roughness.toFixed(3)}, probe ${r.probe.toFixed(4)}`);
       } finally {
         t.model.dispose();
       }

@@ -74,6 +74,7 @@ export const stackedExperiment: Experiment = {
         const fineTuned = await fineTuneOn(ctx, name, t, fineTuning);
         panels.push(filterGrid((await t.model.getParameters())['encoder.0.weight'], s.layers[0], test.rows, test.cols));
         rows.push({ name, probe: probe.testAccuracy, error: fineTuned.error, loss: fineTuned.loss, pretrainSeconds, fineTuneSeconds: fineTuned.seconds });
+        ctx.say(`${name} measured: probe ${probe.testAccuracy.toFixed(4)}, fine-tuned error ${(100 * fineTuned.error).toFixed(2)}%`);
       } finally {
         t.model.dispose();
       }
