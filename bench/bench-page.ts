@@ -24,8 +24,9 @@ export interface BenchOptions {
   chunk: number; // steps per timed chunk (each ends with a GPU sync); the fastest chunk is reported too
   matmulReps: number; // timed matmuls per round
   stepMatmulReps: number; // timed repetitions of one step's 5 matmuls per round
-  images: number; // MNIST training images used (both sides get the same ones)
+  images: number; // MNIST training images used (both sides get the same ones); beyond 60 000 the training set repeats
   stepsPerSubmit?: number; // our trainer's stepsPerSubmit (default: the library's)
+  maxGpuBytes?: number; // our data set's maxGpuBytes: smaller than the images, they stream from host memory
   only?: 'ours' | 'tfjs';
 }
 
@@ -79,6 +80,8 @@ export interface SideResult {
   dispatchesPerStep?: number;
   /** Where a training step's time goes, if the side can tell (ours: trainer.profile()). */
   profile?: unknown;
+  /** Ours: the streamed data set's window size, or null when the images are resident. */
+  streamed?: { windowRows: number } | null;
   errors: string[];
 }
 
@@ -149,8 +152,11 @@ async function loadMnistImages(count: number): Promise<Uint8Array> {
   const [n, rows, cols] = [view.getUint32(4), view.getUint32(8), view.getUint32(12)];
   if (rows * cols !== IN) throw new Error(`${MNIST_URL}: images are ${rows}×${cols}, expected 28×28`);
   if (bytes.byteLength !== 16 + n * IN) throw new Error(`${MNIST_URL}: ${bytes.byteLength} bytes, header says ${16 + n * IN}`);
-  const use = Math.min(count, n);
-  return bytes.slice(16, 16 + use * IN);
+  if (count <= n) return bytes.slice(16, 16 + count * IN);
+  // More than the training set: repeat it (a size, not new digits: throughput against data set size).
+  const out = new Uint8Array(count * IN);
+  for (let at = 0; at < count; at += n) out.set(bytes.subarray(16, 16 + Math.min(n, count - at) * IN), at * IN);
+  return out;
 }
 
 /** The dispatchWorkgroups calls `fn` makes (both libraries record every compute dispatch through it). */
@@ -352,7 +358,7 @@ async function setupOurs(images: Uint8Array, o: BenchOptions, out: SideResult): 
     },
   };
   await trySetup(out, 'train', async () => {
-    const t = await oursTrain(await load(LIB, '../src/index.ts'), gpu, images, o);
+    const t = await oursTrain(await load(LIB, '../src/index.ts'), gpu, images, o, out);
     disposers.push(t.dispose);
     side.parts.train = t.round;
     side.dispatchesPerStep = t.dispatchesPerStep;
@@ -372,7 +378,7 @@ async function setupOurs(images: Uint8Array, o: BenchOptions, out: SideResult): 
   return side;
 }
 
-async function oursTrain(lib: Lib, gpu: LibGpu, images: Uint8Array, o: BenchOptions) {
+async function oursTrain(lib: Lib, gpu: LibGpu, images: Uint8Array, o: BenchOptions, out: SideResult) {
   const model = await lib.createAutoencoder(
     { inputSize: IN, hiddenSize: HIDDEN, encoderActivation: 'sigmoid', decoderActivation: 'sigmoid', loss: 'bce', seed: 1 },
     { gpu },
@@ -383,7 +389,9 @@ async function oursTrain(lib: Lib, gpu: LibGpu, images: Uint8Array, o: BenchOpti
     model.dispose();
   };
   try {
-    const train = model.uploadDataset({ data: images, features: IN });
+    const train = model.uploadDataset({ data: images, features: IN, ...(o.maxGpuBytes !== undefined ? { maxGpuBytes: o.maxGpuBytes } : {}) });
+    out.streamed = train.stream ? { windowRows: train.stream.windowRows } : null;
+    if (train.stream) log(`ours: the images stream from host memory through two windows of ${train.stream.windowRows}`);
     const t = model.createTrainer({ batchSize: BATCH, optimizer: { type: 'sgd', learningRate: LR }, seed: 1, ...(o.stepsPerSubmit !== undefined ? { stepsPerSubmit: o.stepsPerSubmit } : {}) });
     trainer = t;
     log(`ours: ${o.warmup} warm-up steps…`);

@@ -2,7 +2,7 @@
 // A script: `npx webgpu-autoencoders bench` runs it (commands.mjs), as does
 // `npm run bench` (bench/run.mjs) in a checkout.
 //
-//   node cli/node/bench.mjs [--rounds 3] [--steps 10] [--chunk 5] [--warmup 3] [--reps 6] [--step-reps 3] [--images 16384] [--steps-per-submit 4] [--only ours|tfjs] [--out DIR]
+//   node cli/node/bench.mjs [--rounds 3] [--steps 10] [--chunk 5] [--warmup 3] [--reps 6] [--step-reps 3] [--images 16384] [--steps-per-submit 4] [--max-gpu-bytes N] [--only ours|tfjs] [--out DIR]
 //
 // Prints a table (medians of the interleaved rounds, their min–max) and writes
 // bench-<date>.json to --out (default: bench/results/ in a checkout, ./bench-results/
@@ -16,14 +16,15 @@ import { benchPageServer } from './bench-page-server.mjs';
 import { callPageFunction, REPO_ROOT, withHeadlessPage } from './headless.mjs';
 
 const USAGE =
-  'usage: webgpu-autoencoders bench [--rounds N] [--steps N] [--chunk N] [--warmup N] [--reps N] [--step-reps N] [--images N] [--steps-per-submit N] [--only ours|tfjs] [--out DIR]\n' +
+  'usage: webgpu-autoencoders bench [--rounds N] [--steps N] [--chunk N] [--warmup N] [--reps N] [--step-reps N] [--images N] [--steps-per-submit N] [--max-gpu-bytes N] [--only ours|tfjs] [--out DIR]\n' +
   '  --rounds     interleaved rounds, ours then tfjs in each (default 3)\n' +
   '  --steps      timed training steps per round (default 10), in chunks of --chunk (default 5)\n' +
   '  --warmup     training steps before timing (default 3)\n' +
   '  --reps       timed 256×784×256 matmuls per round (default 6)\n' +
   "  --step-reps  timed repetitions of a step's 5 matmuls per round (default 3)\n" +
-  '  --images     MNIST training images on the GPU (default 16384)\n' +
+  '  --images     MNIST training images (default 16384; beyond 60 000 the training set repeats)\n' +
   "  --steps-per-submit  our trainer's stepsPerSubmit (default: the library's, 4)\n" +
+  "  --max-gpu-bytes     our data set's maxGpuBytes: below the images' size they stream from host memory (default: no limit)\n" +
   '  --only       one side: ours or tfjs (TensorFlow.js: ' + TFJS_INSTALL + ')\n' +
   '  --out        where bench-<date>.json goes (default bench/results/ in a checkout, else ./bench-results/)\n' +
   'WEBGPU_ADAPTER=hardware: the GPU instead of SwiftShader.';
@@ -47,6 +48,7 @@ try {
       'step-reps': { type: 'string' },
       images: { type: 'string' },
       'steps-per-submit': { type: 'string' },
+      'max-gpu-bytes': { type: 'string' },
       only: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -87,6 +89,7 @@ const options = Object.fromEntries(
     stepMatmulReps: positiveInt(args['step-reps'], 'step-reps'),
     images: positiveInt(args.images, 'images'),
     stepsPerSubmit: positiveInt(args['steps-per-submit'], 'steps-per-submit'),
+    maxGpuBytes: positiveInt(args['max-gpu-bytes'], 'max-gpu-bytes'),
     only: args.only,
   }).filter(([, v]) => v !== undefined),
 );
@@ -146,7 +149,7 @@ console.log(`adapter: ${adapter.vendor} / ${adapter.architecture} / ${adapter.de
 console.log(`model:   ${result.model}`);
 console.log(
   `runs:    ${opts.rounds} interleaved rounds (ours, tfjs, …) after ${opts.warmup} warm-up steps; per round ${opts.steps} timed steps (chunks of ${opts.chunk}), ` +
-    `${opts.matmulReps} matmuls, ${opts.stepMatmulReps}× the step's matmuls; ${opts.images} images; our stepsPerSubmit ${opts.stepsPerSubmit ?? 'default (4)'}; tfjs ${f.version ?? '—'} backend ${f.backend ?? '—'}; page ${result.page}`,
+    `${opts.matmulReps} matmuls, ${opts.stepMatmulReps}× the step's matmuls; ${opts.images} images${result.ours.streamed ? ` (ours streamed through windows of ${result.ours.streamed.windowRows})` : ''}; our stepsPerSubmit ${opts.stepsPerSubmit ?? 'default (4)'}; tfjs ${f.version ?? '—'} backend ${f.backend ?? '—'}; page ${result.page}`,
 );
 console.log(`host:    ${cores} cores, 1-min load average ${loadBefore.toFixed(1)} before, ${result.host.loadAverage1mAfter.toFixed(1)} after`);
 // (The run itself keeps SwiftShader's threads busy, so only the load before it says much about others.)

@@ -2,8 +2,11 @@
 // u8 data (pixels) is stored packed, 4 bytes per u32 word, little-endian, and
 // stands for value = byte / 255; f32 data is stored as is. A data set larger than
 // one binding may hold (maxStorageBufferBindingSize) is split by rows into up to
-// MAX_DATASET_PARTS buffers, which the gather kernel binds side by side.
+// MAX_DATASET_PARTS buffers, which the gather kernel binds side by side. One
+// larger than that, or than the maxGpuBytes asked for, streams from its host copy
+// through two windows (src/data/stream.ts).
 import { STORAGE, type BufferArena } from '../gpu/arena';
+import { createWindows, StreamWindows } from './stream';
 
 export interface GpuDataset {
   readonly count: number;
@@ -16,6 +19,12 @@ export interface GpuDataset {
   readonly rowsPerPart: number;
   /** As asked for at upload (kept for a re-upload after a device loss). */
   readonly maxBindingBytes?: number;
+  readonly maxGpuBytes?: number;
+  /**
+   * Set when the samples stream from `host`: then `parts` are its two windows of
+   * `rowsPerPart` samples each, loaded as passes reach them.
+   */
+  readonly stream?: StreamWindows;
   readonly labels?: Uint8Array;
   /** The CPU copy (the array passed in, not copied): for references and analysis. */
   readonly host: Uint8Array | Float32Array;
@@ -49,6 +58,14 @@ export interface DatasetSource {
    * the split (tests).
    */
   maxBindingBytes?: number;
+  /**
+   * The most GPU memory the samples may take. A data set larger than this, or
+   * than MAX_DATASET_PARTS bindings, streams from the host copy (`data`, which
+   * must then stay unchanged) through two windows of at most half as much each,
+   * loaded as training and inference reach them, with the same results as a
+   * resident copy. Default: no limit (streams only beyond MAX_DATASET_PARTS bindings).
+   */
+  maxGpuBytes?: number;
 }
 
 /** The most buffers a data set is split into: the gather kernel's storage bindings (8 per stage, the WebGPU minimum, in all) allow 3. */
@@ -107,7 +124,7 @@ export function uploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, so
   if (source.labels !== undefined && source.labels.length !== count) {
     throw new Error(`uploadDataset(${label}): ${source.labels.length} labels for ${count} samples`);
   }
-  const layout = partLayout(label, data, features, count, ctx.device.limits, source.maxBindingBytes);
+  const layout = partLayout(label, data, features, count, ctx.device.limits, source.maxBindingBytes, source.maxGpuBytes);
   let mean: Float32Array | undefined;
   if (source.center !== undefined && source.center !== false) {
     if (source.center === true) mean = featureMean(data, features, count);
@@ -120,10 +137,17 @@ export function uploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, so
       if (!mean.every(Number.isFinite)) throw new Error(`uploadDataset(${label}): center values must be finite`);
     }
   }
-  const parts = layout.parts.map(({ start, end }, k) => {
-    const slice = data.subarray(start * features, end * features);
-    return ctx.arena.create(layout.parts.length > 1 ? `${label} part ${k + 1}/${layout.parts.length}` : label, Math.ceil(slice.byteLength / 4) * 4, STORAGE, slice);
-  });
+  let parts: GPUBuffer[];
+  let stream: StreamWindows | undefined;
+  if ('windowRows' in layout) {
+    parts = createWindows(ctx.arena, label, layout.windowRows, features * data.BYTES_PER_ELEMENT);
+    stream = new StreamWindows(ctx.device, [parts[0], parts[1]], layout.windowRows, data, features, count);
+  } else {
+    parts = layout.parts.map(({ start, end }, k) => {
+      const slice = data.subarray(start * features, end * features);
+      return ctx.arena.create(layout.parts.length > 1 ? `${label} part ${k + 1}/${layout.parts.length}` : label, Math.ceil(slice.byteLength / 4) * 4, STORAGE, slice);
+    });
+  }
   const center = mean ? ctx.arena.storage(`${label} mean`, mean) : undefined;
   return {
     mean,
@@ -133,8 +157,10 @@ export function uploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, so
     format: data instanceof Uint8Array ? 'u8' : 'f32',
     buffer: parts[0],
     parts,
-    rowsPerPart: layout.rowsPerPart,
+    rowsPerPart: 'windowRows' in layout ? layout.windowRows : layout.rowsPerPart,
     maxBindingBytes: source.maxBindingBytes,
+    maxGpuBytes: source.maxGpuBytes,
+    stream,
     labels: source.labels,
     host: data,
     owner: ctx.arena,
@@ -142,27 +168,41 @@ export function uploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, so
 }
 
 /**
- * How the rows are split: as many rows per buffer as one binding holds (a
- * multiple of 4, so that every part of packed u8 data starts on a word), in at
- * most MAX_DATASET_PARTS buffers.
+ * Where the rows go: as many rows per buffer as one binding holds (a multiple of
+ * 4, so that every part of packed u8 data starts on a word), in at most
+ * MAX_DATASET_PARTS buffers; beyond that, or beyond maxGpuBytes, two windows of
+ * a multiple of 4 rows that the samples stream through.
  */
-function partLayout(label: string, data: Uint8Array | Float32Array, features: number, count: number, limits: GPUSupportedLimits, asked?: number): { rowsPerPart: number; parts: { start: number; end: number }[] } {
+function partLayout(
+  label: string,
+  data: Uint8Array | Float32Array,
+  features: number,
+  count: number,
+  limits: GPUSupportedLimits,
+  asked?: number,
+  budget?: number,
+): { rowsPerPart: number; parts: { start: number; end: number }[] } | { windowRows: number } {
   const deviceMost = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   if (asked !== undefined && !(Number.isInteger(asked) && asked >= 16)) throw new Error(`uploadDataset(${label}): maxBindingBytes must be an integer of at least 16 (got ${asked})`);
+  if (budget !== undefined && !(Number.isInteger(budget) && budget >= 16)) throw new Error(`uploadDataset(${label}): maxGpuBytes must be an integer of at least 16 (got ${budget})`);
   const most = Math.min(deviceMost, asked ?? deviceMost);
   const rowBytes = features * data.BYTES_PER_ELEMENT;
   const whole = Math.ceil(data.byteLength / 4) * 4;
-  if (whole <= most) return { rowsPerPart: count, parts: [{ start: 0, end: count }] };
+  const withinBudget = budget === undefined || whole <= budget;
+  if (whole <= most && withinBudget) return { rowsPerPart: count, parts: [{ start: 0, end: count }] };
   const rowsPerPart = Math.floor(most / rowBytes / 4) * 4;
-  const needed = rowsPerPart > 0 ? Math.ceil(count / rowsPerPart) : Infinity;
-  if (needed > MAX_DATASET_PARTS) {
-    throw new Error(
-      `uploadDataset(${label}): ${whole} bytes need ${Number.isFinite(needed) ? needed : 'more'} buffers of at most ${most} bytes (the device's maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}${asked !== undefined ? `, or maxBindingBytes ${asked}` : ''}), ` +
-        `but a data set is split into at most ${MAX_DATASET_PARTS}: use at most ${MAX_DATASET_PARTS * rowsPerPart} samples per upload${data instanceof Float32Array ? ', or u8 data (4× smaller)' : ''}`,
-    );
+  if (rowsPerPart === 0) {
+    throw new Error(`uploadDataset(${label}): one buffer of at most ${most} bytes (the device's maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}${asked !== undefined ? `, or maxBindingBytes ${asked}` : ''}) holds fewer than 4 samples of ${rowBytes} bytes (a part holds a multiple of 4)`);
   }
-  const parts = Array.from({ length: needed }, (_, k) => ({ start: k * rowsPerPart, end: Math.min(count, (k + 1) * rowsPerPart) }));
-  return { rowsPerPart, parts };
+  const needed = Math.ceil(count / rowsPerPart);
+  if (withinBudget && needed <= MAX_DATASET_PARTS) {
+    return { rowsPerPart, parts: Array.from({ length: needed }, (_, k) => ({ start: k * rowsPerPart, end: Math.min(count, (k + 1) * rowsPerPart) })) };
+  }
+  const windowRows = Math.min(rowsPerPart, budget === undefined ? Infinity : Math.floor(budget / 2 / rowBytes / 4) * 4);
+  if (windowRows === 0) {
+    throw new Error(`uploadDataset(${label}): maxGpuBytes ${budget} holds fewer than two windows of 4 samples of ${rowBytes} bytes (${8 * rowBytes} bytes); a streamed data set needs at least that`);
+  }
+  return { windowRows };
 }
 
 /**
@@ -170,7 +210,7 @@ function partLayout(label: string, data: Uint8Array | Float32Array, features: nu
  * arena, in place, so the caller's GpuDataset object stays valid.
  */
 export function reuploadDataset(ctx: { device: GPUDevice; arena: BufferArena }, data: GpuDataset): void {
-  const label = data.buffer.label.slice(data.buffer.label.indexOf('/') + 1).replace(/ part 1\/\d+$/, '') || 'dataset';
-  const fresh = uploadDataset(ctx, { data: data.host, features: data.features, count: data.count, labels: data.labels, label, center: data.mean, maxBindingBytes: data.maxBindingBytes });
-  Object.assign(data as { buffer: GPUBuffer; parts: readonly GPUBuffer[]; owner: BufferArena; center?: GPUBuffer }, { buffer: fresh.buffer, parts: fresh.parts, owner: fresh.owner, center: fresh.center });
+  const label = data.buffer.label.slice(data.buffer.label.indexOf('/') + 1).replace(/ (part 1\/\d+|window 1\/2)$/, '') || 'dataset';
+  const fresh = uploadDataset(ctx, { data: data.host, features: data.features, count: data.count, labels: data.labels, label, center: data.mean, maxBindingBytes: data.maxBindingBytes, maxGpuBytes: data.maxGpuBytes });
+  Object.assign(data as { buffer: GPUBuffer; parts: readonly GPUBuffer[]; owner: BufferArena; center?: GPUBuffer; stream?: StreamWindows }, { buffer: fresh.buffer, parts: fresh.parts, owner: fresh.owner, center: fresh.center, stream: fresh.stream });
 }

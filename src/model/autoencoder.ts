@@ -11,6 +11,7 @@ import type { KernelContext } from '../gpu/context';
 import { stepValues } from '../gpu/step';
 import { BatchRunner, batchesOf } from '../gpu/runner';
 import { reuploadDataset, uploadDataset, type DatasetSource, type GpuDataset } from '../data/dataset';
+import type { StreamReader } from '../data/stream';
 import { resolveConfig, type AutoencoderConfig, type ResolvedConfig } from './config';
 import { autoencoderLayout, type ParameterLayout } from './layout';
 import { architecture, type Architecture } from './architecture';
@@ -74,6 +75,7 @@ export class AutoencoderModel {
   private inference?: Inference;
   /** Identity permutations, one per dataset, for in-order passes. */
   private readonly identity = new Map<GpuDataset, GPUBuffer>();
+  private readonly identityReaders = new Map<GpuDataset, StreamReader>();
   /** A classifier's labels of each dataset on the GPU, as one-feature f32 datasets (uploaded on first use). */
   private readonly labelSets = new Map<GpuDataset, GpuDataset>();
   private readonly datasetIds = new WeakMap<GpuDataset, number>();
@@ -219,6 +221,8 @@ export class AutoencoderModel {
     const identity = this.identity.get(data);
     if (identity) this.arena.release(identity);
     this.identity.delete(data);
+    this.identityReaders.delete(data);
+    data.stream?.forget();
     const labels = this.labelSets.get(data);
     if (labels) this.arena.release(labels.buffer);
     this.labelSets.delete(data);
@@ -255,14 +259,33 @@ export class AutoencoderModel {
     return ++this.version;
   }
 
-  /** 0..count−1 as a GPU buffer, for passes in dataset order. */
+  /**
+   * 0..count−1 as a GPU buffer, for passes in dataset order (for a streamed data
+   * set, each position's row in a window, written by loadRows).
+   */
   identityIndices(data: GpuDataset): GPUBuffer {
     let b = this.identity.get(data);
     if (!b) {
-      b = this.arena.storage(`identity ${this.datasetKey(data)}`, Uint32Array.from({ length: data.count }, (_, i) => i));
+      const label = `identity ${this.datasetKey(data)}`;
+      b = data.stream ? this.arena.storage(label, data.count * 4) : this.arena.storage(label, Uint32Array.from({ length: data.count }, (_, i) => i));
       this.identity.set(data, b);
     }
     return b;
+  }
+
+  /**
+   * Rows [from, to) of `data` in dataset order are readable through
+   * identityIndices once this returns: a no-op unless the data set streams
+   * (then they are loaded into a window). Call it before each batch's submit.
+   */
+  loadRows(data: GpuDataset, from: number, to: number): void {
+    if (!data.stream) return;
+    let reader = this.identityReaders.get(data);
+    if (!reader) {
+      reader = { indices: this.identityIndices(data), flush: () => {} }; // inference submits each batch as it goes
+      this.identityReaders.set(data, reader);
+    }
+    data.stream.ensure(reader, from, to);
   }
 
   /**
@@ -279,7 +302,15 @@ export class AutoencoderModel {
       if (!labels) throw new RangeError(`${what}: a classifier needs the dataset's labels; pass labels (integers 0..${head.classes - 1}) to uploadDataset`);
       const bad = labels.findIndex((v) => v >= head.classes);
       if (bad >= 0) throw new RangeError(`${what}: label ${labels[bad]} of sample ${bad} is not a class of this classifier (0..${head.classes - 1}, classifier.classes = ${head.classes})`);
-      set = uploadDataset(this.ctx, { data: Float32Array.from(labels), features: 1, count: data.count, label: `labels ${this.datasetKey(data)}` });
+      if (data.stream) {
+        // The labels of the samples in the two windows, at their window rows, loaded with them.
+        const rows = 2 * data.stream.windowRows;
+        set = uploadDataset(this.ctx, { data: new Float32Array(rows), features: 1, count: rows, label: `labels ${this.datasetKey(data)} (windows)` });
+        data.stream.labels = { buffer: set.buffer, values: labels };
+        data.stream.forget(); // windows loaded before held no labels
+      } else {
+        set = uploadDataset(this.ctx, { data: Float32Array.from(labels), features: 1, count: data.count, label: `labels ${this.datasetKey(data)}` });
+      }
       this.labelSets.set(data, set);
     }
     return set;
@@ -320,6 +351,7 @@ export class AutoencoderModel {
     const device = this.gpu.device;
     let slot = 0;
     for (const { row, rows } of batchesOf(count, plan.rows)) {
+      this.loadRows(data, start + row, start + row + rows);
       runner.submitBatch(stepValues({ seed, batchOffset: start + row, validRows: rows, lossSlot: slot, training: false }), {
         label: `inference batch at row ${start + row}`,
         dispatches: [gather, ...labels, ...plan.forward, ...extra],
@@ -652,6 +684,7 @@ export class AutoencoderModel {
     this.ctx = { device: gpu.device, cache: new PipelineCache(gpu.device, gpu.debug), arena: this.arena };
     this.params = this.arena.storage('params', params);
     this.identity.clear();
+    this.identityReaders.clear();
     this.labelSets.clear();
     this.inference = undefined;
     this.jacobian = undefined;
@@ -673,6 +706,7 @@ export class AutoencoderModel {
     for (const d of [...this.dependents]) d.modelDisposed();
     this.arena.dispose();
     this.identity.clear();
+    this.identityReaders.clear();
     this.labelSets.clear();
     this.uploaded.clear();
     this.inference = undefined;

@@ -58,6 +58,7 @@ export interface EmbeddingModel {
   assertAlive(): void;
   checkDataset(data: GpuDataset): void;
   identityIndices(data: GpuDataset): GPUBuffer;
+  loadRows(data: GpuDataset, from: number, to: number): void;
   datasetKey(data: GpuDataset): string;
   inferenceStep(): { plan: StepPlan; runner: BatchRunner; output: Dispatch };
 }
@@ -194,7 +195,10 @@ function rowSource(model: EmbeddingModel, input: ModelInput, range: RowRange, wh
     return {
       count,
       batchOffset: (row) => start + row,
-      load: (plan) => ({ dispatches: [plan.gather(input, model.identityIndices(input), `identity ${model.datasetKey(input)}`)] }),
+      load: (plan, row, rows) => {
+        model.loadRows(input, start + row, start + row + rows);
+        return { dispatches: [plan.gather(input, model.identityIndices(input), `identity ${model.datasetKey(input)}`)] };
+      },
     };
   }
 

@@ -14,6 +14,7 @@ import { adamCorrector, type OptimizerConfig } from '../kernels/optimizer';
 import { LOSS_LOG_STRIDE } from '../kernels/reduce';
 import { GUARD_CLEAR } from '../kernels/finite';
 import { shuffledIndices } from '../data/shuffle';
+import type { StreamReader } from '../data/stream';
 import type { GpuDataset } from '../data/dataset';
 import { DeviceLostError } from '../gpu/device';
 import { LossReadback } from './loss-readback';
@@ -34,6 +35,8 @@ interface Cursor {
   gradients: Dispatch[];
   epoch: number;
   next: number; // next row of the permutation
+  /** For a streamed data set: this pass's reader (the epoch's order), loading windows as steps reach them. */
+  reader?: StreamReader;
 }
 
 export class Trainer {
@@ -175,6 +178,9 @@ export class Trainer {
     if (data.count < this.batchSize) {
       throw new RangeError(`batchSize ${this.batchSize} is larger than the dataset (${data.count} samples); use a batch of at most ${data.count}`);
     }
+    if (data.stream && data.stream.windowRows < this.batchSize) {
+      throw new RangeError(`batchSize ${this.batchSize} is larger than this streamed dataset's windows (${data.stream.windowRows} samples); use a batch of at most ${data.stream.windowRows}, or upload it with a maxGpuBytes of at least ${data.stream.bytesFor(this.batchSize)}`);
+    }
     let indices = this.indices.get(data);
     if (!indices) {
       indices = this.arena.storage(`permutation ${this.model.datasetKey(data)}`, data.count * 4);
@@ -188,14 +194,17 @@ export class Trainer {
     if (at.row > data.count) throw new RangeError(`the saved position (row ${at.row}) is beyond this dataset's ${data.count} samples`);
     this.resumeAt = undefined;
     const gradients = [...gather, ...this.plan.forward, ...this.plan.backward];
-    this.cursor = { data, indices, full: [...gradients, ...this.plan.update], gradients, epoch: at.epoch, next: at.row };
+    const reader = data.stream ? { indices, flush: () => this.flush() } : undefined;
+    this.cursor = { data, indices, full: [...gradients, ...this.plan.update], gradients, epoch: at.epoch, next: at.row, reader };
     this.writePermutation(this.cursor);
     return this.cursor;
   }
 
   private writePermutation(c: Cursor): void {
     const perm = this.shuffle ? shuffledIndices(c.data.count, this.seed, c.epoch) : Uint32Array.from({ length: c.data.count }, (_, i) => i);
-    this.model.gpu.device.queue.writeBuffer(c.indices, 0, perm as Uint32Array<ArrayBuffer>);
+    // A streamed data set keeps the order on the host; its windows are loaded in it as steps reach them.
+    if (c.reader) c.reader.order = perm;
+    else this.model.gpu.device.queue.writeBuffer(c.indices, 0, perm as Uint32Array<ArrayBuffer>);
   }
 
   /** Submit one optimizer step on the next batch of `data` ('gradients': forward and backward only). */
@@ -209,6 +218,7 @@ export class Trainer {
       this.writePermutation(c);
     }
     const rows = Math.min(this.batchSize, data.count - c.next);
+    if (c.reader) data.stream!.ensure(c.reader, c.next, c.next + rows); // may submit the steps recorded so far first
     const step = this.stepCount + 1;
     const { c1, c2 } = this.corrections(step);
     const slot = this.losses.slotOf(step);

@@ -54,17 +54,17 @@ test.each([
   expect(whole.losses[1]).not.toBe(whole.losses[0]);
 });
 
-test('a data set that needs more than 3 parts, or a binding too small, is refused with the numbers', async () => {
+test('a data set that needs more than 3 parts streams instead; a binding too small for 4 rows is refused with the numbers', async () => {
   const model = await createAutoencoder({ inputSize: D, hiddenSize: 3 });
   try {
     const data = new Uint8Array(100 * D);
-    // 16 rows per 112-byte part: 100 samples need 7.
-    expect(() => model.uploadDataset({ data, features: D, label: 'big', maxBindingBytes: 16 * D })).toThrow(
-      /uploadDataset\(big\): 700 bytes need 7 buffers of at most 112 bytes .*maxBindingBytes 112\), but a data set is split into at most 3: use at most 48 samples per upload/,
-    );
+    // 16 rows per 112-byte part: 100 samples would need 7, so they stream through two windows of 16 (tests/gpu/dataset-stream.test.ts).
+    const big = model.uploadDataset({ data, features: D, label: 'big', maxBindingBytes: 16 * D });
+    expect([big.stream?.windowRows, big.parts.length, big.parts.map((p) => p.label)]).toEqual([16, 2, ['autoencoder/big window 1/2', 'autoencoder/big window 2/2']]);
+    model.releaseDataset(big);
     expect(() => model.uploadDataset({ data, features: D, maxBindingBytes: 8 })).toThrow(/maxBindingBytes must be an integer of at least 16 \(got 8\)/);
     // A part must hold at least 4 rows (u8 parts start on a word): 16 bytes is 2 rows of 7.
-    expect(() => model.uploadDataset({ data, features: D, maxBindingBytes: 16 })).toThrow(/need more buffers of at most 16 bytes/);
+    expect(() => model.uploadDataset({ data, features: D, maxBindingBytes: 16 })).toThrow(/one buffer of at most 16 bytes \(.*maxBindingBytes 16\) holds fewer than 4 samples of 7 bytes/);
     // Releasing a split data set frees every part.
     const before = liveGpuMemory().buffers;
     const ds = model.uploadDataset({ data: data.subarray(0, 40 * D), features: D, maxBindingBytes: 16 * D });

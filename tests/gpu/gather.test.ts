@@ -236,12 +236,12 @@ describe('uploadDataset', () => {
     expect(() => uploadDataset(t, { data: new Float32Array([0, NaN]), features: 1 })).toThrow(/value NaN at sample 1, feature 0 is not finite/);
     expect(() => uploadDataset(t, { data: new Uint8Array(4), features: 2, labels: new Uint8Array(3) })).toThrow(/3 labels for 2 samples/);
     const small = { device: { limits: { maxStorageBufferBindingSize: 64, maxBufferSize: 1 << 30 } } as unknown as GPUDevice, arena: t.arena };
-    // Above one binding: split by rows (16 of the 64-byte binding's f32 rows, then 1); above 3 bindings: refused.
+    // Above one binding: split by rows (16 of the 64-byte binding's f32 rows, then 1); above 3 bindings: streamed through two windows of 16.
     const split = uploadDataset(small, { data: new Float32Array(17), features: 1 });
-    expect([split.parts.length, split.rowsPerPart]).toEqual([2, 16]);
+    expect([split.parts.length, split.rowsPerPart, split.stream]).toEqual([2, 16, undefined]);
     for (const b of split.parts) t.arena.release(b);
-    expect(() => uploadDataset(small, { data: new Float32Array(100), features: 1 })).toThrow(
-      /400 bytes need 7 buffers of at most 64 bytes \(the device's maxStorageBufferBindingSize 64\), but a data set is split into at most 3: use at most 48 samples per upload, or u8 data/,
-    );
+    const streamed = uploadDataset(small, { data: new Float32Array(100), features: 1 });
+    expect([streamed.parts.length, streamed.rowsPerPart, streamed.stream?.windowRows]).toEqual([2, 16, 16]);
+    for (const b of streamed.parts) t.arena.release(b);
   });
 });
