@@ -22,7 +22,7 @@ afterAll(() => expect(liveGpuMemory()).toEqual(start));
 
 const bits = (v: Record<string, number>) => Object.fromEntries(Object.entries(v).map(([k, x]) => [k, new Uint32Array(Float32Array.of(x).buffer)[0]]));
 
-const CASES: Array<{ name: string; config: AutoencoderConfig; classifier?: boolean; terms: string[] }> = [
+const CASES: Array<{ name: string; config: Omit<AutoencoderConfig, 'inputSize'>; classifier?: boolean; terms: string[] }> = [
   { name: 'plain', config: { hiddenSize: 3 }, terms: ['reconstruction'] },
   { name: 'L1 sparsity + weight decay (logged in its kernel) + dropout', config: { hiddenSize: 3, sparsity: { type: 'l1', lambda: 0.3 }, weightDecay: 0.01, dropout: 0.2 }, terms: ['reconstruction', 'l1'] },
   { name: 'KL sparsity + contractive, MSE', config: { hiddenSize: 3, sparsity: { type: 'kl', rho: 0.1, beta: 2 }, contractive: 0.5, loss: 'mse', decoderActivation: 'linear' }, terms: ['reconstruction', 'klSparsity', 'contractive'] },
@@ -32,7 +32,7 @@ const CASES: Array<{ name: string; config: AutoencoderConfig; classifier?: boole
 
 test.each(CASES)('$name: the folded step logs every term bit-identically to separate loss_log dispatches', async ({ config, classifier, terms }) => {
   const make = async () => {
-    const ae = await createAutoencoder({ inputSize: D, seed: 9, ...config });
+    const ae = await createAutoencoder({ ...config, inputSize: D, seed: 9 });
     if (!classifier) return { model: ae, dispose: () => ae.dispose() };
     const c = await createClassifier(ae, { classes: 3, reconstructionWeight: 0.5 });
     return { model: c, dispose: () => (c.dispose(), ae.dispose()) };
