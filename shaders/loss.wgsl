@@ -1,12 +1,12 @@
 // Reconstruction loss of a batch [rows, features] and its gradient with respect
 // to the output pre-activation z, fused. Prepend common/activation.wgsl,
-// common/step.wgsl and common/workgroup_sum.wgsl.
+// common/recon_loss.wgsl (the element terms), common/step.wgsl and common/workgroup_sum.wgsl.
 //
 // Per sample (row) r < step.valid_rows, summed over the features i:
-//   LOSS_BCE (output activation sigmoid, x̂ = σ(z)):
+//   RECON_BCE (output activation sigmoid, x̂ = σ(z)):
 //     ℓ = Σ_i softplus(z) − x·z, computed stably as max(z, 0) − x·z + log1p(e^−|z|)
 //     ∂L/∂z = (σ(z) − x) · inv_rows
-//   LOSS_MSE (any output activation f, x̂ = f(z)):
+//   RECON_MSE (any output activation f, x̂ = f(z)):
 //     ℓ = Σ_i (x̂ − x)²
 //     ∂L/∂z = 2(x̂ − x) · f'(z) · inv_rows        (f' from x̂)
 // where L = inv_rows · Σ_r ℓ_r is the batch mean; loss_grad multiplies ∂L/∂z by
@@ -17,11 +17,8 @@
 // One workgroup per row: its threads stride over the features, then a tree
 // reduction in workgroup memory sums the row loss.
 
-const LOSS_BCE: u32 = 0u;
-const LOSS_MSE: u32 = 1u;
-
-override LOSS: u32 = 0u; // LOSS_BCE or LOSS_MSE
-override ACT: u32 = 0u;  // output activation f (ACT_SIGMOID for LOSS_BCE)
+override LOSS: u32 = 0u; // RECON_BCE or RECON_MSE (common/recon_loss.wgsl)
+override ACT: u32 = 0u;  // output activation f (ACT_SIGMOID for RECON_BCE)
 
 const WG: u32 = 64u; // @workgroup_size; also sizes workgroup_sum's scratch
 
@@ -39,32 +36,13 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> row_loss: array<f32>; // ℓ [B]
 @group(0) @binding(5) var<storage, read_write> grad: array<f32>;     // ∂L/∂z [B, F]
 
-// log(1 + t) for t in [0, 1]. WGSL has no log1p: for small t the series is exact
-// to f32 precision (error t⁴/4 < 3e-13 relative); otherwise log(u)·t/(u − 1) with
-// u = 1 + t cancels the rounding of u (Goldberg's trick).
-fn log1p_unit(t: f32) -> f32 {
-  if (t < 1e-3) {
-    return t * (1.0 - t * (0.5 - t / 3.0));
-  }
-  let u = 1.0 + t;
-  return log(u) * (t / (u - 1.0));
-}
-
 fn element_loss(z: f32, x: f32) -> f32 {
-  if (LOSS == LOSS_BCE) {
-    return max(z, 0.0) - x * z + log1p_unit(exp(-abs(z)));
-  }
-  let d = activate(z, ACT) - x;
-  return d * d;
+  return recon_element_loss(z, x, LOSS, ACT);
 }
 
 // ∂ℓ/∂z of one element (before the 1/valid_rows of the batch mean).
 fn element_grad(z: f32, x: f32) -> f32 {
-  if (LOSS == LOSS_BCE) {
-    return sigmoid(z) - x;
-  }
-  let y = activate(z, ACT);
-  return 2.0 * (y - x) * activation_grad_from_output(y, ACT);
+  return recon_element_grad(z, x, LOSS, ACT);
 }
 
 @compute @workgroup_size(WG)

@@ -1,4 +1,5 @@
-// Matrix product with a fused epilogue (prepend shaders/common/activation.wgsl).
+// Matrix product with a fused epilogue (prepend shaders/common/activation.wgsl,
+// recon_loss.wgsl, step.wgsl and matmul_loss.wgsl).
 //
 //   C[m,n] = g( Σ_k op(A)[m,k]·op(B)[k,n] + bias[n] (+ C[m,n] if ACCUMULATE) )
 //
@@ -34,6 +35,9 @@
 // y = g(a) of the layer whose input gradient this product is, and store
 // C = acc · g'(y) with g' from y (GATE: an ACT_* code): the activation's backward
 // fused into dIn = dPre·W, instead of a separate in-place pass over C.
+// The *_loss entry points bind bias [N] at binding 4 and store C = z = acc + bias
+// with the reconstruction loss and its gradient of each element
+// (shaders/common/matmul_loss.wgsl, bindings 5–9): the decoder's last layer in training.
 
 override FORM: u32 = 0u;
 override ACTIVATION: u32 = 0u; // an ACT_* code
@@ -315,6 +319,20 @@ fn store_block_gated(m0: u32, n0: u32, blk: Block) {
   }
 }
 
+// The loss epilogue of a 4×4 block: z = acc_i + bias, skipping what lies outside C.
+fn store_block_loss(m0: u32, n0: u32, blk: Block, bias4: vec4<f32>) {
+  let rows = array<vec4<f32>, 4>(blk.r0, blk.r1, blk.r2, blk.r3);
+  for (var i = 0u; i < 4u; i++) {
+    let m = m0 + i;
+    for (var j = 0u; j < 4u; j++) {
+      let n = n0 + j;
+      if (m < sz.M && n < sz.N) {
+        store_loss_element(m, n, rows[i][j] + bias4[j]);
+      }
+    }
+  }
+}
+
 // row_sums[m0+i] = sums[i] from the invocations of the first block column, skipping rows outside C.
 fn store_sums(m0: u32, n0: u32, sums: vec4<f32>) {
   if (n0 != 0u) {
@@ -417,4 +435,24 @@ fn matmul_general_gate(@builtin(global_invocation_id) id: vec3<u32>) {
     return;
   }
   store_block_gated(m0, n0, block_general(m0, n0));
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn matmul_aligned_loss(@builtin(global_invocation_id) id: vec3<u32>) {
+  let m0 = id.y * 4u;
+  let n0 = id.x * 4u;
+  if (m0 >= sz.M || n0 >= sz.N) {
+    return;
+  }
+  store_block_loss(m0, n0, block_aligned(m0, n0), load_bias(n0));
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn matmul_general_loss(@builtin(global_invocation_id) id: vec3<u32>) {
+  let m0 = id.y * 4u;
+  let n0 = id.x * 4u;
+  if (m0 >= sz.M || n0 >= sz.N) {
+    return;
+  }
+  store_block_loss(m0, n0, block_general(m0, n0), load_bias(n0));
 }

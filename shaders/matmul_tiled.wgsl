@@ -1,5 +1,6 @@
 // Matrix product with a fused epilogue, tiled through workgroup memory
-// (prepend shaders/common/activation.wgsl). Same maths, forms, bindings and
+// (prepend shaders/common/activation.wgsl, recon_loss.wgsl, step.wgsl and
+// matmul_loss.wgsl). Same maths, forms, bindings and
 // epilogue as shaders/matmul.wgsl ('blocked'); a different structure, for GPUs
 // whose global loads are expensive next to workgroup memory:
 //
@@ -31,7 +32,9 @@
 // the first tile column, lid.x = 0, store them), and matmul_tiled_gate (binds
 // gate [M,N], the output y = g(a) of the layer whose input gradient this is, at
 // binding 4 and stores C = acc · g'(y), GATE an ACT_* code: the activation's
-// backward fused into dIn = dPre·W).
+// backward fused into dIn = dPre·W), and matmul_tiled_loss (bias at binding 4,
+// and the loss epilogue of shaders/common/matmul_loss.wgsl: C = z = acc + bias
+// with each element's reconstruction loss and gradient).
 
 override FORM: u32 = 0u;
 override ACTIVATION: u32 = 0u; // an ACT_* code
@@ -219,6 +222,23 @@ fn matmul_tiled_gate(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invoca
       if (row < sz.M && col < sz.N) {
         let at = row * sz.N + col;
         c[at] = t.acc[i][j] * activation_grad_from_output(gate[at], GATE);
+      }
+    }
+  }
+}
+
+@compute @workgroup_size(WG, WG)
+fn matmul_tiled_loss(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let t = tiled(wg, lid);
+  let m = wg.y * TILE + lid.y;
+  let n = wg.x * TILE + lid.x;
+  let bias4 = load_bias(n);
+  for (var i = 0u; i < 4u; i++) {
+    for (var j = 0u; j < 4u; j++) {
+      let row = m + WG * i;
+      let col = n + WG * j;
+      if (row < sz.M && col < sz.N) {
+        store_loss_element(row, col, t.acc[i][j] + bias4[j]);
       }
     }
   }

@@ -6,17 +6,22 @@
 import familyWgsl from '../../shaders/loss.wgsl?raw';
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
+import reconLossWgsl from '../../shaders/common/recon_loss.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
 import { requireActivation, requireCount, requireFinite, requireFloats, requireNoAliasing, requireOneOf, requireStep, workgroupGrid } from './checks';
 import { ACTIVATION_CODE, ACTIVATION_WGSL, type Activation } from './activations';
 
-const CODE = ACTIVATION_WGSL + stepWgsl + workgroupSumWgsl + familyWgsl;
+/** shaders/common/recon_loss.wgsl: one element's reconstruction loss and ∂ℓ/∂z (after ACTIVATION_WGSL). */
+export const RECON_LOSS_WGSL: string = reconLossWgsl;
+
+const CODE = ACTIVATION_WGSL + RECON_LOSS_WGSL + stepWgsl + workgroupSumWgsl + familyWgsl;
 
 export const LOSS_KINDS = ['bce', 'mse'] as const;
 export type LossKind = (typeof LOSS_KINDS)[number];
-const LOSS_CODE: Record<LossKind, number> = { bce: 0, mse: 1 };
+/** RECON_BCE, RECON_MSE of shaders/common/recon_loss.wgsl. */
+export const LOSS_CODE: Record<LossKind, number> = { bce: 0, mse: 1 };
 
 export interface LossForwardArgs {
   /** z [rows, features]: the output layer's pre-activation. */

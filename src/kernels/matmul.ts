@@ -13,11 +13,14 @@
 // else 'blocked'.
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
 import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl?raw';
+import matmulLossWgsl from '../../shaders/common/matmul_loss.wgsl?raw';
+import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, groups, type BindingKind, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
 import { ACTIVATION_CODE, ACTIVATION_WGSL, type Activation } from './activations';
-import { requireActivation, requireBoolean, requireCount, requireFloats, requireNoAliasing, requireOneOf } from './checks';
+import { requireActivation, requireBoolean, requireCount, requireFinite, requireFloats, requireNoAliasing, requireOneOf, requireStep } from './checks';
+import { LOSS_CODE, LOSS_KINDS, RECON_LOSS_WGSL, type LossKind } from './loss';
 import type { MatmulTuner } from './matmul-tuning';
 
 /** The matmul kernel families. */
@@ -63,24 +66,50 @@ export interface MatmulArgs {
    * sigmoid y(1−y), tanh 1−y², relu [y > 0]). The activation's backward fused into dIn.
    */
   gate?: { output: Resource; activation: Activation };
+  /**
+   * With a bias and no activation, accumulate, rowSums or gate: the product is
+   * the logits z of the decoder's last layer in training, stored in C, and each
+   * element also gets its reconstruction loss ℓ(z, x) in `elementLoss` and
+   * ∂ℓ/∂z · inv_rows · gradScale in `grad` (0 and 0 on padding rows): the loss
+   * kernel's work (src/kernels/loss.ts) fused into the product's epilogue.
+   */
+  loss?: MatmulLoss;
   /** Use this kernel family (tests, benchmarks); otherwise the context's tuner chooses, or 'blocked'. */
   kernel?: MatmulKernel;
   label?: string;
+}
+
+/** The loss epilogue's tensors and settings (MatmulArgs.loss). */
+export interface MatmulLoss {
+  /** x [M,N]: the targets. */
+  target: Resource;
+  /** ∂L/∂z [M,N], written. */
+  grad: Resource;
+  /** ℓ [M,N], written: the per-element losses (a row's sum is its sample's loss). */
+  elementLoss: Resource;
+  /** The Step uniform (valid_rows, inv_rows). */
+  step: GPUBuffer;
+  kind: LossKind;
+  outputActivation: Activation;
+  /** The loss's weight in the objective, on the gradient only. Default 1. */
+  gradScale?: number;
 }
 
 /** 'aligned': vec4 loads of A and B; 'general': scalar loads, any sizes. */
 const MATMUL_PATHS = ['aligned', 'general'] as const;
 export type MatmulPath = (typeof MATMUL_PATHS)[number];
 
-/** The full WGSL module of 'blocked': activation helpers + shaders/matmul.wgsl. */
-export const MATMUL_CODE: string = ACTIVATION_WGSL + matmulWgsl;
-/** The full WGSL module of 'tiled': activation helpers + shaders/matmul_tiled.wgsl. */
-export const MATMUL_TILED_CODE: string = ACTIVATION_WGSL + matmulTiledWgsl;
+/** What both families prepend: activation helpers, the element losses, the Step uniform and the loss epilogue. */
+const MATMUL_COMMON = ACTIVATION_WGSL + RECON_LOSS_WGSL + stepWgsl + matmulLossWgsl;
+/** The full WGSL module of 'blocked': the common part + shaders/matmul.wgsl. */
+export const MATMUL_CODE: string = MATMUL_COMMON + matmulWgsl;
+/** The full WGSL module of 'tiled': the common part + shaders/matmul_tiled.wgsl. */
+export const MATMUL_TILED_CODE: string = MATMUL_COMMON + matmulTiledWgsl;
 
 /** Every entry point of shaders/matmul.wgsl (for compile checks). */
-export const MATMUL_ENTRY_POINTS = ['matmul_aligned', 'matmul_aligned_bias', 'matmul_aligned_sums', 'matmul_aligned_gate', 'matmul_general', 'matmul_general_bias', 'matmul_general_sums', 'matmul_general_gate'] as const;
+export const MATMUL_ENTRY_POINTS = ['matmul_aligned', 'matmul_aligned_bias', 'matmul_aligned_sums', 'matmul_aligned_gate', 'matmul_aligned_loss', 'matmul_general', 'matmul_general_bias', 'matmul_general_sums', 'matmul_general_gate', 'matmul_general_loss'] as const;
 /** Every entry point of shaders/matmul_tiled.wgsl. */
-export const MATMUL_TILED_ENTRY_POINTS = ['matmul_tiled', 'matmul_tiled_bias', 'matmul_tiled_sums', 'matmul_tiled_gate'] as const;
+export const MATMUL_TILED_ENTRY_POINTS = ['matmul_tiled', 'matmul_tiled_bias', 'matmul_tiled_sums', 'matmul_tiled_gate', 'matmul_tiled_loss'] as const;
 
 const FORM_CODE: Record<MatmulForm, number> = { nn: 0, nt: 1, tn: 2 };
 /** Invocations per workgroup along N (x) and M (y); each covers 4×4 outputs. */
@@ -131,14 +160,28 @@ function validate(ctx: KernelContext, args: MatmulArgs, where: string): void {
     requireActivation(where, 'gate.activation', args.gate.activation);
     requireFloats(ctx, where, 'gate.output', args.gate.output, M * N, `[M,N] = [${M},${N}]`);
   }
+  const l = args.loss;
+  if (l !== undefined) {
+    if (args.bias === undefined || activation !== 'linear' || accumulate || args.rowSums !== undefined || args.gate !== undefined) {
+      throw new Error(`${where}: loss (the logits' reconstruction loss) is only allowed with a bias, a linear activation and no accumulate, rowSums or gate`);
+    }
+    requireOneOf(where, 'loss.kind', l.kind, LOSS_KINDS);
+    requireActivation(where, 'loss.outputActivation', l.outputActivation);
+    if (l.kind === 'bce' && l.outputActivation !== 'sigmoid') throw new Error(`${where}: loss 'bce' needs outputActivation 'sigmoid', got '${l.outputActivation}'`);
+    requireStep(where, l.step);
+    if (l.gradScale !== undefined) requireFinite(where, 'loss.gradScale', l.gradScale);
+    for (const [name, r] of [['loss.target', l.target], ['loss.grad', l.grad], ['loss.elementLoss', l.elementLoss]] as const) requireFloats(ctx, where, name, r, M * N, `[M,N] = [${M},${N}]`);
+  }
   const read: [string, Resource][] = [
     ['a', args.a],
     ['b', args.b],
   ];
   if (args.bias !== undefined) read.push(['bias', args.bias]);
   if (args.gate !== undefined) read.push(['gate.output', args.gate.output]);
+  if (l !== undefined) read.push(['loss.target', l.target]);
   const written: [string, Resource][] = [['c', args.c]];
   if (args.rowSums !== undefined) written.push(['rowSums', args.rowSums]);
+  if (l !== undefined) written.push(['loss.grad', l.grad], ['loss.elementLoss', l.elementLoss]);
   requireNoAliasing(where, written, read);
 }
 
@@ -174,23 +217,35 @@ function sizesUniform(ctx: KernelContext, label: string, args: MatmulArgs): GPUB
   );
 }
 
+type Suffix = '' | '_bias' | '_sums' | '_gate' | '_loss';
+
 /**
- * The bindings (binding 4: bias, row sums, the gate's layer output, or nothing),
- * the entry point's suffix, and the override constants both families share.
+ * The bindings (binding 4: bias, row sums, the gate's layer output, or nothing;
+ * 5–9 the loss epilogue's), the entry point's suffix, and the override constants
+ * both families share.
  */
-function bindingsOf(args: MatmulArgs): { bindings: BindingKind[]; resources: (sizes: GPUBuffer) => Resource[]; suffix: '' | '_bias' | '_sums' | '_gate'; constants: Record<string, number> } {
+function bindingsOf(ctx: KernelContext, label: string, args: MatmulArgs): { bindings: BindingKind[]; resources: (sizes: GPUBuffer) => Resource[]; suffix: Suffix; constants: Record<string, number> } {
   const bindings: BindingKind[] = ['uniform', 'read', 'read', 'rw'];
-  const [suffix, extra]: ['' | '_bias' | '_sums' | '_gate', Resource | undefined] =
-    args.bias !== undefined ? ['_bias', args.bias] : args.rowSums !== undefined ? ['_sums', args.rowSums] : args.gate !== undefined ? ['_gate', args.gate.output] : ['', undefined];
+  const [suffix, extra]: [Suffix, Resource | undefined] =
+    args.loss !== undefined ? ['_loss', args.bias] : args.bias !== undefined ? ['_bias', args.bias] : args.rowSums !== undefined ? ['_sums', args.rowSums] : args.gate !== undefined ? ['_gate', args.gate.output] : ['', undefined];
   if (extra !== undefined) bindings.push(suffix === '_sums' ? 'rw' : 'read');
+  const l = args.loss;
+  const lossResources: Resource[] = [];
+  if (l !== undefined) {
+    bindings.push('read', 'rw', 'rw', 'uniform', 'uniform');
+    const params = ctx.arena.uniform(`${label}/loss epilogue`, packUniform([['f32', l.gradScale ?? 1]]));
+    lossResources.push(l.target, l.grad, l.elementLoss, l.step, params);
+  }
   const constants = {
     FORM: FORM_CODE[args.form],
     ACTIVATION: ACTIVATION_CODE[args.activation ?? 'linear'],
     ACCUMULATE: args.accumulate ? 1 : 0,
     ROW_SUMS: args.rowSums !== undefined ? 1 : 0,
     GATE: ACTIVATION_CODE[args.gate?.activation ?? 'linear'],
+    LOSS: LOSS_CODE[l?.kind ?? 'bce'],
+    OUT_ACT: ACTIVATION_CODE[l?.outputActivation ?? 'linear'],
   };
-  return { bindings, resources: (sizes) => [sizes, args.a, args.b, args.c, ...(extra !== undefined ? [extra] : [])], suffix, constants };
+  return { bindings, resources: (sizes) => [sizes, args.a, args.b, args.c, ...(extra !== undefined ? [extra] : []), ...lossResources], suffix, constants };
 }
 
 /** The 'tiled' family: one workgroup per 64×64 tile of C; any sizes. */
@@ -198,7 +253,7 @@ function tiledDispatch(ctx: KernelContext, args: MatmulArgs): Dispatch {
   const label = args.label ?? `matmul_${args.form}`;
   validate(ctx, args, label);
   const { form, M, N } = args;
-  const { bindings, resources, suffix, constants } = bindingsOf(args);
+  const { bindings, resources, suffix, constants } = bindingsOf(ctx, label, args);
   const spec: KernelSpec = {
     name: `matmul_${form}_tiled${suffix === '_bias' ? '' : suffix}`,
     code: MATMUL_TILED_CODE,
@@ -220,7 +275,7 @@ export function matmulDispatchOnPath(ctx: KernelContext, args: MatmulArgs, path:
   }
   requireOneOf(label, 'path', path, MATMUL_PATHS);
 
-  const { bindings, resources, suffix, constants } = bindingsOf(args);
+  const { bindings, resources, suffix, constants } = bindingsOf(ctx, label, args);
   const spec: KernelSpec = {
     name: `matmul_${form}_${path}${suffix === '_bias' ? '' : suffix}`,
     code: MATMUL_CODE,

@@ -19,7 +19,7 @@
 import type { BufferArena, BufferSlice } from '../gpu/arena';
 import type { KernelContext } from '../gpu/context';
 import type { Dispatch } from '../gpu/kernel';
-import { lossDispatch, lossForwardDispatch } from '../kernels/loss';
+import { lossForwardDispatch } from '../kernels/loss';
 import { columnSumDispatch, lossLogDispatch, LOSS_LOG_STRIDE } from '../kernels/reduce';
 import { klColumnStatsDispatch, klGradDispatch, l1ActivityDispatch } from '../kernels/sparsity';
 import { addScaledRowsDispatch, contractiveTermsDispatch, rowNormsSqDispatch } from '../kernels/contractive';
@@ -53,6 +53,8 @@ export interface TermContext {
   dCode?: GPUBuffer;
   /** Per-row reconstruction loss [B]. */
   rowLoss: GPUBuffer;
+  /** Training: ℓ of each element [B, D], with dz, written by the decoder's last matmul (its loss epilogue). */
+  elementLoss?: GPUBuffer;
   /** A VAE's μ, log σ² [B, Z]. */
   vae?: { mu: GPUBuffer; logvar: GPUBuffer };
   /** A classifier's tensors: the head's logits [B, C], ∂L/∂logits (training), the batch's labels [B], per-row loss and correctness [B]. */
@@ -108,9 +110,12 @@ const reconstruction: ObjectiveTerm = {
   weight: (c) => reconstructionWeight(c),
   build(t) {
     const c = t.config;
-    if (t.training && !trainsDecoder(c)) return {};
-    const args = { logits: t.logits, target: t.clean, rowLoss: t.rowLoss, step: t.step, rows: t.rows, features: c.inputSize, loss: c.loss, outputActivation: c.decoderActivation };
-    const loss = t.training ? lossDispatch(t.ctx, { ...args, grad: t.dLogits!, gradScale: reconstructionWeight(c) }) : lossForwardDispatch(t.ctx, args);
+    if (t.training) {
+      // The decoder's loss epilogue wrote ℓ per element and dz (weighted by w) in the logits' dispatch.
+      if (!trainsDecoder(c)) return {};
+      return { forward: [t.log(t.elementLoss!, t.rows * c.inputSize, { perSample: true, label: 'log reconstruction loss' })] };
+    }
+    const loss = lossForwardDispatch(t.ctx, { logits: t.logits, target: t.clean, rowLoss: t.rowLoss, step: t.step, rows: t.rows, features: c.inputSize, loss: c.loss, outputActivation: c.decoderActivation });
     return { forward: [loss, t.log(t.rowLoss, t.rows, { perSample: true, label: 'log reconstruction loss' })] };
   },
 };

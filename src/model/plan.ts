@@ -18,7 +18,7 @@ import { BufferArena, UNIFORM } from '../gpu/arena';
 import type { KernelContext } from '../gpu/context';
 import type { Dispatch, Resource } from '../gpu/kernel';
 import { STEP_BYTES } from '../gpu/step';
-import { matmulDispatch } from '../kernels/matmul';
+import { matmulDispatch, type MatmulLoss } from '../kernels/matmul';
 import { activationForwardDispatch } from '../kernels/activation';
 import { gatherDispatch } from '../kernels/gather';
 import { dropoutForwardDispatch } from '../kernels/dropout';
@@ -29,7 +29,7 @@ import { architecture, type Architecture, type DenseLayer } from './architecture
 import { vaeSampleDispatch } from '../kernels/vae';
 import type { Activation } from '../kernels/activations';
 import { objectiveTerms, termLogger, LOSS_COMPONENT, type ClassifierBuffers, type TermContext, type TermDispatches, type TermName } from './objective';
-import { trainsDecoder } from './config';
+import { reconstructionWeight, trainsDecoder } from './config';
 
 /** What the plan needs from the model. */
 export interface PlanModel {
@@ -75,6 +75,8 @@ export interface BatchBuffers {
   dLogits: GPUBuffer; // dz [B, D]
   dHidden: GPUBuffer; // ∂L/∂code (∂L/∂z for a VAE)
   rowLoss: GPUBuffer; // [B]
+  /** ℓ of each element [B, D]: in a training plan whose decoder trains, written by its last matmul's loss epilogue. */
+  elementLoss?: GPUBuffer;
   /** A classifier's head: logits [B, C], their gradient, the batch's labels [B] (f32), per-row loss and correctness. */
   classifier?: ClassifierBuffers;
 }
@@ -149,6 +151,7 @@ export class StepPlan {
       dLogits: arena.storage('dlogits', B * D * 4),
       dHidden: vae ? vae.dz : code.grad,
       rowLoss: arena.storage('row_loss', B * 4),
+      elementLoss: targets.grads !== undefined && trainsDecoder(c) ? arena.storage('element loss', B * D * 4) : undefined,
     };
     const C = c.classifier?.classes;
     if (C !== undefined) {
@@ -194,6 +197,7 @@ export class StepPlan {
         dLogits: grads ? b.dLogits : undefined,
         dCode: grads ? b.dHidden : undefined,
         rowLoss: b.rowLoss,
+        elementLoss: b.elementLoss,
         vae: b.vae,
         classifier: b.classifier,
         param: (p) => layout.slice(this.model.params, p),
@@ -285,8 +289,9 @@ export class StepPlan {
   }
 
   /** out = act(in·Wᵀ + b) for a layer (W read transposed for a tied decoder layer). */
-  private dense(layer: DenseLayer, input: GPUBuffer, out: GPUBuffer, activation: Activation, label: string): Dispatch {
+  private dense(layer: DenseLayer, input: GPUBuffer, out: GPUBuffer, activation: Activation, label: string, loss?: MatmulLoss): Dispatch {
     return matmulDispatch(this.ctx, {
+      loss,
       form: layer.transposed ? 'nn' : 'nt',
       M: this.rows,
       N: layer.outputs,
@@ -335,11 +340,19 @@ export class StepPlan {
     return [this.dense(head, this.classifierInput, k.logits, 'linear', 'classifier: z_c = code·W_cᵀ + b_c')];
   }
 
+  /**
+   * The decoder up to the logits. In training, its last matmul's epilogue also
+   * computes the reconstruction loss of each element and dz (the loss kernel's
+   * work, in the same dispatch); the objective's term then only logs the sum.
+   */
   private buildDecoder(): Dispatch[] {
     const last = this.arch.decoder.length - 1;
+    const b = this.batch;
+    const c = this.model.config;
+    const loss: MatmulLoss | undefined = b.elementLoss && { target: b.clean, grad: b.dLogits, elementLoss: b.elementLoss, step: b.step, kind: c.loss, outputActivation: c.decoderActivation, gradScale: reconstructionWeight(c) };
     return this.arch.decoder.map((layer, k) =>
       k === last
-        ? this.dense(layer, this.decoderInput(k), this.batch.logits, 'linear', `${layer.name}: logits = y·W*ᵀ + c`)
+        ? this.dense(layer, this.decoderInput(k), b.logits, 'linear', `${layer.name}: logits = y·W*ᵀ + c${loss ? ', and each element’s loss and dz' : ''}`, loss)
         : this.dense(layer, this.decoderInput(k), this.batch.decoder[k].out, layer.activation, `${layer.name}: y = a(y_in·W*ᵀ + c)`),
     );
   }
