@@ -5,7 +5,7 @@
 // bench/matmul-kernels.mjs calls window.runMatmulKernels(options) and prints it.
 import { acquireGpu, BufferArena, PipelineCache, type KernelContext } from '../src/gpu';
 import { timeDispatches } from '../src/gpu/timing';
-import { MATMUL_KERNELS, matmulKernelDispatch, type MatmulForm } from '../src/kernels/matmul';
+import { MATMUL_KERNELS, matmulKernelAvailable, matmulKernelDispatch, type MatmulForm } from '../src/kernels/matmul';
 import { adapterKey, clearMatmulChoices, MatmulTuner } from '../src/kernels/matmul-tuning';
 
 const SHAPES: { what: string; form: MatmulForm; M: number; N: number; K: number }[] = [
@@ -31,7 +31,7 @@ async function runMatmulKernels(o: MatmulKernelsOptions) {
   for (const s of SHAPES) {
     const args = { ...s, a: ctx.arena.storage('a', s.M * s.K * 4), b: ctx.arena.storage('b', s.N * s.K * 4), c: ctx.arena.storage('c', s.M * s.N * 4) };
     const row: Record<string, unknown> = { ...s };
-    for (const kernel of MATMUL_KERNELS) {
+    for (const kernel of MATMUL_KERNELS.filter((k) => matmulKernelAvailable(device, k))) {
       const d = matmulKernelDispatch(ctx, args, kernel);
       const t = await timeDispatches(device, Array.from({ length: o.batch }, () => d), o.reps, `${kernel} ${s.form}`);
       const ms = t.ms / o.batch;

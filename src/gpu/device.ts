@@ -67,8 +67,9 @@ export async function acquireGpu(options: GpuOptions = {}): Promise<Gpu> {
     const want = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxStorageBuffersPerShaderStage'] as const;
     const requiredLimits: Record<string, number> = {};
     for (const k of want) requiredLimits[k] = adapter.limits[k];
-    // Timestamp queries, when the adapter has them, let the matmul tuner time kernels on the GPU alone.
-    const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+    // Timestamp queries, when the adapter has them, let the matmul tuner time kernels on the GPU alone;
+    // subgroups allow the 'subgroup' matmul family (src/kernels/matmul.ts).
+    const requiredFeatures = (['timestamp-query', 'subgroups'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
     device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'webgpu-autoencoders' });
   }
   const dev = device;

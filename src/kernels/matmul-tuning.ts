@@ -1,5 +1,5 @@
-// Which matmul kernel family ('blocked' or 'tiled', src/kernels/matmul.ts) each
-// shape of a plan runs on.
+// Which matmul kernel family ('blocked', 'tiled' or, on devices with subgroups,
+// 'subgroup': src/kernels/matmul.ts) each shape of a plan runs on.
 //
 // A MatmulTuner rides on a kernel context (MatmulContext.matmul); every
 // matmulDispatch built with that context asks it. Its mode:
@@ -7,7 +7,7 @@
 //  - 'tune': a shape already chosen on this adapter in this session (or imported
 //    with importMatmulChoices) gets that choice at once; a new shape gets a
 //    switchable dispatch that runs 'blocked' until tune() has timed every family
-//    on scratch buffers of the shape (src/gpu/timing.ts: median of a few runs)
+//    the device can run on scratch buffers of the shape (src/gpu/timing.ts: median of a few runs)
 //    and switched it to the fastest. A family other than 'blocked' must be at
 //    least 5% faster to win, so near-ties keep the same kernel from run to run;
 //  - 'auto' (the default): 'tune' on a GPU; on a CPU fallback adapter
@@ -23,7 +23,7 @@ import { BufferArena } from '../gpu/arena';
 import type { KernelContext } from '../gpu/context';
 import type { Dispatch, PipelineCache } from '../gpu/kernel';
 import { timeDispatches, type TimingMethod } from '../gpu/timing';
-import { MATMUL_KERNELS, matmulKernelDispatch, type MatmulArgs, type MatmulForm, type MatmulKernel } from './matmul';
+import { MATMUL_KERNELS, matmulKernelAvailable, matmulKernelDispatch, type MatmulArgs, type MatmulForm, type MatmulKernel } from './matmul';
 
 export const MATMUL_KERNEL_OPTIONS = ['auto', 'tune', ...MATMUL_KERNELS] as const;
 export type MatmulKernelOption = (typeof MATMUL_KERNEL_OPTIONS)[number];
@@ -170,7 +170,10 @@ export class MatmulTuner {
       this.chosen.set(key, { ...shape, kernel: this.mode, source: 'forced' });
       return matmulKernelDispatch(ctx, args, this.mode);
     }
-    const known = this.chosen.get(key) ?? this.cached(key) ?? (this.timing ? undefined : { ...shape, kernel: 'blocked' as const, source: 'default' as const });
+    // A cached choice this device cannot run (a host's device without subgroups) is ignored.
+    const cached = this.cached(key);
+    const usable = cached && matmulKernelAvailable(this.device, cached.kernel) ? cached : undefined;
+    const known = this.chosen.get(key) ?? usable ?? (this.timing ? undefined : { ...shape, kernel: 'blocked' as const, source: 'default' as const });
     if (known && known.source !== 'pending') {
       if (!this.chosen.has(key)) this.chosen.set(key, known);
       return matmulKernelDispatch(ctx, args, known.kernel);
@@ -219,13 +222,15 @@ export class MatmulTuner {
       const args: MatmulArgs = { ...s, a: arena.storage('a', s.M * s.K * 4), b: arena.storage('b', s.N * s.K * 4), c: arena.storage('c', s.M * s.N * 4), label: `tune ${shapeKey(s)}` };
       const ms: Partial<Record<MatmulKernel, number>> = {};
       let method: TimingMethod = 'submit';
-      for (const kernel of MATMUL_KERNELS) {
+      const candidates = MATMUL_KERNELS.filter((k) => matmulKernelAvailable(this.device, k));
+      for (const kernel of candidates) {
         const t = await timeDispatches(this.device, [matmulKernelDispatch(ctx, args, kernel)], this.reps, `tune ${kernel} ${shapeKey(s)}`);
         ms[kernel] = t.ms;
         method = t.method;
       }
+      // The fastest of the families that beat 'blocked' by the margin, else 'blocked'.
       let kernel: MatmulKernel = 'blocked';
-      for (const k of MATMUL_KERNELS) if (k !== 'blocked' && ms[k]! < MARGIN * ms[kernel]!) kernel = k;
+      for (const k of candidates) if (k !== 'blocked' && ms[k]! < MARGIN * ms.blocked! && (kernel === 'blocked' || ms[k]! < ms[kernel]!)) kernel = k;
       return { kernel, ms, method };
     } finally {
       arena.dispose();

@@ -8,11 +8,14 @@
 //    The fastest on SwiftShader.
 //  - 'tiled' (shaders/matmul_tiled.wgsl): 64×64 tiles of C per workgroup, A and B
 //    staged through workgroup memory 16 k's at a time; for GPUs.
+//  - 'subgroup' (shaders/matmul_subgroup.wgsl, on devices with the 'subgroups'
+//    feature): 4×4 blocks like 'blocked', op(A) shared across a subgroup by shuffles.
 // Which one a dispatch gets: args.kernel when given, else the context's
 // MatmulTuner (src/kernels/matmul-tuning.ts: forced, cached or timed per shape),
 // else 'blocked'.
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
 import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl?raw';
+import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl?raw';
 import matmulLossWgsl from '../../shaders/common/matmul_loss.wgsl?raw';
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
@@ -24,8 +27,13 @@ import { LOSS_CODE, LOSS_KINDS, RECON_LOSS_WGSL, type LossKind } from './loss';
 import type { MatmulTuner } from './matmul-tuning';
 
 /** The matmul kernel families. */
-export const MATMUL_KERNELS = ['blocked', 'tiled'] as const;
+export const MATMUL_KERNELS = ['blocked', 'tiled', 'subgroup'] as const;
 export type MatmulKernel = (typeof MATMUL_KERNELS)[number];
+
+/** Whether `device` can run a kernel family ('subgroup' needs the 'subgroups' feature, which acquireGpu requests where the adapter has it). */
+export function matmulKernelAvailable(device: GPUDevice, kernel: MatmulKernel): boolean {
+  return kernel !== 'subgroup' || device.features.has('subgroups');
+}
 
 /**
  * A kernel context that may carry a MatmulTuner: every matmulDispatch built with it
@@ -105,11 +113,15 @@ const MATMUL_COMMON = ACTIVATION_WGSL + RECON_LOSS_WGSL + stepWgsl + matmulLossW
 export const MATMUL_CODE: string = MATMUL_COMMON + matmulWgsl;
 /** The full WGSL module of 'tiled': the common part + shaders/matmul_tiled.wgsl. */
 export const MATMUL_TILED_CODE: string = MATMUL_COMMON + matmulTiledWgsl;
+/** The full WGSL module of 'subgroup': the extension, the common part, 'blocked' (its blocks and stores) + shaders/matmul_subgroup.wgsl. */
+export const MATMUL_SUBGROUP_CODE: string = 'enable subgroups;\n' + MATMUL_CODE + matmulSubgroupWgsl;
 
 /** Every entry point of shaders/matmul.wgsl (for compile checks). */
 export const MATMUL_ENTRY_POINTS = ['matmul_aligned', 'matmul_aligned_bias', 'matmul_aligned_sums', 'matmul_aligned_gate', 'matmul_aligned_loss', 'matmul_general', 'matmul_general_bias', 'matmul_general_sums', 'matmul_general_gate', 'matmul_general_loss'] as const;
 /** Every entry point of shaders/matmul_tiled.wgsl. */
 export const MATMUL_TILED_ENTRY_POINTS = ['matmul_tiled', 'matmul_tiled_bias', 'matmul_tiled_sums', 'matmul_tiled_gate', 'matmul_tiled_loss'] as const;
+/** Every entry point of shaders/matmul_subgroup.wgsl. */
+export const MATMUL_SUBGROUP_ENTRY_POINTS = ['matmul_subgroup', 'matmul_subgroup_bias', 'matmul_subgroup_sums', 'matmul_subgroup_gate', 'matmul_subgroup_loss'] as const;
 
 const FORM_CODE: Record<MatmulForm, number> = { nn: 0, nt: 1, tn: 2 };
 /** Invocations per workgroup along N (x) and M (y); each covers 4×4 outputs. */
@@ -118,6 +130,8 @@ const WG_Y = 8;
 const BLOCK = 4;
 /** Rows and columns of C per workgroup of 'tiled' (TILE in shaders/matmul_tiled.wgsl). */
 const TILE = 64;
+/** Invocations per workgroup of 'subgroup' (SG_WG), each 4 columns of the workgroup's 4 rows. */
+const SG_WG = 64;
 
 /** Whether the vec4 path can run: the dimensions it reads as vec4 are multiples of 4. */
 export function matmulAlignedOk(form: MatmulForm, M: number, N: number, K: number): boolean {
@@ -200,8 +214,11 @@ export function matmulDispatch(ctx: MatmulContext, args: MatmulArgs): Dispatch {
 
 /** The dispatch on one kernel family ('blocked' on its fastest valid path). */
 export function matmulKernelDispatch(ctx: KernelContext, args: MatmulArgs, kernel: MatmulKernel): Dispatch {
-  requireOneOf(args.label ?? `matmul_${args.form}`, 'kernel', kernel, MATMUL_KERNELS);
+  const where = args.label ?? `matmul_${args.form}`;
+  requireOneOf(where, 'kernel', kernel, MATMUL_KERNELS);
+  if (!matmulKernelAvailable(ctx.device, kernel)) throw new Error(`${where}: kernel 'subgroup' needs a device with the 'subgroups' feature (this one has not got it); use 'blocked' or 'tiled'`);
   if (kernel === 'tiled') return tiledDispatch(ctx, args);
+  if (kernel === 'subgroup') return subgroupDispatch(ctx, args);
   return matmulDispatchOnPath(ctx, args, matmulAlignedOk(args.form, args.M, args.N, args.K) ? 'aligned' : 'general');
 }
 
@@ -262,6 +279,22 @@ function tiledDispatch(ctx: KernelContext, args: MatmulArgs): Dispatch {
     constants,
   };
   return makeDispatch(ctx.cache, spec, resources(sizesUniform(ctx, label, args)), [groups(N, TILE), groups(M, TILE)], label);
+}
+
+/** The 'subgroup' family: one workgroup per 4 × 256 strip of C; any sizes. */
+function subgroupDispatch(ctx: KernelContext, args: MatmulArgs): Dispatch {
+  const label = args.label ?? `matmul_${args.form}`;
+  validate(ctx, args, label);
+  const { form, M, N } = args;
+  const { bindings, resources, suffix, constants } = bindingsOf(ctx, label, args);
+  const spec: KernelSpec = {
+    name: `matmul_${form}_subgroup${suffix === '_bias' ? '' : suffix}`,
+    code: MATMUL_SUBGROUP_CODE,
+    entryPoint: `matmul_subgroup${suffix}`,
+    bindings,
+    constants: { ...constants, WG_X, WG_Y },
+  };
+  return makeDispatch(ctx.cache, spec, resources(sizesUniform(ctx, label, args)), [groups(N, SG_WG * BLOCK), groups(M, BLOCK)], label);
 }
 
 /** 'blocked' on a chosen path (tests use it to run the general path on aligned shapes). */

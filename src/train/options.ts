@@ -48,7 +48,7 @@ export interface TrainerOptions {
   onDeviceLost?: DeviceLossPolicy;
   /**
    * Which matmul kernel family the trainer's matmuls run on (src/kernels/matmul-tuning.ts):
-   * 'blocked' or 'tiled' for all of them; 'tune' times both on each shape before the
+   * 'blocked', 'tiled' or 'subgroup' for all of them; 'tune' times every family the device can run on each shape before the
    * first step and keeps the fastest (cached per adapter and shape for the session);
    * 'auto' (default) tunes on a GPU and uses 'blocked' on a CPU fallback adapter
    * (SwiftShader), where it is the fastest and timing would cost seconds.

@@ -99,7 +99,7 @@ describe('usage', () => {
       [['train', '--config', malformed], /malformed\.json: is not valid JSON/],
       [['train', '--config', typo], /unknown field\(s\) "modle"; allowed: model, training, data, probe/],
       [['train', '--config', badTraining], /training\.epochs must be a positive integer \(got 1\.5\)/],
-      [['train', '--config', writeJson('bad-kernel.json', { training: { matmulKernel: 'fastest' } })], /training\.matmulKernel must be one of auto, tune, blocked, tiled \(got "fastest"\)/],
+      [['train', '--config', writeJson('bad-kernel.json', { training: { matmulKernel: 'fastest' } })], /training\.matmulKernel must be one of auto, tune, blocked, tiled, subgroup \(got "fastest"\)/],
       [['train', '--config', writeJson('bad-group.json', { training: { stepsPerSubmit: 65 } })], /training\.stepsPerSubmit must be an integer in \[1, 64\] \(got 65\)/],
       [['train', '--optimizer', 'adagrad'], /--optimizer must be one of sgd, momentum, adam/],
       [['train', '--encoder', 'softmax'], /--encoder must be one of linear, sigmoid, tanh, relu \(got "softmax"\)/],
