@@ -170,10 +170,7 @@ export class MatmulTuner {
       this.chosen.set(key, { ...shape, kernel: this.mode, source: 'forced' });
       return matmulKernelDispatch(ctx, args, this.mode);
     }
-    // A cached choice this device cannot run (a host's device without subgroups) is ignored.
-    const cached = this.cached(key);
-    const usable = cached && matmulKernelAvailable(this.device, cached.kernel) ? cached : undefined;
-    const known = this.chosen.get(key) ?? usable ?? (this.timing ? undefined : { ...shape, kernel: 'blocked' as const, source: 'default' as const });
+    const known = this.chosen.get(key) ?? this.cached(key) ?? (this.timing ? undefined : { ...shape, kernel: 'blocked' as const, source: 'default' as const });
     if (known && known.source !== 'pending') {
       if (!this.chosen.has(key)) this.chosen.set(key, known);
       return matmulKernelDispatch(ctx, args, known.kernel);
@@ -189,7 +186,8 @@ export class MatmulTuner {
   private cached(key: string): MatmulChoice | undefined {
     const hit = session.get(this.adapter)?.get(key);
     const shape = parseShapeKey(key);
-    return hit && shape ? { ...shape, ...hit, source: 'cached' } : undefined;
+    // A choice this device cannot run (a host app's device without subgroups, on the same adapter) is ignored.
+    return hit && shape && matmulKernelAvailable(this.device, hit.kernel) ? { ...shape, ...hit, source: 'cached' } : undefined;
   }
 
   /** Shapes waiting for tune(). */

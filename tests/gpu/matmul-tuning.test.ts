@@ -2,8 +2,8 @@
 // modes, timing ('tune'), the session cache, 'auto' on a fallback adapter, switching
 // a dispatch that a plan already holds, and saving/restoring the choices.
 import { beforeAll, beforeEach, expect, test } from 'vitest';
-import { BufferArena, readFloats, runDispatches } from '../../src/gpu';
-import { matmulDispatch, type MatmulArgs, type MatmulContext, type MatmulForm } from '../../src/kernels/matmul';
+import { BufferArena, PipelineCache, readFloats, runDispatches } from '../../src/gpu';
+import { matmulDispatch, matmulKernelDispatch, type MatmulArgs, type MatmulContext, type MatmulForm } from '../../src/kernels/matmul';
 import { adapterKey, clearMatmulChoices, exportMatmulChoices, importMatmulChoices, isFallbackAdapter, MatmulTuner, type MatmulKernelOption, type SavedMatmulChoices } from '../../src/kernels/matmul-tuning';
 import { matmulRef } from '../../src/reference/matmul';
 import { randomArray, testGpu, type TestGpu } from './helpers';
@@ -143,4 +143,28 @@ test('saved choices round-trip, imports are checked and never overwrite a choice
   expect(() => importMatmulChoices({ [key]: { 'nn 4×4×4': 'naive' } } as unknown as SavedMatmulChoices)).toThrow(/kernel of "nn 4×4×4" must be one of blocked, tiled, subgroup, got "naive"/);
   expect(() => importMatmulChoices(null as unknown as SavedMatmulChoices)).toThrow(/expected an object/);
   expect(() => new MatmulTuner(g.cache, 'fastest' as MatmulKernelOption)).toThrow(/matmulKernel must be one of auto, tune, blocked, tiled, subgroup, got "fastest"/);
+});
+
+test("a device without the 'subgroups' feature (a host app's) times only 'blocked' and 'tiled', ignores a cached 'subgroup', and refuses a forced one by name", async () => {
+  const adapter = (await navigator.gpu.requestAdapter())!;
+  const device = await adapter.requestDevice({ label: 'no subgroups' }); // no features asked for
+  try {
+    expect(device.features.has('subgroups')).toBe(false);
+    const cache = new PipelineCache(device, true);
+    const arena = new BufferArena(device, 'no-subgroups case');
+    const args: MatmulArgs = { form: 'nn', M: 5, N: 6, K: 7, a: arena.storage('a', randomArray(35, 1)), b: arena.storage('b', randomArray(42, 2)), c: arena.storage('c', 30 * 4) };
+    expect(() => matmulKernelDispatch({ device, cache, arena }, args, 'subgroup')).toThrow(/kernel 'subgroup' needs a device with the 'subgroups' feature \(this one has not got it\); use 'blocked' or 'tiled'/);
+    importMatmulChoices({ [adapterKey(device)]: { 'nn 5×6×7': 'subgroup' } });
+    const tuner = new MatmulTuner(cache, 'tune');
+    const d = matmulDispatch({ device, cache, arena, matmul: tuner }, args);
+    expect(tuner.untuned).toBe(1); // the cached 'subgroup' is not usable here: timed instead
+    await tuner.tune();
+    const [c] = tuner.choices();
+    expect(Object.keys(c.ms!).sort()).toEqual(['blocked', 'tiled']);
+    expect(['blocked', 'tiled']).toContain(c.kernel);
+    await runDispatches(device, [d], true);
+    arena.dispose();
+  } finally {
+    device.destroy();
+  }
 });
