@@ -34,8 +34,10 @@ async function exerciseEveryKernel(gpu: Gpu): Promise<void> {
     const model = await createAutoencoder(config, { gpu });
     try {
       const ds = model.uploadDataset({ data, features: D, center: config.loss === 'mse' });
-      // The VAE's steps take the workgroup-tiled matmul family (shaders/matmul_tiled.wgsl), the others the register-blocked one.
-      await model.createTrainer({ batchSize: 4, optimizer: { type: 'adam', learningRate: 0.01 }, matmulKernel: config.variational ? 'tiled' : 'blocked' }).steps(ds, 2);
+      // The VAE's steps take the workgroup-tiled matmul family (shaders/matmul_tiled.wgsl), the contractive model's the
+      // subgroup one (shaders/matmul_subgroup.wgsl: SwiftShader has 'subgroups'), the first the register-blocked one.
+      const matmulKernel = config.variational ? 'tiled' : config.contractive ? 'subgroup' : 'blocked';
+      await model.createTrainer({ batchSize: 4, optimizer: { type: 'adam', learningRate: 0.01 }, matmulKernel }).steps(ds, 2);
       await model.evaluate(ds);
       await model.reconstruct(ds);
       await model.encode(ds);
