@@ -6,12 +6,13 @@
 // Forward          x̃ ← gather(data, perm) (+ noise)            [B, D]
 //                  h  = g(x̃·Wᵀ + b)        matmul 'nt' + epilogue [B, H]
 //                  h̃  = dropout(h)                               [B, H]
-//                  z  = h̃·W*ᵀ + c          'nt' ('nn' with W when tied)
+//                  z  = h̃·W*ᵀ + c          'nt' ('nn' with W when tied); in training its
+//                                          epilogue also gives ℓ per element and dz
 //                  z_c = code·W_cᵀ + b_c   a classifier's head (the code after dropout; μ for a VAE)
 //                  the objective's forward terms (src/model/objective.ts): the loss
-//                  ℓ (and dz when training), fused with the output activation, a
-//                  VAE's KL, a classifier's softmax cross-entropy, each reduced
-//                  into the loss log
+//                  ℓ per row (inference; in training the decoder's epilogue did it),
+//                  a VAE's KL, a classifier's softmax cross-entropy, each reduced
+//                  into the loss log (in a training step by the guard: training-plan.ts)
 // A classifier without a reconstruction weight skips the decoder (and a VAE's
 // sampling) in training; inference plans always run it (evaluate reports it).
 import { BufferArena, UNIFORM } from '../gpu/arena';
