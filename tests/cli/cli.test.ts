@@ -493,10 +493,12 @@ describe('checkpoints, interruption and resume', () => {
 
   test('a checkpoint of another run is refused naming the field that differs', async () => {
     const checkpoint = join(dir, 'whole', 'checkpoint.safetensors');
+    // The config is written once: rewriting it for each run raced with the runs already reading it.
+    const config = cfg();
     const [batch, lr, model] = await Promise.all([
-      cli('train', '--config', cfg(), '--resume', checkpoint, '--batch-size', '8', '--out', join(dir, 'x1'), '--quiet'),
-      cli('train', '--config', cfg(), '--resume', checkpoint, '--lr', '0.02', '--epochs', '3', '--out', join(dir, 'x2'), '--quiet'),
-      cli('train', '--config', cfg(), '--resume', join(dir, 'whole', 'model.safetensors'), '--out', join(dir, 'x3'), '--quiet'),
+      cli('train', '--config', config, '--resume', checkpoint, '--batch-size', '8', '--out', join(dir, 'x1'), '--quiet'),
+      cli('train', '--config', config, '--resume', checkpoint, '--lr', '0.02', '--epochs', '3', '--out', join(dir, 'x2'), '--quiet'),
+      cli('train', '--config', config, '--resume', join(dir, 'whole', 'model.safetensors'), '--out', join(dir, 'x3'), '--quiet'),
     ]);
     expect(batch.code, batch.stderr).toBe(2);
     expect(batch.stderr).toMatch(/--resume .*checkpoint\.safetensors: the checkpoint's run has training\.batchSize = 16 but this run asks for 8; resume with the config and flags the run was started with/);
