@@ -19,12 +19,7 @@
 // check_step is a training step's whole guard in one dispatch: the check above
 // over the flat gradient buffer (offset 0), and, in the first workgroup, the
 // step's loss row loss_log[step.loss_slot · slot_stride + i] for i < slot_stride
-// with code 0 (so a bad loss still wins over any gradient). Before that check the
-// first workgroup adds the step's LOGS folded loss-log sums into the row, exactly
-// as reduce.wgsl's loss_log would have in dispatches of their own:
-//   log[slot · LOSS_LOG_STRIDE + component_k] += scale_k · (per_sample_k ? inv_rows : 1) · Σ_i log_values_k[i]
-// (the same strided tree sum, so the logged values are bit-identical), which saves
-// a dispatch per term of the objective. Prepend common/workgroup_sum.wgsl.
+// with code 0 (so a bad loss still wins over any gradient).
 
 const WG: u32 = 256u;
 const PER_THREAD: u32 = 4u; // values per thread, strided by WG
@@ -51,28 +46,7 @@ struct Guard {
 @group(0) @binding(1) var<uniform> step: Step;
 @group(0) @binding(2) var<storage, read> values: array<u32>; // f32 bit patterns
 @group(0) @binding(3) var<storage, read_write> guard: Guard;
-@group(0) @binding(4) var<storage, read_write> loss_log: array<u32>; // check_step only: f32 bit patterns
-
-// check_step's folded loss-log sums (src/kernels/finite.ts: at most 4).
-override LOGS: u32 = 0u;
-const LOSS_LOG_STRIDE: u32 = 8u;
-
-struct LogSum {
-  count: u32,      // values summed
-  component: u32,  // column of the loss-log row
-  scale: f32,
-  per_sample: u32, // 1: times step.inv_rows (a mean over the batch)
-}
-
-struct LogSums {
-  entries: array<LogSum, 4>,
-}
-
-@group(0) @binding(5) var<uniform> logs: LogSums;
-@group(0) @binding(6) var<storage, read> log_values0: array<f32>; // unused ones are bound to the gradients
-@group(0) @binding(7) var<storage, read> log_values1: array<f32>;
-@group(0) @binding(8) var<storage, read> log_values2: array<f32>;
-@group(0) @binding(9) var<storage, read> log_values3: array<f32>;
+@group(0) @binding(4) var<storage, read> loss_log: array<u32>; // check_step only: f32 bit patterns
 
 fn non_finite_kind(bits: u32) -> u32 {
   let magnitude = bits & 0x7fffffffu;
@@ -129,49 +103,16 @@ fn check_finite(
   record(found.x, code_of(found));
 }
 
-fn log_value(k: u32, i: u32) -> f32 {
-  switch k {
-    case 1u: { return log_values1[i]; }
-    case 2u: { return log_values2[i]; }
-    case 3u: { return log_values3[i]; }
-    default: { return log_values0[i]; }
-  }
-}
-
-// The first workgroup's share of check_step: add each folded sum into the step's loss row.
-fn fold_logs(lid: u32) {
-  for (var k = 0u; k < LOGS; k = k + 1u) {
-    let e = logs.entries[k];
-    var acc = 0.0;
-    for (var i = lid; i < e.count; i = i + WG) {
-      acc = acc + log_value(k, i);
-    }
-    let sum = workgroup_sum(lid, acc);
-    if (lid == 0u) {
-      var total = sum * e.scale;
-      if (e.per_sample == 1u) {
-        total = total * step.inv_rows;
-      }
-      let j = step.loss_slot * LOSS_LOG_STRIDE + e.component;
-      loss_log[j] = bitcast<u32>(bitcast<f32>(loss_log[j]) + total);
-    }
-    workgroupBarrier(); // every lane has read the scratch's total before the next sum overwrites it
-  }
-  storageBarrier(); // the row's new values are visible to the lanes that check it
-}
-
 @compute @workgroup_size(WG)
 fn check_step(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let first = wid.x == 0u && wid.y == 0u;
-  if (first) { fold_logs(lid); } // uniform per workgroup, and before the early return: the log is complete either way
   if (stopped_earlier()) { return; }
   let found = scan(0u, wid, nwg, lid);
   record(found.x, code_of(found));
-  if (first && lid < params.slot_stride) {
+  if (wid.x == 0u && wid.y == 0u && lid < params.slot_stride) {
     record(non_finite_kind(loss_log[step.loss_slot * params.slot_stride + lid]), 0u);
   }
 }

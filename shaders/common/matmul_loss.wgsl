@@ -5,8 +5,8 @@
 // without a dispatch of its own:
 //   C[m,n] = z,  elem_loss[m,n] = ℓ(z, x[m,n]),  dz[m,n] = ∂ℓ/∂z · inv_rows · grad_scale
 // and 0, 0 on the padding rows m ≥ step.valid_rows. dz is what loss_grad computes,
-// bit for bit; the per-element losses are summed by the step's guard
-// (shaders/finite.wgsl) into the loss log. Prepend after common/activation.wgsl,
+// bit for bit; the reconstruction term's loss_log (shaders/reduce.wgsl) sums the
+// per-element losses into the loss log. Prepend after common/activation.wgsl,
 // common/recon_loss.wgsl and common/step.wgsl; the family declares sz and c.
 
 override LOSS: u32 = 0u;    // RECON_BCE or RECON_MSE

@@ -5,15 +5,14 @@
 // guard at its sync points, so there is no read-back per step.
 import familyWgsl from '../../shaders/finite.wgsl?raw';
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
-import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
 import type { ParameterLayout } from '../model/layout';
 import { requireBoolean, requireCount, requireFloats, requireInteger, requireNoAliasing, requireStep, workgroupGrid } from './checks';
-import { LOSS_LOG_STRIDE, type LogSum } from './reduce';
+import { LOSS_LOG_STRIDE } from './reduce';
 
-const CODE = stepWgsl + workgroupSumWgsl + familyWgsl;
+const CODE = stepWgsl + familyWgsl;
 const VALUES_PER_WORKGROUP = 256 * 4; // WG × PER_THREAD
 
 export const GUARD_BYTES = 16;
@@ -67,47 +66,26 @@ export function guardName(layout: ParameterLayout, code: number): string {
   return t ? `gradient of ${t.name}` : `guard code ${code}`;
 }
 
-/** The most loss-log sums check_step folds in (its storage bindings: 8 per stage, the WebGPU minimum). */
-export const MAX_FOLDED_LOGS = 4;
-
 /**
  * The guard of one training step, in one dispatch (check_step): the whole flat
  * gradient buffer (code 1 + flat index, so the first bad value in layout order
  * names its tensor; the alignment padding stays 0) and the step's loss row of the
- * log (code 0, so a bad loss is named first). `logs` (at most MAX_FOLDED_LOGS)
- * are the step's loss-log sums, added to the row by the first workgroup before it
- * checks it, bit-identically to their own loss_log dispatches, which the step
- * then leaves out.
+ * log (code 0, so a bad loss is named first).
  */
 export function finiteGuardDispatches(
   ctx: KernelContext,
-  args: { layout: ParameterLayout; grads: GPUBuffer; log: GPUBuffer; step: GPUBuffer; guard: GPUBuffer; logs?: readonly LogSum[] },
+  args: { layout: ParameterLayout; grads: GPUBuffer; log: GPUBuffer; step: GPUBuffer; guard: GPUBuffer },
 ): Dispatch[] {
   const label = 'guard: loss and gradients are finite';
   const count = args.layout.totalFloats;
-  const logs = args.logs ?? [];
   requireStep(label, args.step);
   requireFloats(ctx, label, 'grads', args.grads, count);
   requireFloats(ctx, label, 'guard', args.guard, GUARD_BYTES / 4);
-  if (logs.length > MAX_FOLDED_LOGS) throw new Error(`${label}: at most ${MAX_FOLDED_LOGS} loss-log sums fold into the guard (got ${logs.length})`);
-  for (const l of logs) requireFloats(ctx, label, `log values (${l.label})`, l.values, l.count);
-  requireNoAliasing(label, [['guard', args.guard], ['log', args.log]], [['grads', args.grads], ...logs.map((l): [string, Resource] => [l.label, l.values])]);
-  const spec: KernelSpec = {
-    name: 'check_step',
-    code: CODE,
-    entryPoint: 'check_step',
-    bindings: ['uniform', 'uniform', 'read', 'rw', 'rw', 'uniform', 'read', 'read', 'read', 'read'],
-    constants: { LOGS: logs.length },
-  };
+  requireNoAliasing(label, [['guard', args.guard]], [['grads', args.grads], ['log', args.log]]);
+  const spec: KernelSpec = { name: 'check_step', code: CODE, entryPoint: 'check_step', bindings: ['uniform', 'uniform', 'read', 'rw', 'read'] };
   const params = ctx.arena.uniform(`${label}/params`, packUniform([['u32', count], ['u32', 1], ['u32', LOSS_LOG_STRIDE], ['u32', 1]]));
-  const entries = Array.from({ length: MAX_FOLDED_LOGS }, (_, k): Array<['u32' | 'f32', number]> => {
-    const l = logs[k];
-    return l ? [['u32', l.count], ['u32', l.component], ['f32', l.scale], ['u32', l.perSample ? 1 : 0]] : [['u32', 0], ['u32', 0], ['f32', 0], ['u32', 0]];
-  }).flat();
-  const logParams = ctx.arena.uniform(`${label}/folded loss-log sums`, packUniform(entries));
-  const values = Array.from({ length: MAX_FOLDED_LOGS }, (_, k) => logs[k]?.values ?? args.grads);
   const grid = workgroupGrid(ctx, Math.ceil(count / VALUES_PER_WORKGROUP), label);
-  return [makeDispatch(ctx.cache, spec, [params, args.step, args.grads, args.guard, args.log, logParams, ...values], grid, label)];
+  return [makeDispatch(ctx.cache, spec, [params, args.step, args.grads, args.guard, args.log], grid, label)];
 }
 
 export interface GuardReport {

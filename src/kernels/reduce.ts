@@ -104,24 +104,5 @@ export function lossLogDispatch(ctx: KernelContext, args: LossLogArgs): Dispatch
       ['f32', scale],
     ]),
   );
-  const dispatch = makeDispatch(ctx.cache, spec, [params, args.step, args.values, args.log], [1], label);
-  foldable.set(dispatch, { values: args.values, count: args.count, component: args.component, scale, perSample, label });
-  return dispatch;
-}
-
-/** A loss-log sum as data: what a loss_log dispatch adds, for a kernel that folds it in (the step's guard). */
-export interface LogSum {
-  values: Resource;
-  count: number;
-  component: number;
-  scale: number;
-  perSample: boolean;
-  label: string;
-}
-
-const foldable = new WeakMap<Dispatch, LogSum>();
-
-/** The sum a lossLogDispatch() adds, if `d` is one (else undefined). */
-export function logSumOf(d: Dispatch): LogSum | undefined {
-  return foldable.get(d);
+  return makeDispatch(ctx.cache, spec, [params, args.step, args.values, args.log], [1], label);
 }

@@ -10,8 +10,7 @@
 //   onCode          training: into ∂L/∂h of the code, before it goes through g'
 //   onEncoderGrads  training: into the first encoder layer's dW, db
 //   onGradients     training: after the whole backward pass, into any gradient
-// Each hook also logs the term's value into its slot with `t.log(…)` (a loss_log
-// dispatch, which a full training step folds into its guard: src/train/training-plan.ts).
+// Each hook also logs the term's value into its slot with `t.log(…)`.
 //
 // Everything that lists the terms derives from OBJECTIVE: the loss-log slots, the
 // LossComponents type, the trainer's step loss, evaluate(), the grad command's

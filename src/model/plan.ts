@@ -12,7 +12,7 @@
 //                  the objective's forward terms (src/model/objective.ts): the loss
 //                  ℓ per row (inference; in training the decoder's epilogue did it),
 //                  a VAE's KL, a classifier's softmax cross-entropy, each reduced
-//                  into the loss log (in a training step by the guard: training-plan.ts)
+//                  into the loss log
 // A classifier without a reconstruction weight skips the decoder (and a VAE's
 // sampling) in training; inference plans always run it (evaluate reports it).
 import { BufferArena, UNIFORM } from '../gpu/arena';

@@ -10,16 +10,15 @@
 //                  into ∂L/∂h̃ of the code (into dμ for a VAE) after the decoder's share;
 //                  without a reconstruction weight the decoder's backward is skipped,
 //                  with freezeEncoder the encoder's (its gradients stay zero: no update)
-// Update           the non-finite guard (which also adds the step's loss-log sums), then one
-//                  optimizer dispatch over the flat parameter buffer
+// Update           the non-finite guard, then one optimizer dispatch over the flat parameter buffer
 import type { BufferArena, BufferSlice } from '../gpu/arena';
 import type { KernelContext } from '../gpu/context';
 import type { Dispatch } from '../gpu/kernel';
 import { matmulDispatch } from '../kernels/matmul';
 import { activationBackwardDispatch } from '../kernels/activation';
-import { columnSumDispatch, logSumOf } from '../kernels/reduce';
+import { columnSumDispatch } from '../kernels/reduce';
 import { optimizerDispatch, optimizerStateBuffers, type OptimizerConfig } from '../kernels/optimizer';
-import { finiteGuardDispatches, GUARD_CLEAR, MAX_FOLDED_LOGS } from '../kernels/finite';
+import { finiteGuardDispatches, GUARD_CLEAR } from '../kernels/finite';
 import { dropoutBackwardDispatch } from '../kernels/dropout';
 import { vaeBackwardDispatch } from '../kernels/vae';
 import type { Activation } from '../kernels/activations';
@@ -32,12 +31,7 @@ export class TrainingPlan extends StepPlan {
   readonly backward: Dispatch[];
   /** Non-finite guard checks then the optimizer (which does nothing once the guard is set). */
   readonly update: Dispatch[];
-  /**
-   * A whole training step after the gather: forward and backward with their
-   * loss-log sums folded into the guard (up to MAX_FOLDED_LOGS; any more keep
-   * their own dispatches), then the update. A gradients-only step runs
-   * forward and backward as they are, logs included.
-   */
+  /** A whole training step after the gather: forward, backward, then the update (a gradients-only step stops before it). */
   readonly step: Dispatch[];
   /** The non-finite guard: [step, code, kinds, 0] (src/kernels/finite.ts). */
   readonly guard: GPUBuffer;
@@ -55,12 +49,11 @@ export class TrainingPlan extends StepPlan {
     this.optimizerState = Array.from({ length: optimizerStateBuffers(optimizer) }, (_, i) => arena.storage(`optimizer_state_${i}`, P * 4));
     this.backward = this.buildBackward();
     this.guard = arena.storage('non-finite guard', GUARD_CLEAR);
-    const folded = [...this.forward, ...this.backward].filter((d) => logSumOf(d) !== undefined).slice(0, MAX_FOLDED_LOGS);
     this.update = [
-      ...finiteGuardDispatches(ctx, { layout: model.layout, grads: this.grads, log, step: this.batch.step, guard: this.guard, logs: folded.map((d) => logSumOf(d)!) }),
+      ...finiteGuardDispatches(ctx, { layout: model.layout, grads: this.grads, log, step: this.batch.step, guard: this.guard }),
       optimizerDispatch(ctx, { config: optimizer, params: model.params, grads: this.grads, state: this.optimizerState, count: P, step: this.batch.step, guard: this.guard, label: `optimizer ${optimizer.type}` }),
     ];
-    this.step = [...this.forward, ...this.backward].filter((d) => !folded.includes(d)).concat(this.update);
+    this.step = [...this.forward, ...this.backward, ...this.update];
   }
 
   /** The flat gradient buffer (the parameters' layout). */
