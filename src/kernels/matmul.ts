@@ -265,36 +265,35 @@ function bindingsOf(ctx: KernelContext, label: string, args: MatmulArgs): { bind
   return { bindings, resources: (sizes) => [sizes, args.a, args.b, args.c, ...(extra !== undefined ? [extra] : []), ...lossResources], suffix, constants };
 }
 
+/**
+ * A family's dispatch: its entry point is matmul_<variant><suffix> in `code`, its
+ * pipeline named matmul_<form>_<variant><suffix> (no suffix for the bias), and a
+ * workgroup covers `tile` rows and columns of C.
+ */
+function familyDispatch(ctx: KernelContext, args: MatmulArgs, label: string, variant: string, code: string, tile: { rows: number; cols: number }, extra: Record<string, number> = {}): Dispatch {
+  const { bindings, resources, suffix, constants } = bindingsOf(ctx, label, args);
+  const spec: KernelSpec = {
+    name: `matmul_${args.form}_${variant}${suffix === '_bias' ? '' : suffix}`,
+    code,
+    entryPoint: `matmul_${variant}${suffix}`,
+    bindings,
+    constants: { ...constants, ...extra },
+  };
+  return makeDispatch(ctx.cache, spec, resources(sizesUniform(ctx, label, args)), [groups(args.N, tile.cols), groups(args.M, tile.rows)], label);
+}
+
 /** The 'tiled' family: one workgroup per 64×64 tile of C; any sizes. */
 function tiledDispatch(ctx: KernelContext, args: MatmulArgs): Dispatch {
   const label = args.label ?? `matmul_${args.form}`;
   validate(ctx, args, label);
-  const { form, M, N } = args;
-  const { bindings, resources, suffix, constants } = bindingsOf(ctx, label, args);
-  const spec: KernelSpec = {
-    name: `matmul_${form}_tiled${suffix === '_bias' ? '' : suffix}`,
-    code: MATMUL_TILED_CODE,
-    entryPoint: `matmul_tiled${suffix}`,
-    bindings,
-    constants,
-  };
-  return makeDispatch(ctx.cache, spec, resources(sizesUniform(ctx, label, args)), [groups(N, TILE), groups(M, TILE)], label);
+  return familyDispatch(ctx, args, label, 'tiled', MATMUL_TILED_CODE, { rows: TILE, cols: TILE });
 }
 
 /** The 'subgroup' family: one workgroup per 4 × 256 strip of C; any sizes. */
 function subgroupDispatch(ctx: KernelContext, args: MatmulArgs): Dispatch {
   const label = args.label ?? `matmul_${args.form}`;
   validate(ctx, args, label);
-  const { form, M, N } = args;
-  const { bindings, resources, suffix, constants } = bindingsOf(ctx, label, args);
-  const spec: KernelSpec = {
-    name: `matmul_${form}_subgroup${suffix === '_bias' ? '' : suffix}`,
-    code: MATMUL_SUBGROUP_CODE,
-    entryPoint: `matmul_subgroup${suffix}`,
-    bindings,
-    constants: { ...constants, WG_X, WG_Y },
-  };
-  return makeDispatch(ctx.cache, spec, resources(sizesUniform(ctx, label, args)), [groups(N, SG_WG * BLOCK), groups(M, BLOCK)], label);
+  return familyDispatch(ctx, args, label, 'subgroup', MATMUL_SUBGROUP_CODE, { rows: BLOCK, cols: SG_WG * BLOCK }, { WG_X, WG_Y });
 }
 
 /** 'blocked' on a chosen path (tests use it to run the general path on aligned shapes). */
@@ -307,18 +306,5 @@ export function matmulDispatchOnPath(ctx: KernelContext, args: MatmulArgs, path:
     throw new Error(`${label}: the aligned path of '${form}' needs ${dims} to be multiples of 4 (M=${M}, N=${N}, K=${K})`);
   }
   requireOneOf(label, 'path', path, MATMUL_PATHS);
-
-  const { bindings, resources, suffix, constants } = bindingsOf(ctx, label, args);
-  const spec: KernelSpec = {
-    name: `matmul_${form}_${path}${suffix === '_bias' ? '' : suffix}`,
-    code: MATMUL_CODE,
-    entryPoint: `matmul_${path}${suffix}`,
-    bindings,
-    constants: {
-      ...constants,
-      WG_X,
-      WG_Y,
-    },
-  };
-  return makeDispatch(ctx.cache, spec, resources(sizesUniform(ctx, label, args)), [groups(N, WG_X * BLOCK), groups(M, WG_Y * BLOCK)], label);
+  return familyDispatch(ctx, args, label, path, MATMUL_CODE, { rows: WG_Y * BLOCK, cols: WG_X * BLOCK }, { WG_X, WG_Y });
 }
