@@ -57,7 +57,9 @@ async function runCase(c: Case) {
   const data = makeData(c);
   const maxBindingBytes = c.rowsPerPart === undefined ? undefined : c.rowsPerPart * c.features * data.BYTES_PER_ELEMENT;
   const ds = uploadDataset(t, { data, features: c.features, label: 'ds', maxBindingBytes });
-  if (c.rowsPerPart !== undefined) expect([ds.parts.length, ds.rowsPerPart]).toEqual([Math.ceil(c.count / c.rowsPerPart), c.rowsPerPart]);
+  // Every case's layout: one buffer of all rows, or the split asked for (never streamed at these sizes).
+  const rowsPerPart = c.rowsPerPart ?? c.count;
+  expect([ds.parts.length, ds.rowsPerPart, ds.stream]).toEqual([Math.ceil(c.count / rowsPerPart), rowsPerPart, undefined]);
   const perm = shuffledIndices(c.count, 1, 2);
   const indices = t.upload('perm', perm);
   const garbage = new Float32Array(c.batch * c.features).fill(999); // padding rows must be overwritten
