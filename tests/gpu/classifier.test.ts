@@ -12,7 +12,7 @@ import { dropoutScaleRef } from '../../src/reference/dropout';
 import { rngNormal, STREAM_VAE_EPS } from '../../src/random/rng';
 import { readFloats } from '../../src/gpu/arena';
 import { architecture, trainedTensors } from '../../src/model/architecture';
-import { compare, randomArray, testGpu, type TestGpu } from './helpers';
+import { compare, randomArray, testGpu, type TestGpu, tensorBits } from './helpers';
 
 let t: TestGpu;
 beforeAll(async () => {
@@ -210,7 +210,6 @@ describe('fine-tuning a classifier', () => {
     const cfg: AutoencoderConfig = { inputSize: D, hiddenSize: 6, dropout: 0.1, noise: { type: 'masking', rate: 0.2 }, seed: 9, ...head(C, { reconstructionWeight: 0.3 }) };
     const options = { batchSize: 4, optimizer: { type: 'adam' as const, learningRate: 0.01 }, syncEvery: 3, snapshotEvery: 5 };
     const train = clusters(30, 41);
-    const bits = (p: Record<string, Float32Array>) => Object.entries(p).map(([k, v]) => [k, Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length))]);
     const run = async (destroyAt?: number) => {
       const m = await createAutoencoder(cfg); // its own device, so it can replace it
       try {
@@ -227,7 +226,7 @@ describe('fine-tuning a classifier', () => {
             }
           },
         });
-        return { history: history.map((h) => h.trainLoss), params: bits(await m.getParameters()), recoveries: trainer.recoveries.length, moved: m.gpu.device !== first };
+        return { history: history.map((h) => h.trainLoss), params: tensorBits(await m.getParameters()), recoveries: trainer.recoveries.length, moved: m.gpu.device !== first };
       } finally {
         m.dispose();
       }

@@ -5,14 +5,11 @@
 // on the split data set are bit-identical to the same samples in one buffer.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createAutoencoder, liveGpuMemory, type AutoencoderConfig } from '../../src/index';
-import { randomArray } from './helpers';
+import { randomArray, floatBits, tensorBits } from './helpers';
 
 const D = 7;
 const COUNT = 37;
 const ROWS_PER_PART = 16;
-
-const bits = (p: Record<string, Float32Array>) => Object.entries(p).map(([k, v]) => [k, Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length))]);
-const floatBits = (v: Float32Array) => Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length));
 
 let start: ReturnType<typeof liveGpuMemory>;
 beforeAll(() => {
@@ -30,7 +27,7 @@ async function run(config: AutoencoderConfig, data: Uint8Array | Float32Array, m
     const history = await trainer.fit(ds, { epochs: 2 });
     const codes = await model.encode(ds);
     const evaluation = await model.evaluate(ds);
-    return { parts, rowsPerPart: ds.rowsPerPart, params: bits(await model.getParameters()), losses: history.map((h) => h.trainLoss), codes: floatBits(codes), reconstruction: evaluation.reconstruction };
+    return { parts, rowsPerPart: ds.rowsPerPart, params: tensorBits(await model.getParameters()), losses: history.map((h) => h.trainLoss), codes: floatBits(codes), reconstruction: evaluation.reconstruction };
   } finally {
     model.dispose();
   }

@@ -7,14 +7,11 @@
 // classifier fine-tuned on streamed labelled digits matches too.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createAutoencoder, createClassifier, liveGpuMemory, NO_REGULARISERS, type AutoencoderConfig } from '../../src/index';
-import { randomArray } from './helpers';
+import { randomArray, floatBits, tensorBits } from './helpers';
 
 const D = 7;
 const COUNT = 37;
 const WINDOW = 8;
-
-const bits = (p: Record<string, Float32Array>) => Object.entries(p).map(([k, v]) => [k, Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length))]);
-const floatBits = (v: Float32Array) => Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length));
 
 let start: ReturnType<typeof liveGpuMemory>;
 beforeAll(() => {
@@ -34,7 +31,7 @@ async function run(config: AutoencoderConfig, data: Uint8Array | Float32Array, m
     const codes = await model.encode(ds);
     const middle = await model.reconstruct(ds, 11, 13); // from inside the second window
     const evaluation = await model.evaluate(ds);
-    return { streamed: ds.stream !== undefined, windowRows: ds.rowsPerPart, trainLoads, params: bits(await model.getParameters()), losses: history.map((h) => h.trainLoss), codes: floatBits(codes), middle: floatBits(middle), reconstruction: evaluation.reconstruction };
+    return { streamed: ds.stream !== undefined, windowRows: ds.rowsPerPart, trainLoads, params: tensorBits(await model.getParameters()), losses: history.map((h) => h.trainLoss), codes: floatBits(codes), middle: floatBits(middle), reconstruction: evaluation.reconstruction };
   } finally {
     model.dispose();
   }
@@ -71,7 +68,7 @@ test('a classifier fine-tuned on a streamed labelled data set matches the reside
       await classifier.createTrainer({ batchSize: 5, optimizer: { type: 'adam', learningRate: 0.05 } }).fit(ds, { epochs: 3 });
       const e = (await classifier.evaluate(ds)).classifier!;
       const predicted = await classifier.predict(ds);
-      return { streamed: ds.stream !== undefined, params: bits(await classifier.getParameters()), loss: e.loss, confusion: e.confusion, classes: Array.from(predicted.classes) };
+      return { streamed: ds.stream !== undefined, params: tensorBits(await classifier.getParameters()), loss: e.loss, confusion: e.confusion, classes: Array.from(predicted.classes) };
     } finally {
       classifier.dispose();
       model.dispose();
@@ -114,7 +111,7 @@ test('a device lost mid-run: the streamed data set is rebuilt on the new device 
   const options = { batchSize: 4, optimizer: { type: 'adam', learningRate: 0.01 }, syncEvery: 3, snapshotEvery: 7 } as const;
   const resident = await createAutoencoder(config);
   await resident.createTrainer(options).fit(resident.uploadDataset({ data, features: D }), { epochs: 3 });
-  const want = bits(await resident.getParameters());
+  const want = tensorBits(await resident.getParameters());
   resident.dispose();
 
   const model = await createAutoencoder(config, { inferenceBatchSize: 6 });
@@ -135,7 +132,7 @@ test('a device lost mid-run: the streamed data set is rebuilt on the new device 
     expect(trainer.recoveries).toHaveLength(1);
     expect(model.gpu.device).not.toBe(first);
     expect(ds.stream?.windowRows).toBe(WINDOW);
-    expect(bits(await model.getParameters())).toEqual(want);
+    expect(tensorBits(await model.getParameters())).toEqual(want);
     expect((await model.evaluate(ds)).reconstruction).toBeGreaterThan(0);
   } finally {
     model.dispose();

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { acquireGpu, createAutoencoder, DeviceLostError, liveGpuMemory, type AutoencoderConfig, type DeviceLossEvent, type TrainerOptions } from '../../src/index';
 import { readFloats } from '../../src/gpu/arena';
-import { randomArray } from './helpers';
+import { randomArray, tensorBits } from './helpers';
 
 const D = 10;
 const H = 6;
@@ -12,8 +12,6 @@ const COUNT = 37; // batches of 4: 10 steps per epoch, the last one partial
 const DATA = randomArray(COUNT * D, 3, 0, 1);
 const CONFIG: AutoencoderConfig = { inputSize: D, hiddenSize: H, seed: 11, noise: { type: 'masking', rate: 0.25 }, dropout: 0.1 };
 const OPTIONS: TrainerOptions = { batchSize: 4, optimizer: { type: 'adam', learningRate: 0.01 }, syncEvery: 3, snapshotEvery: 7 };
-
-const bits = (p: Record<string, Float32Array>) => Object.entries(p).map(([k, v]) => [k, Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length))]);
 
 let start: ReturnType<typeof liveGpuMemory>;
 beforeAll(() => {
@@ -24,7 +22,7 @@ afterAll(() => expect(liveGpuMemory()).toEqual(start));
 async function uninterrupted(epochs: number) {
   const m = await createAutoencoder(CONFIG);
   const history = await m.createTrainer(OPTIONS).fit(m.uploadDataset({ data: DATA, features: D }), { epochs });
-  const params = bits(await m.getParameters());
+  const params = tensorBits(await m.getParameters());
   m.dispose();
   return { params, history };
 }
@@ -57,7 +55,7 @@ describe('device loss', () => {
     expect(trainer.stepsTaken).toBe(30);
     expect(history.map((r) => r.epoch)).toEqual([1, 2, 3]);
     expect(history.map((r) => r.trainLoss)).toEqual(want.history.map((r) => r.trainLoss));
-    expect(bits(await model.getParameters())).toEqual(want.params);
+    expect(tensorBits(await model.getParameters())).toEqual(want.params);
     // The same dataset object still works for inference on the new device.
     expect((await model.evaluate(data)).reconstruction).toBeGreaterThan(0);
     model.dispose();
@@ -66,7 +64,7 @@ describe('device loss', () => {
   test("steps: a loss between calls is noticed at the next step, and the run ends bit-identical", async () => {
     const ref = await createAutoencoder(CONFIG);
     await ref.createTrainer(OPTIONS).steps(ref.uploadDataset({ data: DATA, features: D }), 23);
-    const want = bits(await ref.getParameters());
+    const want = tensorBits(await ref.getParameters());
     ref.dispose();
 
     const model = await createAutoencoder(CONFIG);
@@ -78,7 +76,7 @@ describe('device loss', () => {
     expect([...early, ...late].map((l) => l.step)).toEqual(Array.from({ length: 23 }, (_, i) => i + 1));
     expect(trainer.recoveries).toHaveLength(1);
     expect(trainer.recoveries[0].step - trainer.recoveries[0].snapshotStep).toBeLessThanOrEqual(7);
-    expect(bits(await model.getParameters())).toEqual(want);
+    expect(tensorBits(await model.getParameters())).toEqual(want);
     model.dispose();
   });
 
@@ -105,7 +103,7 @@ describe('device loss', () => {
 
     const ref = await createAutoencoder(CONFIG);
     await ref.createTrainer(OPTIONS).steps(ref.uploadDataset({ data: DATA, features: D }), 8);
-    const want = bits(await ref.getParameters());
+    const want = tensorBits(await ref.getParameters());
     ref.dispose();
 
     const host2 = await acquireGpu();
@@ -120,7 +118,7 @@ describe('device loss', () => {
     host2.device.destroy();
     await tr.steps(d2, 4);
     expect(model.gpu.device).toBe(replacement!.device);
-    expect(bits(await model.getParameters())).toEqual(want);
+    expect(tensorBits(await model.getParameters())).toEqual(want);
     model.dispose();
     expect(replacement!.isLost()).toBe(false); // the host's device is the host's to destroy
     replacement!.destroy();
@@ -139,7 +137,7 @@ describe('inference across a lost device', () => {
     await trainer.fit(data, { epochs: 1 });
     const codesAfterOne = await ref.encode(data);
     await trainer.fit(data, { epochs: 1 });
-    const params = bits(await ref.getParameters());
+    const params = tensorBits(await ref.getParameters());
     ref.dispose();
     return { codesAfterOne, params };
   }
@@ -159,7 +157,7 @@ describe('inference across a lost device', () => {
       contraction: await model.contraction(data),
       batch: await model.encodeBatch(ROWS),
       batchRecon: await model.reconstructBatch(ROWS),
-      params: bits(await model.getParameters()),
+      params: tensorBits(await model.getParameters()),
     };
     const calls: Array<[string, () => Promise<unknown>, unknown]> = [
       ['encode', () => model.encode(data), before.codes],
@@ -176,7 +174,7 @@ describe('inference across a lost device', () => {
       expect(await call(), name).toEqual(want);
       expect(model.gpu.device, name).not.toBe(lostDevice);
     }
-    expect(bits(await model.getParameters())).toEqual(before.params);
+    expect(tensorBits(await model.getParameters())).toEqual(before.params);
     const onGpu = await model.encodeToBuffer(ROWS);
     expect(onGpu.size).toBe(before.batch.byteLength);
     onGpu.destroy();
@@ -220,7 +218,7 @@ describe('inference across a lost device', () => {
     expect(await model.encode(data)).toEqual(wantCodes);
     await trainer.fit(data, { epochs: 1 }); // restored with the model: optimizer state and position intact
     expect(trainer.stepsTaken).toBe(20);
-    expect(bits(await model.getParameters())).toEqual(want);
+    expect(tensorBits(await model.getParameters())).toEqual(want);
     model.dispose();
   });
 
@@ -235,7 +233,7 @@ describe('inference across a lost device', () => {
     await trainer.fit(data, { epochs: 1 });
     expect(trainer.recoveries).toHaveLength(1);
     expect(trainer.recoveries[0].snapshotStep).toBe(10);
-    expect(bits(await model.getParameters())).toEqual(want);
+    expect(tensorBits(await model.getParameters())).toEqual(want);
     model.dispose();
   });
 

@@ -9,7 +9,7 @@ import { finiteGuardRef } from '../../src/reference/finite';
 import { autoencoderLayout } from '../../src/model/layout';
 import { resolveConfig } from '../../src/model/config';
 import { createAutoencoder, TrainingDivergedError } from '../../src/index';
-import { randomArray, testGpu, type TestGpu } from './helpers';
+import { randomArray, testGpu, type TestGpu, floatBits } from './helpers';
 
 let t: TestGpu;
 beforeAll(async () => {
@@ -20,7 +20,6 @@ afterAll(() => {
   t.gpu.destroy();
 });
 
-const bitsOf = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
 describe('check_finite vs reference', () => {
   // [count, poisoned positions and values, gridWidth?]: one value; a workgroup's
@@ -109,8 +108,8 @@ describe('the optimizer does nothing once the guard is set', () => {
       const step = t.step({ validRows: 1, step: 7, lr: 0.1, adamC1: c1, adamC2: c2 });
       const d = optimizerDispatch(t, { config, params, grads: t.upload('grads', randomArray(count, 3)), state, count, step, guard });
       await runDispatches(t.device, [d], true);
-      expect(bitsOf(await t.read(params, count))).toEqual(bitsOf(p0));
-      for (const s of state) expect(bitsOf(await t.read(s, count))).toEqual(bitsOf(s0));
+      expect(floatBits(await t.read(params, count))).toEqual(floatBits(p0));
+      for (const s of state) expect(floatBits(await t.read(s, count))).toEqual(floatBits(s0));
       // Cleared, the same dispatch updates.
       t.device.queue.writeBuffer(guard, 0, GUARD_CLEAR);
       await runDispatches(t.device, [d], true);
@@ -150,7 +149,7 @@ describe('a diverging run', () => {
     const before = await createAutoencoder(config, { gpu: t.gpu });
     await before.createTrainer(trainerOptions).steps(before.uploadDataset({ data, features: D }), step - 1);
     const want = await before.getParameters();
-    for (const k of Object.keys(want)) expect(bitsOf(kept[k])).toEqual(bitsOf(want[k]));
+    for (const k of Object.keys(want)) expect(floatBits(kept[k])).toEqual(floatBits(want[k]));
     before.dispose();
     model.dispose();
   });

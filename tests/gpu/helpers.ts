@@ -53,3 +53,13 @@ export function compare(actual: ArrayLike<number>, expected: ArrayLike<number>, 
   }
   return { worst, maxAbs, at };
 }
+
+/** The bit patterns of f32 values: for bit-identity checks (NaN-safe, −0 ≠ +0). */
+export function floatBits(v: Float32Array): number[] {
+  return Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length));
+}
+
+/** Each named tensor's bit patterns, in order: [name, bits][] (a model's getParameters(), gradients). */
+export function tensorBits(p: Record<string, Float32Array>): [string, number[]][] {
+  return Object.entries(p).map(([k, v]) => [k, floatBits(v)]);
+}

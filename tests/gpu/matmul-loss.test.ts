@@ -16,7 +16,7 @@ import { lossDispatch, type LossKind } from '../../src/kernels/loss';
 import type { Activation } from '../../src/kernels/activations';
 import { activate } from '../../src/reference/activations';
 import { bceElement } from '../../src/reference/loss';
-import { randomArray, testGpu, type TestGpu } from './helpers';
+import { randomArray, testGpu, type TestGpu, floatBits } from './helpers';
 
 let g: TestGpu;
 beforeAll(async () => {
@@ -42,7 +42,6 @@ const LOSSES: Array<{ kind: LossKind; act: Activation; gradScale: number }> = [
   { kind: 'mse', act: 'sigmoid', gradScale: 3 },
 ];
 
-const bitsOf = (v: Float32Array) => Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length));
 
 type Variant = { kernel: MatmulKernel; path?: MatmulPath };
 function variants(form: MatmulForm, M: number, N: number, K: number): Variant[] {
@@ -89,8 +88,8 @@ describe.each(['nt', 'nn'] as const)('the loss epilogue of %s', (form) => {
           ]);
           const what = `${form} ${variant.kernel}${variant.path ? ` ${variant.path}` : ''} ${M}×${N}×${K} ${loss.kind}/${loss.act}`;
           for (const out of [zF, dzF, lF]) expect(Array.from(out.subarray(M * N)), `${what}: past the tensor`).toEqual(new Array(GUARD_FLOATS).fill(GUARD));
-          expect(bitsOf(zF.subarray(0, M * N)), `${what}: z`).toEqual(bitsOf(zU));
-          expect(bitsOf(dzF.subarray(0, M * N)), `${what}: dz`).toEqual(bitsOf(dzU));
+          expect(floatBits(zF.subarray(0, M * N)), `${what}: z`).toEqual(floatBits(zU));
+          expect(floatBits(dzF.subarray(0, M * N)), `${what}: dz`).toEqual(floatBits(dzU));
           // Padding rows: loss and gradient 0.
           for (let i = valid * N; i < M * N; i++) expect([lF[i], dzF[i]], `${what}: padding row ${Math.floor(i / N)}`).toEqual([0, 0]);
           let worst = 0;

@@ -2,7 +2,7 @@
 // behind, and two models training on one device do not disturb each other.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createAutoencoder, liveGpuMemory, type AutoencoderConfig } from '../../src/index';
-import { randomArray, testGpu, type TestGpu } from './helpers';
+import { randomArray, testGpu, type TestGpu, tensorBits } from './helpers';
 
 let t: TestGpu;
 beforeAll(async () => {
@@ -44,13 +44,12 @@ test('two models training interleaved on one device each end bit-identical to tr
     { batchSize: 5, optimizer: { type: 'momentum', learningRate: 0.05 } },
   ] as const;
   const STEPS = 7;
-  const bits = (p: Record<string, Float32Array>) => Object.entries(p).map(([k, v]) => [k, Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length))]);
 
   const alone = [];
   for (let i = 0; i < 2; i++) {
     const m = await createAutoencoder(configs[i], { gpu: t.gpu });
     await m.createTrainer(options[i]).steps(m.uploadDataset({ data: DATA, features: D }), STEPS);
-    alone.push(bits(await m.getParameters()));
+    alone.push(tensorBits(await m.getParameters()));
     m.dispose();
   }
 
@@ -62,7 +61,7 @@ test('two models training interleaved on one device each end bit-identical to tr
   await Promise.all(trainers.map((tr, i) => tr.steps(datasets[i], STEPS - 3)));
   for (let i = 0; i < 2; i++) {
     expect(trainers[i].stepsTaken).toBe(STEPS);
-    expect(bits(await models[i].getParameters())).toEqual(alone[i]);
+    expect(tensorBits(await models[i].getParameters())).toEqual(alone[i]);
   }
   models.forEach((m) => m.dispose());
 });

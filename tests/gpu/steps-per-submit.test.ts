@@ -5,7 +5,7 @@
 // with fewer submits.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createAutoencoder, liveGpuMemory, type AutoencoderConfig, type TrainerOptions } from '../../src/index';
-import { randomArray } from './helpers';
+import { randomArray, tensorBits } from './helpers';
 
 const D = 13;
 const H = 5;
@@ -14,8 +14,6 @@ const DATA = randomArray(COUNT * D, 8, 0, 1);
 const CONFIG: AutoencoderConfig = { inputSize: D, hiddenSize: H, seed: 4, noise: { type: 'masking', rate: 0.3 }, dropout: 0.2 };
 // syncEvery 7 and groups of 3 or 4: groups end at syncs and epoch ends at different places.
 const OPTIONS: TrainerOptions = { batchSize: 8, optimizer: { type: 'adam', learningRate: 0.02 }, schedule: { type: 'cosine', warmupSteps: 3, totalSteps: 19 }, syncEvery: 7 };
-
-const bits = (p: Record<string, Float32Array>) => Object.entries(p).map(([k, v]) => [k, Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length))]);
 
 let start: ReturnType<typeof liveGpuMemory>;
 beforeAll(() => {
@@ -39,7 +37,7 @@ async function run(stepsPerSubmit: number) {
     try {
       const history = await trainer.fit(data, { epochs: 3 });
       const steps = await trainer.steps(data, 4);
-      return { params: bits(await model.getParameters()), losses: [...history.map((h) => h.trainLoss), ...steps.map((s) => s.total)], submits, stepCount: trainer.stepsTaken };
+      return { params: tensorBits(await model.getParameters()), losses: [...history.map((h) => h.trainLoss), ...steps.map((s) => s.total)], submits, stepCount: trainer.stepsTaken };
     } finally {
       queue.submit = submit;
       trainer.dispose();
