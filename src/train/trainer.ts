@@ -195,7 +195,7 @@ export class Trainer {
     this.resumeAt = undefined;
     const gradients = [...gather, ...this.plan.forward, ...this.plan.backward];
     const reader = data.stream ? { indices, flush: () => this.flush() } : undefined;
-    this.cursor = { data, indices, full: [...gather, ...this.plan.step], gradients, epoch: at.epoch, next: at.row, reader };
+    this.cursor = { data, indices, full: [...gradients, ...this.plan.update], gradients, epoch: at.epoch, next: at.row, reader };
     this.writePermutation(this.cursor);
     return this.cursor;
   }

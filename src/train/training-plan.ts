@@ -31,8 +31,6 @@ export class TrainingPlan extends StepPlan {
   readonly backward: Dispatch[];
   /** Non-finite guard checks then the optimizer (which does nothing once the guard is set). */
   readonly update: Dispatch[];
-  /** A whole training step after the gather: forward, backward, then the update (a gradients-only step stops before it). */
-  readonly step: Dispatch[];
   /** The non-finite guard: [step, code, kinds, 0] (src/kernels/finite.ts). */
   readonly guard: GPUBuffer;
 
@@ -53,7 +51,6 @@ export class TrainingPlan extends StepPlan {
       ...finiteGuardDispatches(ctx, { layout: model.layout, grads: this.grads, log, step: this.batch.step, guard: this.guard }),
       optimizerDispatch(ctx, { config: optimizer, params: model.params, grads: this.grads, state: this.optimizerState, count: P, step: this.batch.step, guard: this.guard, label: `optimizer ${optimizer.type}` }),
     ];
-    this.step = [...this.forward, ...this.backward, ...this.update];
   }
 
   /** The flat gradient buffer (the parameters' layout). */
