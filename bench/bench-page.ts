@@ -100,6 +100,8 @@ declare global {
     runBench(options?: Partial<BenchOptions>): Promise<BenchResult>;
     /** Progress sink exposed by the Node runner (page.exposeFunction); optional. */
     benchProgress?: (line: string) => Promise<void>;
+    /** The training images' IDX file, where there is no server to fetch it from (Node); optional. */
+    benchMnistFile?: () => Promise<Uint8Array>;
   }
 }
 
@@ -131,7 +133,8 @@ async function load<T>(glob: Record<string, () => Promise<T>>, path: string): Pr
 const DEFAULTS: BenchOptions = { rounds: 3, warmup: 3, steps: 10, chunk: 5, matmulReps: 6, stepMatmulReps: 3, images: 16384 };
 
 function log(line: string): void {
-  const el = document.getElementById('log');
+  // No document in Node (bench/gpu/node-bench.mjs runs this file there on Dawn).
+  const el = typeof document === 'undefined' ? null : document.getElementById('log');
   if (el) el.textContent += line + '\n';
   if (window.benchProgress) void window.benchProgress(line);
   else console.log(line);
@@ -143,9 +146,7 @@ function message(e: unknown): string {
 
 /** MNIST images as bytes: parse the IDX header (magic 0x00000803, then 3 big-endian u32 dims). */
 async function loadMnistImages(count: number): Promise<Uint8Array> {
-  const res = await fetch(MNIST_URL);
-  if (!res.ok) throw new Error(`GET ${MNIST_URL}: HTTP ${res.status}`);
-  const bytes = new Uint8Array(await res.arrayBuffer());
+  const bytes = window.benchMnistFile ? await window.benchMnistFile() : await fetchBytes(MNIST_URL);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0);
   if (magic !== 0x00000803) throw new Error(`${MNIST_URL}: IDX magic 0x${magic.toString(16)}, expected 0x803 (ubyte, 3 dims)`);
@@ -157,6 +158,12 @@ async function loadMnistImages(count: number): Promise<Uint8Array> {
   const out = new Uint8Array(count * IN);
   for (let at = 0; at < count; at += n) out.set(bytes.subarray(16, 16 + Math.min(n, count - at) * IN), at * IN);
   return out;
+}
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
 }
 
 /** The dispatchWorkgroups calls `fn` makes (both libraries record every compute dispatch through it). */
@@ -615,7 +622,8 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-window.runBench = async (partial = {}) => {
+/** The whole benchmark: window.runBench in the page, imported by bench/gpu/node-bench.ts in Node. */
+export async function runBench(partial: Partial<BenchOptions> = {}): Promise<BenchResult> {
   const options: BenchOptions = { ...DEFAULTS, ...partial };
   const adapter = await navigator.gpu?.requestAdapter();
   if (!adapter) throw new Error('WebGPU: no adapter (navigator.gpu missing or requestAdapter returned null)');
@@ -668,4 +676,5 @@ window.runBench = async (partial = {}) => {
   }
   for (const { name, side } of sides) summarise(result[name], options, side.lossAfterWarmup);
   return result;
-};
+}
+window.runBench = runBench;

@@ -1,0 +1,78 @@
+// The benchmark of a GPU machine that has Node but no browser (issue #14): built by
+// bench/gpu/pack.mjs into one Node module with the library and TensorFlow.js inside,
+// run on Dawn (the `webgpu` package) by bench/gpu/node-bench.mjs. It holds
+//  - the bench page (../bench-page.ts, as Chromium runs it): ours vs TensorFlow.js's
+//    WebGPU backend, interleaved rounds, on the same adapter;
+//  - whole-epoch times on the 60 000 training digits, for the two figures the issue
+//    asks of a GPU: the bench's 784–256–784 autoencoder (sigmoid, BCE, batch 256,
+//    SGD 0.1) and the PyTorch example's 784–400–20 VAE (ReLU, batch 128, Adam 1e-3),
+//    the same recipes as bench/gpu/pytorch_epochs.py.
+export { runBench } from '../bench-page';
+import { createAutoencoder, type AutoencoderConfig, type EpochRecord, type TrainerOptions } from '../../src/index';
+
+export interface EpochModel {
+  name: string;
+  config: AutoencoderConfig;
+  trainer: TrainerOptions;
+  /** Matmul flops per training sample (forward and backward, 2 per multiply-add). */
+  flopsPerSample: number;
+}
+
+const D = 784;
+/** 2·(in·out) per multiply-add and layer, three products per layer (forward, dW, dIn), the first layer's dIn skipped. */
+const denseFlops = (layers: Array<[number, number]>) => layers.reduce((a, [i, o], k) => a + 2 * i * o * (k === 0 ? 2 : 3), 0);
+
+export const EPOCH_MODELS: EpochModel[] = [
+  {
+    name: 'autoencoder 784–256–784 (sigmoid, BCE), batch 256, SGD 0.1',
+    config: { inputSize: D, hiddenSize: 256, encoderActivation: 'sigmoid', decoderActivation: 'sigmoid', loss: 'bce', seed: 1 },
+    trainer: { batchSize: 256, optimizer: { type: 'sgd', learningRate: 0.1 }, seed: 1 },
+    flopsPerSample: denseFlops([[D, 256], [256, D]]),
+  },
+  {
+    name: 'VAE 784–400–20 (ReLU, Bernoulli decoder), batch 128, Adam 1e-3',
+    config: { inputSize: D, hiddenSizes: [400, 20], encoderActivation: 'relu', variational: true, seed: 1 },
+    trainer: { batchSize: 128, optimizer: { type: 'adam', learningRate: 1e-3 }, seed: 1 },
+    // Encoder 784→400, the μ and log σ² heads 400→20 each, decoder 20→400→784.
+    flopsPerSample: denseFlops([[D, 400], [400, 20], [400, 20], [20, 400], [400, D]]),
+  },
+];
+
+export interface EpochResult {
+  name: string;
+  samples: number;
+  /** Seconds of each epoch, the first included (pipeline compilation, kernel tuning). */
+  epochSeconds: number[];
+  /** The median of the epochs after the first. */
+  medianSeconds: number;
+  gflops: number;
+  trainLoss: number;
+}
+
+/**
+ * Train each model for `epochs` epochs on `images` ([count, 784] bytes) and time
+ * every epoch (EpochRecord.seconds: from the epoch's first step to its losses read back).
+ */
+export async function epochTimes(images: Uint8Array, epochs: number, log: (line: string) => void): Promise<EpochResult[]> {
+  const count = images.length / D;
+  const out: EpochResult[] = [];
+  for (const m of EPOCH_MODELS) {
+    const model = await createAutoencoder(m.config);
+    try {
+      const train = model.uploadDataset({ data: images, features: D, label: 'epoch bench' });
+      const trainer = model.createTrainer(m.trainer);
+      const history: EpochRecord[] = await trainer.fit(train, {
+        epochs,
+        onEpoch: (r) => log(`${m.name}: epoch ${r.epoch}/${epochs} ${r.seconds.toFixed(3)} s, ${Math.round(r.samplesPerSecond)} samples/s, loss ${r.trainLoss.toFixed(2)}`),
+      });
+      const seconds = history.map((r) => r.seconds);
+      const later = seconds.slice(1).sort((a, b) => a - b);
+      const median = later.length ? later[Math.floor(later.length / 2)] : seconds[0];
+      out.push({ name: m.name, samples: count, epochSeconds: seconds, medianSeconds: median, gflops: (m.flopsPerSample * count) / median / 1e9, trainLoss: history.at(-1)!.trainLoss });
+      trainer.dispose();
+    } finally {
+      model.dispose();
+    }
+  }
+  return out;
+}
