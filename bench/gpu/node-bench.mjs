@@ -5,6 +5,7 @@
 //
 //   node bench/gpu/node-bench.mjs [--kit .gpu-kit] [--out FILE] [--images N] [--epochs E]
 //                                 [--rounds R] [--only bench|epochs]
+//                                 [--steps S --warmup W --chunk C --reps N --step-reps N]
 //
 // --images: training digits for the epochs (default all 60 000; the bench page's
 // rounds use min(N, 16 384), its default); --epochs: per model (default 4: the first
@@ -22,6 +23,12 @@ const { values: a } = parseArgs({
     epochs: { type: 'string', default: '4' },
     rounds: { type: 'string', default: '3' },
     only: { type: 'string' },
+    // The bench page's own options (bench/README.md); its defaults where not given.
+    steps: { type: 'string' },
+    warmup: { type: 'string' },
+    chunk: { type: 'string' },
+    reps: { type: 'string' },
+    'step-reps': { type: 'string' },
   },
 });
 const kit = resolve(a.kit);
@@ -31,6 +38,13 @@ const rounds = Number(a.rounds);
 if (!(Number.isInteger(count) && count >= 256 && count <= 60000)) throw new Error(`--images must be an integer in 256..60000, got ${a.images}`);
 if (!(Number.isInteger(epochs) && epochs >= 1)) throw new Error(`--epochs must be a positive integer, got ${a.epochs}`);
 if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`--rounds must be a positive integer, got ${a.rounds}`);
+const pageOptions = {};
+for (const [flag, key] of [['steps', 'steps'], ['warmup', 'warmup'], ['chunk', 'chunk'], ['reps', 'matmulReps'], ['step-reps', 'stepMatmulReps']]) {
+  if (a[flag] === undefined) continue;
+  const v = Number(a[flag]);
+  if (!(Number.isInteger(v) && v >= 1)) throw new Error(`--${flag} must be a positive integer, got ${a[flag]}`);
+  pageOptions[key] = v;
+}
 if (a.only !== undefined && a.only !== 'bench' && a.only !== 'epochs') throw new Error(`--only must be bench or epochs, got ${a.only}`);
 
 // WebGPU from Dawn as the page has it: navigator.gpu and the GPU* globals; window is
@@ -54,7 +68,7 @@ console.log(`adapter: ${info.vendor} / ${info.architecture} / ${info.description
 
 const result = { date: new Date().toISOString(), node: process.version, adapter: { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description } };
 if (a.only !== 'epochs') {
-  result.bench = await bench.runBench({ rounds, images: Math.min(count, 16384) });
+  result.bench = await bench.runBench({ ...pageOptions, rounds, images: Math.min(count, 16384) });
   const [ours, tfjs] = [result.bench.ours.train, result.bench.tfjs.train];
   if (ours && tfjs) console.log(`bench: ours ${ours.msPerStep.median.toFixed(3)} ms/step, TF.js ${tfjs.msPerStep.median.toFixed(3)} ms/step: ${(tfjs.msPerStep.median / ours.msPerStep.median).toFixed(2)}× (dispatches ${result.bench.ours.dispatchesPerStep} vs ${result.bench.tfjs.dispatchesPerStep})`);
   for (const side of ['ours', 'tfjs']) for (const e of result.bench[side].errors) console.log(`bench ${side}: ${e}`);

@@ -46,7 +46,8 @@ export interface EpochResult {
   /** The median of the epochs after the first. */
   medianSeconds: number;
   gflops: number;
-  trainLoss: number;
+  /** Mean training loss of each epoch. */
+  trainLosses: number[];
 }
 
 /**
@@ -68,7 +69,7 @@ export async function epochTimes(images: Uint8Array, epochs: number, log: (line:
       const seconds = history.map((r) => r.seconds);
       const later = seconds.slice(1).sort((a, b) => a - b);
       const median = later.length ? later[Math.floor(later.length / 2)] : seconds[0];
-      out.push({ name: m.name, samples: count, epochSeconds: seconds, medianSeconds: median, gflops: (m.flopsPerSample * count) / median / 1e9, trainLoss: history.at(-1)!.trainLoss });
+      out.push({ name: m.name, samples: count, epochSeconds: seconds, medianSeconds: median, gflops: (m.flopsPerSample * count) / median / 1e9, trainLosses: history.map((r) => r.trainLoss) });
       trainer.dispose();
     } finally {
       model.dispose();

@@ -4,7 +4,7 @@
 // machine without a browser"). Run here, once:
 //
 //   node bench/gpu/pack.mjs            then carry .gpu-kit and run bench/gpu/run.sh there
-//   node bench/gpu/pack.mjs --bundle   rebuild bench/node-bench.js only
+//   node bench/gpu/pack.mjs --bundle [--kit DIR]   build bench/node-bench.js only (into DIR/bench)
 //
 // .gpu-kit/
 //   bench/node-bench.js   bench/gpu/node-bench.ts built for Node: the library, the bench
@@ -20,7 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const KIT = `${ROOT}.gpu-kit`;
+const kitArg = process.argv.indexOf('--kit');
+const KIT = kitArg > 0 ? process.argv[kitArg + 1] : `${ROOT}.gpu-kit`;
 const NODE_VERSION = '20.20.2';
 const GL_PACKAGES = ['libvulkan1', 'libegl1', 'libglvnd0', 'libopengl0', 'libgl1', 'libglx0', 'libgles2'];
 const require = createRequire(import.meta.url);
@@ -36,7 +37,7 @@ if (!readFileSync(exclude, 'utf8').split('\n').includes('/.gpu-kit/')) writeFile
 
 const bundleOnly = process.argv.includes('--bundle');
 if (!bundleOnly) rmSync(KIT, { recursive: true, force: true });
-for (const dir of ['bench', 'webgpu/dist/linux-x64', 'mnist', 'gl']) mkdirSync(`${KIT}/${dir}`, { recursive: true });
+for (const dir of bundleOnly ? ['bench'] : ['bench', 'webgpu/dist/linux-x64', 'mnist', 'gl']) mkdirSync(`${KIT}/${dir}`, { recursive: true });
 
 console.log('bench/node-bench.js: building');
 await build({

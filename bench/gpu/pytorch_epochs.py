@@ -98,7 +98,7 @@ def run(name, make, batch, optim, flops, images, epochs, device):
         print(f'{name}: epoch {epoch + 1}/{epochs} {seconds[-1]:.3f} s, loss {mean:.2f}', flush=True)
     later = sorted(seconds[1:]) or seconds
     median = later[len(later) // 2]
-    return {'name': name, 'samples': n, 'epochSeconds': seconds, 'medianSeconds': median, 'gflops': flops * n / median / 1e9, 'trainLoss': losses[-1]}
+    return {'name': name, 'samples': n, 'epochSeconds': seconds, 'medianSeconds': median, 'gflops': flops * n / median / 1e9, 'trainLosses': losses}
 
 
 def main():
