@@ -1,20 +1,12 @@
-// The non-finite guard. Prepend common/step.wgsl.
+// The non-finite guard's checks. Prepend common/step.wgsl and common/guard.wgsl
+// (the guard's record, and what its words mean).
 //
-// check_finite scans `count` f32 values (read as their bit patterns, so no
-// compiler can fold a NaN test away) starting at step.loss_slot · SLOT_STRIDE
-// (0 for a gradient tensor; the loss log's stride for the step's loss row).
-// If any is NaN or ±Inf it records, in the 16-byte guard:
-//   guard.step  = the step (atomicMax: every finder writes the same value)
-//   guard.code  = min over the failing values of their code: params.code, or
-//                 params.code + i for value i when params.indexed (so one check
-//                 over the flat gradient buffer also says where). The loss row
-//                 has code 0 and the gradients 1 + flat index: the minimum is the
-//                 loss, else the first bad gradient value in layout order.
-//   guard.kinds |= 1 NaN, 2 +Inf, 4 −Inf
-// The optimizer skips its update while guard.step ≠ 0, so the parameters and the
-// optimizer state keep their last finite values with no read-back per step.
-// Once an earlier step is recorded, later checks return at once.
-// A value is non-finite when its exponent bits are all ones: |bits| ≥ 0x7f800000.
+// check_finite scans `count` f32 values (read as their bit patterns) starting at
+// step.loss_slot · SLOT_STRIDE (0 for a gradient tensor; the loss log's stride
+// for the step's loss row). Each non-finite one records its code: params.code,
+// or params.code + i for value i when params.indexed (so one check over the flat
+// gradient buffer also says where). Once an earlier step is recorded, later
+// checks return at once.
 //
 // check_step is a training step's whole guard in one dispatch: the check above
 // over the flat gradient buffer (offset 0), and, in the first workgroup, the
@@ -24,10 +16,6 @@
 const WG: u32 = 256u;
 const PER_THREAD: u32 = 4u; // values per thread, strided by WG
 
-const KIND_NAN: u32 = 1u;
-const KIND_POS_INF: u32 = 2u;
-const KIND_NEG_INF: u32 = 4u;
-
 struct FiniteParams {
   count: u32,       // values to check
   code: u32,        // what they are (src/kernels/finite.ts: 0 loss, 1 + tensor index)
@@ -35,31 +23,11 @@ struct FiniteParams {
   indexed: u32,     // 1: value i has code + i
 }
 
-struct Guard {
-  step: atomic<u32>,  // 0 while everything was finite
-  code: atomic<u32>,  // 0xffffffff while everything was finite
-  kinds: atomic<u32>,
-  _pad: u32,
-}
-
 @group(0) @binding(0) var<uniform> params: FiniteParams;
 @group(0) @binding(1) var<uniform> step: Step;
 @group(0) @binding(2) var<storage, read> values: array<u32>; // f32 bit patterns
 @group(0) @binding(3) var<storage, read_write> guard: Guard;
 @group(0) @binding(4) var<storage, read> loss_log: array<u32>; // check_step only: f32 bit patterns
-
-fn non_finite_kind(bits: u32) -> u32 {
-  let magnitude = bits & 0x7fffffffu;
-  if (magnitude < 0x7f800000u) { return 0u; }
-  if (magnitude > 0x7f800000u) { return KIND_NAN; }
-  return select(KIND_POS_INF, KIND_NEG_INF, (bits >> 31u) == 1u);
-}
-
-// Whether an earlier step already stopped training (then every check returns at once).
-fn stopped_earlier() -> bool {
-  let recorded = atomicLoad(&guard.step);
-  return recorded != 0u && recorded != step.step;
-}
 
 // This invocation's share of values[base + i], i < params.count: (kinds found, first bad i or 0xffffffff).
 fn scan(base: u32, wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> vec2<u32> {
@@ -79,14 +47,6 @@ fn scan(base: u32, wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> vec2<u32> {
   return vec2<u32>(kinds, first_bad);
 }
 
-fn record(kinds: u32, code: u32) {
-  if (kinds != 0u) {
-    atomicMax(&guard.step, step.step);
-    atomicMin(&guard.code, code);
-    atomicOr(&guard.kinds, kinds);
-  }
-}
-
 // The code of this invocation's first bad value (meaningful when found.x ≠ 0).
 fn code_of(found: vec2<u32>) -> u32 {
   return params.code + select(0u, found.y, params.indexed == 1u);
@@ -98,9 +58,9 @@ fn check_finite(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  if (stopped_earlier()) { return; }
+  if (guard_stopped_earlier()) { return; }
   let found = scan(step.loss_slot * params.slot_stride, wid, nwg, lid);
-  record(found.x, code_of(found));
+  guard_record(found.x, code_of(found));
 }
 
 @compute @workgroup_size(WG)
@@ -109,10 +69,10 @@ fn check_step(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  if (stopped_earlier()) { return; }
+  if (guard_stopped_earlier()) { return; }
   let found = scan(0u, wid, nwg, lid);
-  record(found.x, code_of(found));
+  guard_record(found.x, code_of(found));
   if (wid.x == 0u && wid.y == 0u && lid < params.slot_stride) {
-    record(non_finite_kind(loss_log[step.loss_slot * params.slot_stride + lid]), 0u);
+    guard_record(non_finite_kind(loss_log[step.loss_slot * params.slot_stride + lid]), 0u);
   }
 }

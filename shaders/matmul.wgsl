@@ -1,5 +1,5 @@
 // Matrix product with a fused epilogue (prepend shaders/common/activation.wgsl,
-// recon_loss.wgsl, step.wgsl and matmul_loss.wgsl).
+// recon_loss.wgsl, step.wgsl, guard.wgsl, matmul_loss.wgsl and grad_guard.wgsl).
 //
 //   C[m,n] = g( Σ_k op(A)[m,k]·op(B)[k,n] + bias[n] (+ C[m,n] if ACCUMULATE) )
 //
@@ -30,7 +30,9 @@
 // binding 4 and also write row_sums[m] = Σ_k op(A)[m,k] = Σ_k A[k,m]: for a weight
 // gradient dW = dPreᵀ·in that is the bias gradient Σ_r dPre, summed from the A
 // values the product loads anyway (one pass instead of a separate column sum).
-// The invocations with n0 = 0 store it; written, never accumulated.
+// The invocations with n0 = 0 store it; written, never accumulated. The stored
+// dW and db go through the non-finite guard (shaders/common/grad_guard.wgsl,
+// bindings 5–7), so the gradients need no separate check.
 // The *_gate entry points instead bind gate [M,N] at binding 4, the output
 // y = g(a) of the layer whose input gradient this product is, and store
 // C = acc · g'(y) with g' from y (GATE: an ACT_* code): the activation's backward
@@ -345,6 +347,20 @@ fn store_sums(m0: u32, n0: u32, sums: vec4<f32>) {
   }
 }
 
+// The guard over what store_block and store_sums wrote for the block at (m0, n0) (the *_sums epilogue).
+fn check_block_grads(m0: u32, n0: u32) {
+  for (var i = 0u; i < 4u; i++) {
+    let m = m0 + i;
+    if (m < sz.M) {
+      for (var j = 0u; j < 4u; j++) {
+        if (n0 + j < sz.N) { check_c(m, n0 + j); }
+      }
+      if (n0 == 0u) { check_row_sum(m); }
+    }
+  }
+  record_grads();
+}
+
 fn load_bias(n0: u32) -> vec4<f32> {
   let last = sz.N - 1u;
   return vec4<f32>(bias[min(n0, last)], bias[min(n0 + 1u, last)], bias[min(n0 + 2u, last)], bias[min(n0 + 3u, last)]);
@@ -403,6 +419,7 @@ fn matmul_aligned_sums(@builtin(global_invocation_id) id: vec3<u32>) {
   let blk = block_aligned(m0, n0);
   store_block(m0, n0, blk, vec4<f32>(0.0));
   store_sums(m0, n0, blk.sums);
+  check_block_grads(m0, n0);
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
@@ -415,6 +432,7 @@ fn matmul_general_sums(@builtin(global_invocation_id) id: vec3<u32>) {
   let blk = block_general(m0, n0);
   store_block(m0, n0, blk, vec4<f32>(0.0));
   store_sums(m0, n0, blk.sums);
+  check_block_grads(m0, n0);
 }
 
 @compute @workgroup_size(WG_X, WG_Y)

@@ -91,6 +91,7 @@ fn matmul_subgroup_sums(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_inv
   if (p.inside) {
     store_block(p.m0, p.n0, blk, vec4<f32>(0.0));
     store_sums(p.m0, p.n0, blk.sums);
+    check_block_grads(p.m0, p.n0);
   }
 }
 

@@ -1,6 +1,6 @@
 // Matrix product with a fused epilogue, tiled through workgroup memory
-// (prepend shaders/common/activation.wgsl, recon_loss.wgsl, step.wgsl and
-// matmul_loss.wgsl). Same maths, forms, bindings and
+// (prepend shaders/common/activation.wgsl, recon_loss.wgsl, step.wgsl, guard.wgsl,
+// matmul_loss.wgsl and grad_guard.wgsl). Same maths, forms, bindings and
 // epilogue as shaders/matmul.wgsl ('blocked'); a different structure, for GPUs
 // whose global loads are expensive next to workgroup memory:
 //
@@ -29,7 +29,8 @@
 // matmul_tiled_sums ('tn', ROW_SUMS on: binds row_sums [M] at binding 4 and also
 // writes row_sums[m] = Σ_k op(A)[m,k], the bias gradient of dW = dPreᵀ·in; each
 // invocation sums the op(A) values it reads from the shared tile, and those of
-// the first tile column, lid.x = 0, store them), and matmul_tiled_gate (binds
+// the first tile column, lid.x = 0, store them; what it stored then goes through
+// the non-finite guard of shaders/common/grad_guard.wgsl, bindings 5–7), and matmul_tiled_gate (binds
 // gate [M,N], the output y = g(a) of the layer whose input gradient this is, at
 // binding 4 and stores C = acc · g'(y), GATE an ACT_* code: the activation's
 // backward fused into dIn = dPre·W), and matmul_tiled_loss (bias at binding 4,
@@ -200,14 +201,27 @@ fn matmul_tiled_bias(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invoca
 fn matmul_tiled_sums(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let t = tiled(wg, lid);
   store_block(wg, lid, t.acc, vec4<f32>(0.0));
-  if (wg.x == 0u && lid.x == 0u) {
-    let m = wg.y * TILE + lid.y;
+  let m = wg.y * TILE + lid.y;
+  let n = wg.x * TILE + lid.x;
+  let first_column = wg.x == 0u && lid.x == 0u;
+  if (first_column) {
     for (var i = 0u; i < 4u; i++) {
       if (m + WG * i < sz.M) {
         row_sums[m + WG * i] = t.sums[i];
       }
     }
   }
+  // The guard over what this invocation stored (shaders/common/grad_guard.wgsl).
+  for (var i = 0u; i < 4u; i++) {
+    let row = m + WG * i;
+    if (row < sz.M) {
+      for (var j = 0u; j < 4u; j++) {
+        if (n + WG * j < sz.N) { check_c(row, n + WG * j); }
+      }
+      if (first_column) { check_row_sum(row); }
+    }
+  }
+  record_grads();
 }
 
 @compute @workgroup_size(WG, WG)

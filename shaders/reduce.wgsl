@@ -1,4 +1,4 @@
-// Reductions. Prepend common/step.wgsl and common/workgroup_sum.wgsl (both for loss_log).
+// Reductions. Prepend common/step.wgsl, common/workgroup_sum.wgsl and common/guard.wgsl (for loss_log).
 //
 // column_sum (bias gradients):  out[j] = Σ_{r < rows} in[r, j]   (ACCUMULATE: out[j] += …)
 //   A workgroup owns COL_TILE adjacent columns (coalesced reads along a row) and
@@ -9,6 +9,9 @@
 //   log[step.loss_slot · LOSS_LOG_STRIDE + component] += scale · (PER_SAMPLE ? inv_rows : 1) · Σ_{i < count} values[i]
 //   One workgroup: each thread sums a strided subset, then a tree reduction. The
 //   trainer clears the slot at the start of each step, so kernels accumulate.
+// loss_log_guarded: the same, and the value it leaves in the log goes through the
+//   non-finite guard (common/guard.wgsl, binding 4) with code 0, the loss: a
+//   training step's log then needs no separate check.
 
 const COL_TILE: u32 = 64u;
 const ROW_LANES: u32 = 4u;
@@ -39,6 +42,7 @@ struct LogParams {
 @group(0) @binding(1) var<uniform> step: Step;
 @group(0) @binding(2) var<storage, read> log_values: array<f32>;
 @group(0) @binding(3) var<storage, read_write> loss_log_buf: array<f32>;
+@group(0) @binding(4) var<storage, read_write> guard: Guard; // loss_log_guarded only
 
 var<workgroup> col_partial: array<array<f32, COL_TILE>, ROW_LANES>;
 
@@ -67,19 +71,35 @@ fn column_sum(
   }
 }
 
-@compute @workgroup_size(WG)
-fn loss_log(@builtin(local_invocation_index) lid: u32) {
+// Add this dispatch's term to the step's log row; the new value (in invocation 0; 0 elsewhere).
+fn add_to_log(lid: u32) -> f32 {
   var acc = 0.0;
   for (var i = lid; i < log_params.count; i = i + WG) {
     acc = acc + log_values[i];
   }
   let sum = workgroup_sum(lid, acc);
+  var logged = 0.0;
   if (lid == 0u) {
     var total = sum * log_params.scale;
     if (PER_SAMPLE) {
       total = total * step.inv_rows;
     }
     let k = step.loss_slot * LOSS_LOG_STRIDE + log_params.component;
-    loss_log_buf[k] = loss_log_buf[k] + total;
+    logged = loss_log_buf[k] + total;
+    loss_log_buf[k] = logged;
+  }
+  return logged;
+}
+
+@compute @workgroup_size(WG)
+fn loss_log(@builtin(local_invocation_index) lid: u32) {
+  _ = add_to_log(lid);
+}
+
+@compute @workgroup_size(WG)
+fn loss_log_guarded(@builtin(local_invocation_index) lid: u32) {
+  let logged = add_to_log(lid);
+  if (lid == 0u) {
+    guard_record(non_finite_kind(bitcast<u32>(logged)), 0u);
   }
 }

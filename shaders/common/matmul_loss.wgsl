@@ -21,8 +21,8 @@ struct LossEpilogue {
 
 @group(0) @binding(5) var<storage, read> target_x: array<f32>;         // x [M, N]
 @group(0) @binding(6) var<storage, read_write> dz: array<f32>;         // ∂L/∂z [M, N]
-@group(0) @binding(7) var<storage, read_write> elem_loss: array<f32>;  // ℓ [M, N]
-@group(0) @binding(8) var<uniform> step: Step;
+@group(0) @binding(7) var<uniform> step: Step;                         // also the weight-gradient epilogue's (grad_guard.wgsl)
+@group(0) @binding(8) var<storage, read_write> elem_loss: array<f32>;  // ℓ [M, N]
 @group(0) @binding(9) var<uniform> loss_params: LossEpilogue;
 
 // Store z at (m, n), inside C, with its loss and gradient.

@@ -1,8 +1,11 @@
-// The non-finite guard (shaders/finite.wgsl): after the backward pass, one
-// dispatch scans the step's loss row and the whole flat gradient buffer; the
-// first non-finite value sets a 16-byte guard buffer (step, what, kinds), and
-// the optimizer then leaves parameters and state alone. The trainer reads the
-// guard at its sync points, so there is no read-back per step.
+// The non-finite guard: the first non-finite value of a step sets a 16-byte
+// guard buffer (step, what, kinds; src/kernels/guard.ts), and the optimizer then
+// leaves parameters and state alone. The trainer reads the guard at its sync
+// points, so there is no read-back per step. The kernels that write gradients
+// and the loss log record into it themselves where they can (the weight-gradient
+// matmuls, the guarded loss log); the checks here (shaders/finite.wgsl) scan
+// buffers afterwards: check_step, one dispatch over the step's loss row and the
+// whole flat gradient buffer, for the plans where some other kernel writes them.
 import familyWgsl from '../../shaders/finite.wgsl?raw';
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
@@ -10,16 +13,13 @@ import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../
 import { packUniform } from '../gpu/uniforms';
 import type { ParameterLayout } from '../model/layout';
 import { requireBoolean, requireCount, requireFloats, requireInteger, requireNoAliasing, requireStep, workgroupGrid } from './checks';
+import { GUARD_BYTES, GUARD_WGSL, NON_FINITE_KIND } from './guard';
 import { LOSS_LOG_STRIDE } from './reduce';
 
-const CODE = stepWgsl + familyWgsl;
+const CODE = stepWgsl + GUARD_WGSL + familyWgsl;
 const VALUES_PER_WORKGROUP = 256 * 4; // WG × PER_THREAD
 
-export const GUARD_BYTES = 16;
-/** The guard's value while everything is finite: step 0, code 0xffffffff, no kinds. */
-export const GUARD_CLEAR = new Uint32Array([0, 0xffffffff, 0, 0]);
-/** Bits of guard.kinds. */
-export const NON_FINITE_KIND = { nan: 1, posInf: 2, negInf: 4 } as const;
+export { GUARD_BYTES, GUARD_CLEAR, NON_FINITE_KIND } from './guard';
 
 export interface FiniteCheckArgs {
   /** The values to check: [count] (plus slotStride · slots when slotStride > 0). */

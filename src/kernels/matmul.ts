@@ -17,12 +17,14 @@ import matmulWgsl from '../../shaders/matmul.wgsl?raw';
 import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl?raw';
 import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl?raw';
 import matmulLossWgsl from '../../shaders/common/matmul_loss.wgsl?raw';
+import gradGuardWgsl from '../../shaders/common/grad_guard.wgsl?raw';
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, groups, type BindingKind, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
 import { ACTIVATION_CODE, ACTIVATION_WGSL, type Activation } from './activations';
-import { requireActivation, requireBoolean, requireCount, requireFinite, requireFloats, requireNoAliasing, requireOneOf, requireStep } from './checks';
+import { requireActivation, requireBoolean, requireCount, requireFinite, requireFloats, requireInteger, requireNoAliasing, requireOneOf, requireStep } from './checks';
+import { GUARD_BYTES, GUARD_WGSL } from './guard';
 import { LOSS_CODE, LOSS_KINDS, RECON_LOSS_WGSL, type LossKind } from './loss';
 import type { MatmulTuner } from './matmul-tuning';
 
@@ -66,8 +68,11 @@ export interface MatmulArgs {
    * 'tn' only, without a bias: also write rowSums[m] = Σ_k A[k,m] ([M]; written, never
    * accumulated). For a weight gradient dW = dPreᵀ·in this is the bias gradient
    * Σ_r dPre, fused into the product instead of a separate column-sum dispatch.
+   * Needs `guard`: the weight-gradient epilogue checks what it stores.
    */
   rowSums?: Resource;
+  /** With rowSums (and only then): the non-finite guard the stored C and rowSums go through. */
+  guard?: MatmulGuard;
   /**
    * Without a bias, activation or accumulate: store C = op(A)·op(B) ⊙ g'(y), where
    * `output` [M,N] holds y = g(a) of the layer whose input gradient C is (g' from y:
@@ -103,12 +108,25 @@ export interface MatmulLoss {
   gradScale?: number;
 }
 
+/**
+ * The weight-gradient epilogue's guard (MatmulArgs.guard): a non-finite value stored
+ * in C[m,n] records code cCode + m·N + n, one in rowSums[m] sumsCode + m, in the
+ * 16-byte guard at the Step's step (src/kernels/finite.ts has the codes' meaning:
+ * 1 + the value's flat index in the gradient buffer).
+ */
+export interface MatmulGuard {
+  guard: Resource;
+  step: GPUBuffer;
+  cCode: number;
+  sumsCode: number;
+}
+
 /** 'aligned': vec4 loads of A and B; 'general': scalar loads, any sizes. */
 const MATMUL_PATHS = ['aligned', 'general'] as const;
 export type MatmulPath = (typeof MATMUL_PATHS)[number];
 
-/** What both families prepend: activation helpers, the element losses, the Step uniform and the loss epilogue. */
-const MATMUL_COMMON = ACTIVATION_WGSL + RECON_LOSS_WGSL + stepWgsl + matmulLossWgsl;
+/** What every family prepends: activation helpers, the element losses, the Step uniform, the guard's record and the two training epilogues. */
+const MATMUL_COMMON = ACTIVATION_WGSL + RECON_LOSS_WGSL + stepWgsl + GUARD_WGSL + matmulLossWgsl + gradGuardWgsl;
 /** The full WGSL module of 'blocked': the common part + shaders/matmul.wgsl. */
 export const MATMUL_CODE: string = MATMUL_COMMON + matmulWgsl;
 /** The full WGSL module of 'tiled': the common part + shaders/matmul_tiled.wgsl. */
@@ -166,6 +184,14 @@ function validate(ctx: KernelContext, args: MatmulArgs, where: string): void {
   if (args.rowSums !== undefined) {
     if (form !== 'tn' || args.bias !== undefined) throw new Error(`${where}: rowSums (Σ_k A[k,m]) is only allowed with form 'tn' and no bias (got form '${form}'${args.bias !== undefined ? ' with a bias' : ''})`);
     requireFloats(ctx, where, 'rowSums', args.rowSums, M, `[M] = [${M}]`);
+    const g = args.guard;
+    if (g === undefined) throw new Error(`${where}: rowSums needs guard (the weight-gradient epilogue checks what it stores)`);
+    requireFloats(ctx, where, 'guard.guard', g.guard, GUARD_BYTES / 4);
+    requireStep(where, g.step);
+    requireInteger(where, 'guard.cCode', g.cCode, 1, 0xfffffffe - M * N, 'codes stay below 2^32 − 1');
+    requireInteger(where, 'guard.sumsCode', g.sumsCode, 1, 0xfffffffe - M, 'codes stay below 2^32 − 1');
+  } else if (args.guard !== undefined) {
+    throw new Error(`${where}: guard is only allowed with rowSums (the weight-gradient epilogue)`);
   }
   if (args.gate !== undefined) {
     if (args.bias !== undefined || activation !== 'linear' || accumulate || args.rowSums !== undefined) {
@@ -195,6 +221,7 @@ function validate(ctx: KernelContext, args: MatmulArgs, where: string): void {
   if (l !== undefined) read.push(['loss.target', l.target]);
   const written: [string, Resource][] = [['c', args.c]];
   if (args.rowSums !== undefined) written.push(['rowSums', args.rowSums]);
+  if (args.guard !== undefined) written.push(['guard.guard', args.guard.guard]);
   if (l !== undefined) written.push(['loss.grad', l.grad], ['loss.elementLoss', l.elementLoss]);
   requireNoAliasing(where, written, read);
 }
@@ -238,7 +265,7 @@ type Suffix = '' | '_bias' | '_sums' | '_gate' | '_loss';
 
 /**
  * The bindings (binding 4: bias, row sums, the gate's layer output, or nothing;
- * 5–9 the loss epilogue's), the entry point's suffix, and the override constants
+ * 5–9 the loss epilogue's, 5–7 the weight-gradient epilogue's guard), the entry point's suffix, and the override constants
  * both families share.
  */
 function bindingsOf(ctx: KernelContext, label: string, args: MatmulArgs): { bindings: BindingKind[]; resources: (sizes: GPUBuffer) => Resource[]; suffix: Suffix; constants: Record<string, number> } {
@@ -247,11 +274,17 @@ function bindingsOf(ctx: KernelContext, label: string, args: MatmulArgs): { bind
     args.loss !== undefined ? ['_loss', args.bias] : args.bias !== undefined ? ['_bias', args.bias] : args.rowSums !== undefined ? ['_sums', args.rowSums] : args.gate !== undefined ? ['_gate', args.gate.output] : ['', undefined];
   if (extra !== undefined) bindings.push(suffix === '_sums' ? 'rw' : 'read');
   const l = args.loss;
-  const lossResources: Resource[] = [];
+  const epilogue: Resource[] = [];
   if (l !== undefined) {
-    bindings.push('read', 'rw', 'rw', 'uniform', 'uniform');
+    bindings.push('read', 'rw', 'uniform', 'rw', 'uniform');
     const params = ctx.arena.uniform(`${label}/loss epilogue`, packUniform([['f32', l.gradScale ?? 1]]));
-    lossResources.push(l.target, l.grad, l.elementLoss, l.step, params);
+    epilogue.push(l.target, l.grad, l.step, l.elementLoss, params);
+  }
+  const g = args.guard;
+  if (g !== undefined) {
+    bindings.push('rw', 'uniform', 'uniform');
+    const codes = ctx.arena.uniform(`${label}/guard codes`, packUniform([['u32', g.cCode], ['u32', g.sumsCode]]));
+    epilogue.push(g.guard, codes, g.step);
   }
   const constants = {
     FORM: FORM_CODE[args.form],
@@ -262,7 +295,7 @@ function bindingsOf(ctx: KernelContext, label: string, args: MatmulArgs): { bind
     LOSS: LOSS_CODE[l?.kind ?? 'bce'],
     OUT_ACT: ACTIVATION_CODE[l?.outputActivation ?? 'linear'],
   };
-  return { bindings, resources: (sizes) => [sizes, args.a, args.b, args.c, ...(extra !== undefined ? [extra] : []), ...lossResources], suffix, constants };
+  return { bindings, resources: (sizes) => [sizes, args.a, args.b, args.c, ...(extra !== undefined ? [extra] : []), ...epilogue], suffix, constants };
 }
 
 /**

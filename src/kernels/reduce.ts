@@ -7,8 +7,9 @@ import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
 import { requireBoolean, requireCount, requireFinite, requireFloats, requireInteger, requireNoAliasing, requireStep, workgroupGrid } from './checks';
+import { GUARD_BYTES, GUARD_WGSL } from './guard';
 
-const CODE = stepWgsl + workgroupSumWgsl + familyWgsl;
+const CODE = stepWgsl + workgroupSumWgsl + GUARD_WGSL + familyWgsl;
 const COL_TILE = 64; // columns per workgroup in column_sum
 
 /** Floats per step slot of the loss log. */
@@ -70,6 +71,8 @@ export interface LossLogArgs {
   scale?: number;
   /** Also multiply by step.inv_rows (a mean over the batch's valid rows). Default false. */
   perSample?: boolean;
+  /** A training step's non-finite guard: a non-finite value left in the log records code 0, the loss. */
+  guard?: Resource;
   label?: string;
 }
 
@@ -88,12 +91,16 @@ export function lossLogDispatch(ctx: KernelContext, args: LossLogArgs): Dispatch
   requireStep(label, args.step);
   requireFloats(ctx, label, 'values', args.values, args.count);
   requireFloats(ctx, label, 'log', args.log, LOSS_LOG_STRIDE);
-  requireNoAliasing(label, [['log', args.log]], [['values', args.values]]);
+  if (args.guard !== undefined) requireFloats(ctx, label, 'guard', args.guard, GUARD_BYTES / 4);
+  const written: [string, Resource][] = [['log', args.log]];
+  if (args.guard !== undefined) written.push(['guard', args.guard]);
+  requireNoAliasing(label, written, [['values', args.values]]);
+  const guarded = args.guard !== undefined;
   const spec: KernelSpec = {
-    name: 'loss_log',
+    name: guarded ? 'loss_log_guarded' : 'loss_log',
     code: CODE,
-    entryPoint: 'loss_log',
-    bindings: ['uniform', 'uniform', 'read', 'rw'],
+    entryPoint: guarded ? 'loss_log_guarded' : 'loss_log',
+    bindings: guarded ? ['uniform', 'uniform', 'read', 'rw', 'rw'] : ['uniform', 'uniform', 'read', 'rw'],
     constants: { PER_SAMPLE: perSample ? 1 : 0 },
   };
   const params = ctx.arena.uniform(
@@ -104,5 +111,5 @@ export function lossLogDispatch(ctx: KernelContext, args: LossLogArgs): Dispatch
       ['f32', scale],
     ]),
   );
-  return makeDispatch(ctx.cache, spec, [params, args.step, args.values, args.log], [1], label);
+  return makeDispatch(ctx.cache, spec, [params, args.step, args.values, args.log, ...(guarded ? [args.guard!] : [])], [1], label);
 }

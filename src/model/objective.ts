@@ -297,8 +297,8 @@ export function meanComponents(list: ReadonlyArray<{ components: LossComponents;
   return Object.fromEntries(OBJECTIVE.map((t) => [t.name, list.reduce((a, l) => a + l.components[t.name as TermName] * l.rows, 0) / rows])) as LossComponents;
 }
 
-/** Make the `log` of a TermContext for term `name` writing into `log`. */
-export function termLogger(ctx: KernelContext, log: GPUBuffer, step: GPUBuffer, name: TermName): TermContext['log'] {
+/** Make the `log` of a TermContext for term `name` writing into `log` (through a training step's non-finite `guard`, when given). */
+export function termLogger(ctx: KernelContext, log: GPUBuffer, step: GPUBuffer, name: TermName, guard?: GPUBuffer): TermContext['log'] {
   const component = LOSS_COMPONENT[name];
-  return (values, count, o) => lossLogDispatch(ctx, { values, count, log, step, component, scale: o.scale, perSample: o.perSample, label: o.label });
+  return (values, count, o) => lossLogDispatch(ctx, { values, count, log, step, component, scale: o.scale, perSample: o.perSample, guard, label: o.label });
 }

@@ -88,6 +88,8 @@ export interface PlanTargets {
   log: GPUBuffer;
   /** A training plan's flat gradient buffer (the parameters' layout); none for inference. */
   grads?: GPUBuffer;
+  /** A training plan's non-finite guard (src/kernels/finite.ts): the terms' loss-log writes check what they leave there. */
+  guard?: GPUBuffer;
 }
 
 export class StepPlan {
@@ -109,6 +111,8 @@ export class StepPlan {
   readonly log: GPUBuffer;
   /** A training plan's gradient buffer. */
   protected readonly gradients?: GPUBuffer;
+  /** A training plan's non-finite guard. */
+  protected readonly guardBuffer?: GPUBuffer;
   /** What each objective term of the model added to the plan, by term name. */
   readonly terms: ReadonlyMap<TermName, TermDispatches>;
 
@@ -166,6 +170,7 @@ export class StepPlan {
     }
     this.log = targets.log;
     this.gradients = targets.grads;
+    this.guardBuffer = targets.guard;
     this.encoderPass = this.buildEncoder();
     this.latentPass = this.buildLatent();
     this.decoderPass = this.buildDecoder();
@@ -208,7 +213,7 @@ export class StepPlan {
         },
         lossLog: this.log,
         component: LOSS_COMPONENT[name],
-        log: termLogger(this.ctx, this.log, b.step, name),
+        log: termLogger(this.ctx, this.log, b.step, name, this.guardBuffer),
       };
       out.set(name, term.build(t));
     }

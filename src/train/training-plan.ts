@@ -10,7 +10,12 @@
 //                  into ∂L/∂h̃ of the code (into dμ for a VAE) after the decoder's share;
 //                  without a reconstruction weight the decoder's backward is skipped,
 //                  with freezeEncoder the encoder's (its gradients stay zero: no update)
-// Update           the non-finite guard, then one optimizer dispatch over the flat parameter buffer
+// Guard            every weight-gradient matmul (the 'tn' products with their bias sums) and every
+//                  loss-log write checks the values it stores (src/kernels/finite.ts has the codes);
+//                  where some other kernel writes a gradient or the log (tied weights' mirrored
+//                  dW and column sums, the contractive and weight-decay hooks) one check_step pass
+//                  over the loss row and all gradients follows the backward pass as well
+// Update           one optimizer dispatch over the flat parameter buffer, skipped once the guard is set
 import type { BufferArena, BufferSlice } from '../gpu/arena';
 import type { KernelContext } from '../gpu/context';
 import type { Dispatch } from '../gpu/kernel';
@@ -29,7 +34,7 @@ import { reconstructionWeight, trainsDecoder } from '../model/config';
 export class TrainingPlan extends StepPlan {
   readonly optimizerState: GPUBuffer[];
   readonly backward: Dispatch[];
-  /** Non-finite guard checks then the optimizer (which does nothing once the guard is set). */
+  /** check_step where some kernel writes unchecked values (checkedWhereWritten), then the optimizer (which does nothing once the guard is set). */
   readonly update: Dispatch[];
   /** The non-finite guard: [step, code, kinds, 0] (src/kernels/finite.ts). */
   readonly guard: GPUBuffer;
@@ -42,15 +47,27 @@ export class TrainingPlan extends StepPlan {
     readonly optimizer: OptimizerConfig,
     log: GPUBuffer,
   ) {
-    super(ctx, model, rows, arena, { log, grads: arena.storage('grads', model.layout.totalFloats * 4) });
+    const guard = arena.storage('non-finite guard', GUARD_CLEAR);
+    super(ctx, model, rows, arena, { log, grads: arena.storage('grads', model.layout.totalFloats * 4), guard });
+    this.guard = guard;
     const P = model.layout.totalFloats;
     this.optimizerState = Array.from({ length: optimizerStateBuffers(optimizer) }, (_, i) => arena.storage(`optimizer_state_${i}`, P * 4));
     this.backward = this.buildBackward();
-    this.guard = arena.storage('non-finite guard', GUARD_CLEAR);
     this.update = [
-      ...finiteGuardDispatches(ctx, { layout: model.layout, grads: this.grads, log, step: this.batch.step, guard: this.guard }),
-      optimizerDispatch(ctx, { config: optimizer, params: model.params, grads: this.grads, state: this.optimizerState, count: P, step: this.batch.step, guard: this.guard, label: `optimizer ${optimizer.type}` }),
+      ...(this.checkedWhereWritten() ? [] : finiteGuardDispatches(ctx, { layout: model.layout, grads: this.grads, log, step: this.batch.step, guard })),
+      optimizerDispatch(ctx, { config: optimizer, params: model.params, grads: this.grads, state: this.optimizerState, count: P, step: this.batch.step, guard, label: `optimizer ${optimizer.type}` }),
     ];
+  }
+
+  /**
+   * Whether every gradient and every loss-log value of a step is written by a kernel
+   * that checks it (then the separate check_step pass is left out): the untied
+   * layers' weight-gradient matmuls and the terms' loss-log writes do; the tied
+   * decoder's mirrored dW and column sums, and the hooks that add to gradients or
+   * write the log themselves (contractive, weight decay), do not.
+   */
+  private checkedWhereWritten(): boolean {
+    return !this.model.config.tiedWeights && this.hook('onEncoderGrads').length === 0 && this.hook('onGradients').length === 0;
   }
 
   /** The flat gradient buffer (the parameters' layout). */
@@ -84,7 +101,9 @@ export class TrainingPlan extends StepPlan {
       out.push(matmulDispatch(this.ctx, { form: 'tn', M: n, N: m, K: B, a: input, b: dPre, c: this.g(layer.weight), accumulate: o.accumulateWeight, label: `d${layer.weight} (tied, ${layer.name} term) = inᵀ·dPre` }));
       out.push(columnSumDispatch(this.ctx, { input: dPre, output: this.g(layer.bias), rows: B, cols: m, label: `d${layer.bias} = Σ_r dPre` }));
     } else {
-      out.push(matmulDispatch(this.ctx, { form: 'tn', M: m, N: n, K: B, a: dPre, b: input, c: this.g(layer.weight), rowSums: this.g(layer.bias), accumulate: o.accumulateWeight, label: `d${layer.weight} ${o.accumulateWeight ? '+' : ''}= dPreᵀ·in, d${layer.bias} = Σ_r dPre` }));
+      const layout = this.model.layout;
+      const guard = { guard: this.guard, step: this.batch.step, cCode: 1 + layout.get(layer.weight).offset, sumsCode: 1 + layout.get(layer.bias).offset };
+      out.push(matmulDispatch(this.ctx, { form: 'tn', M: m, N: n, K: B, a: dPre, b: input, c: this.g(layer.weight), rowSums: this.g(layer.bias), guard, accumulate: o.accumulateWeight, label: `d${layer.weight} ${o.accumulateWeight ? '+' : ''}= dPreᵀ·in, d${layer.bias} = Σ_r dPre` }));
     }
     if (dIn) {
       const gated = o.gate ? ` ⊙ ${o.gate.activation}'` : '';

@@ -31,10 +31,10 @@ test('the Node bundle trains both epoch models and runs the bench page, ours and
   const r = JSON.parse(readFileSync(out, 'utf8'));
   expect(r.adapter.vendor).toBe('google');
 
-  // The bench page's rounds: both libraries trained, 9 dispatches per step of ours (tests/gpu/step-profile.test.ts).
+  // The bench page's rounds: both libraries trained, 8 dispatches per step of ours (tests/gpu/step-profile.test.ts).
   expect(r.bench.ours.errors).toEqual([]);
   expect(r.bench.tfjs.errors).toEqual([]);
-  expect(r.bench.ours.dispatchesPerStep).toBe(9);
+  expect(r.bench.ours.dispatchesPerStep).toBe(8);
   for (const side of ['ours', 'tfjs']) {
     expect(r.bench[side].train.msPerStep.median).toBeGreaterThan(0);
     expect(Number.isFinite(r.bench[side].train.lossLast)).toBe(true);

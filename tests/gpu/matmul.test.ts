@@ -2,7 +2,9 @@
 // shaders/matmul.wgsl, with both its paths: aligned vec4 / general scalar;
 // 'tiled', shaders/matmul_tiled.wgsl), every form and every epilogue, on awkward shapes.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { BufferArena, readFloats, runDispatches, type KernelContext } from '../../src/gpu';
+import { BufferArena, readFloats, readU32, runDispatches, type KernelContext } from '../../src/gpu';
+import { GUARD_CLEAR } from '../../src/kernels/finite';
+import { finiteGuardRef } from '../../src/reference/finite';
 import { ACTIVATIONS, type Activation } from '../../src/kernels/activations';
 import {
   MATMUL_CODE,
@@ -13,6 +15,7 @@ import {
   matmulAlignedOk,
   matmulDispatch,
   matmulDispatchOnPath,
+  matmulKernelAvailable,
   matmulKernelDispatch,
   type MatmulArgs,
   type MatmulForm,
@@ -102,6 +105,8 @@ async function runCase(r: Run): Promise<{ maxAbs: number; worst: number }> {
     // A layer output y = g(a) in g's range (relu: half of them 0, where g' is 0).
     const y = ep.gate && randomArray(M * N, seed + 4, ep.gate === 'sigmoid' ? 0 : -1, 1).map((v) => (ep.gate === 'relu' ? Math.max(v, 0) : v));
     const sumsBuf = ep.rowSums ? ctx.arena.storage('row sums', new Float32Array(M + GUARD_FLOATS).fill(GUARD)) : undefined;
+    // The weight-gradient epilogue's non-finite guard (finite values: it must stay clear).
+    const guardBuf = ep.rowSums ? ctx.arena.storage('non-finite guard', GUARD_CLEAR) : undefined;
     const args = {
       form, M, N, K,
       a: ctx.arena.storage('a', a),
@@ -111,6 +116,7 @@ async function runCase(r: Run): Promise<{ maxAbs: number; worst: number }> {
       activation: ep.activation,
       accumulate: ep.accumulate,
       rowSums: sumsBuf && { buffer: sumsBuf, offset: 0, size: M * 4 },
+      guard: guardBuf && { guard: guardBuf, step: g.step({ validRows: 1, step: 2 }), cCode: 1, sumsCode: 1 + M * N },
       gate: y && { output: ctx.arena.storage('gate output', y), activation: ep.gate! },
     };
     const d = variantDispatch(ctx, args, r.variant);
@@ -128,6 +134,7 @@ async function runCase(r: Run): Promise<{ maxAbs: number; worst: number }> {
     let worst = 0;
     if (sumsBuf) {
       // Σ_k A[k,m] of A [K,M] in float32, any order: |error| ≤ (K+2)·u·Σ_k |A[k,m]|.
+      expect(Array.from(await readU32(g.device, guardBuf!, 4)), 'the guard after finite gradients').toEqual(Array.from(GUARD_CLEAR));
       const sums = await readFloats(g.device, sumsBuf, M + GUARD_FLOATS);
       for (let i = M; i < sums.length; i++) expect(sums[i], `guard after the row sums at ${i}`).toBe(GUARD);
       const sumRef = columnSumRef(a, K, M);
@@ -193,6 +200,55 @@ describe.each(MATMUL_KERNELS.flatMap((kernel) => FORMS.map((form) => [kernel, fo
         console.log(`${form} ${M}×${N}×${K} ${what}: max |diff| ${maxAbs.toExponential(2)}, worst diff/bound ${worst.toFixed(4)}`);
         expect(worst, what).toBeLessThanOrEqual(1);
       }
+    }
+  });
+});
+
+// The weight-gradient epilogue's guard: non-finite values in what it stores record
+// what check_step would record for them (finiteGuardRef over the float64 products),
+// on every family and path, with and without accumulation; a guard set by an earlier
+// step is left alone.
+describe.each(MATMUL_KERNELS)('matmul %s: the weight-gradient epilogue guards what it stores', (kernel) => {
+  // [M, N, K]: tails everywhere (general path), and an aligned 'tn' shape with several workgroups.
+  test.each([
+    [7, 5, 3],
+    [36, 68, 9],
+  ])('M=%i N=%i K=%i', async (M, N, K) => {
+    const ctx = caseContext();
+    try {
+      if (!matmulKernelAvailable(g.device, kernel)) throw new Error(`${kernel} is not available on the test adapter`);
+      // Poisoned C and row sums: A[K−1, 2] = NaN makes row 2 of C and rowSums[2] NaN; A[1, M−1] = +Inf
+      // makes row M−1 ±Inf by the sign of B[1, n] and rowSums[M−1] +Inf.
+      const aBad = randomArray(K * M, M + N + K);
+      aBad[(K - 1) * M + 2] = NaN;
+      aBad[1 * M + (M - 1)] = Infinity;
+      const bRandom = randomArray(K * N, M + N + K + 1);
+      // Only a row sum non-finite: A[0, 3] = A[1, 3] = 3e38 overflow in their f32 sum, while B's rows 0 and 1 are 0 (C stays finite).
+      const aSums = randomArray(K * M, M + N + K + 2);
+      aSums[3] = aSums[M + 3] = 3e38;
+      const bSums = randomArray(K * N, M + N + K + 3).map((v, i) => (i < 2 * N ? 0 : v));
+      for (const [a, b, accumulate] of [[aBad, bRandom, false], [aBad, bRandom, true], [aSums, bSums, false]] as const) {
+        const c0 = randomArray(M * N, 5);
+        c0[N + 3] = -Infinity; // C₀[1, 3]: −Inf after accumulation (before row 2's NaN in layout order)
+        for (const variant of variantsOf(kernel, 'tn', M, N, K)) {
+          for (const before of [GUARD_CLEAR, Uint32Array.from([3, 40, 1, 0])]) {
+            const guard = ctx.arena.storage('guard', before);
+            const cBuf = ctx.arena.storage('c', accumulate ? c0 : new Float32Array(M * N));
+            const sums = ctx.arena.storage('row sums', M * 4);
+            const [cCode, sumsCode] = [101, 101 + M * N + 11];
+            const args: MatmulArgs = { form: 'tn', M, N, K, a: ctx.arena.storage('a', a), b: ctx.arena.storage('b', b), c: cBuf, accumulate, rowSums: sums, guard: { guard, step: g.step({ validRows: 1, step: 5 }), cCode, sumsCode } };
+            await runDispatches(g.device, [variantDispatch(ctx, args, variant)], true);
+            const want = finiteGuardRef(before, 5, [
+              { code: cCode, values: matmulRef('tn', M, N, K, a, b, undefined, 'linear', accumulate ? c0 : undefined), indexed: true },
+              { code: sumsCode, values: columnSumRef(a, K, M), indexed: true },
+            ]);
+            const what = `${variantName(variant)}${accumulate ? ' accumulate' : ''}, guard before ${before.join(',')}`;
+            expect(Array.from(await readU32(g.device, guard, 4)), what).toEqual(Array.from(want));
+          }
+        }
+      }
+    } finally {
+      ctx.arena.dispose();
     }
   });
 });
@@ -314,13 +370,19 @@ test('argument validation says what is wrong', () => {
     expect(() => matmulDispatch(ctx, { ...ok, rowSums: buf(4) })).toThrow(/rowSums \(Σ_k A\[k,m\]\) is only allowed with form 'tn' and no bias \(got form 'nn'\)/);
     expect(() => matmulDispatch(ctx, { ...tn, rowSums: buf(4), bias: buf(4) })).toThrow(/only allowed with form 'tn' and no bias \(got form 'tn' with a bias\)/);
     expect(() => matmulDispatch(ctx, { ...tn, rowSums: { buffer: buf(4), offset: 0, size: 12 } })).toThrow(/rowSums holds 3 floats \(12 bytes\) but 4 are needed/);
-    expect(() => matmulDispatch(ctx, { ...tn, rowSums: ok.a })).toThrow(/a \(read\) and rowSums \(written\) are in the same GPUBuffer/);
+    const guard = { guard: buf(4), step: g.step({ validRows: 1 }), cCode: 1, sumsCode: 17 };
+    expect(() => matmulDispatch(ctx, { ...tn, rowSums: buf(4) })).toThrow(/rowSums needs guard \(the weight-gradient epilogue checks what it stores\)/);
+    expect(() => matmulDispatch(ctx, { ...ok, guard })).toThrow(/guard is only allowed with rowSums/);
+    expect(() => matmulDispatch(ctx, { ...tn, rowSums: buf(4), guard: { ...guard, guard: { buffer: buf(4), offset: 0, size: 8 } } })).toThrow(/guard\.guard holds 2 floats \(8 bytes\) but 4 are needed/);
+    expect(() => matmulDispatch(ctx, { ...tn, rowSums: buf(4), guard: { ...guard, cCode: 0 } })).toThrow(/guard\.cCode must be an integer/);
+    expect(() => matmulDispatch(ctx, { ...tn, rowSums: ok.a, guard })).toThrow(/a \(read\) and rowSums \(written\) are in the same GPUBuffer/);
+    expect(() => matmulDispatch(ctx, { ...tn, rowSums: buf(4), guard: { ...guard, guard: ok.c } })).toThrow(/c and guard\.guard are written and overlap/);
     expect(() => matmulDispatch(ctx, { ...ok, gate: { output: buf(16), activation: 'relu' }, accumulate: true })).toThrow(/gate \(C = A·B ⊙ g'\(y\)\) is only allowed without bias, activation, accumulate or rowSums/);
     expect(() => matmulDispatch(ctx, { ...ok, gate: { output: buf(12), activation: 'relu' } })).toThrow(/gate\.output holds 12 floats \(48 bytes\) but 16 are needed/);
     expect(() => matmulDispatch(ctx, { ...ok, gate: { output: buf(16), activation: 'gelu' as Activation } })).toThrow(/gate\.activation must be one of linear, sigmoid, tanh, relu/);
     expect(() => matmulDispatch(ctx, { ...ok, gate: { output: ok.c, activation: 'tanh' } })).toThrow(/gate\.output \(read\) and c \(written\) are in the same GPUBuffer/);
     const shared = buf(128);
-    expect(() => matmulDispatch(ctx, { ...tn, c: { buffer: shared, offset: 0, size: 512 }, rowSums: { buffer: shared, offset: 256, size: 16 } })).toThrow(/c and rowSums are written and overlap/);
+    expect(() => matmulDispatch(ctx, { ...tn, c: { buffer: shared, offset: 0, size: 512 }, rowSums: { buffer: shared, offset: 256, size: 16 }, guard })).toThrow(/c and rowSums are written and overlap/);
     // The tiled family checks its arguments the same way.
     expect(() => matmulKernelDispatch(ctx, { ...ok, M: 5 }, 'tiled')).toThrow(/a holds 16 floats \(64 bytes\) but 20 are needed/);
     expect(() => matmulKernelDispatch(ctx, { ...ok, c: ok.b }, 'tiled')).toThrow(/b \(read\) and c \(written\) are in the same GPUBuffer/);

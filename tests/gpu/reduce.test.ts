@@ -1,6 +1,7 @@
 // Column sums and the loss log vs the float64 references.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runDispatches } from '../../src/gpu';
+import { readU32, runDispatches } from '../../src/gpu';
+import { GUARD_CLEAR, NON_FINITE_KIND } from '../../src/kernels/finite';
 import { columnSumDispatch, LOSS_LOG_STRIDE, lossLogDispatch } from '../../src/kernels/reduce';
 import { LOSS_COMPONENT } from '../../src/model/objective';
 import { columnSumRef, lossLogIncrementRef } from '../../src/reference/reduce';
@@ -117,6 +118,30 @@ describe('lossLogDispatch', () => {
     expect(Array.from(got.subarray(1))).toEqual(new Array(LOSS_LOG_STRIDE - 1).fill(0));
   });
 
+  test('guarded: the value left in the log goes through the non-finite guard as the loss (code 0)', async () => {
+    // [values, value already in the log]: finite; a NaN value; a sum that overflows only in f32
+    // (two values of 3e38); a finite sum added to a log entry that is already −Infinity.
+    const cases: Array<[number[], number, number[]]> = [
+      [[1, 2, 3], 0, [0, 0xffffffff, 0, 0]],
+      [[1, NaN, 3], 0, [7, 0, NON_FINITE_KIND.nan, 0]],
+      [[3e38, 3e38], 0, [7, 0, NON_FINITE_KIND.posInf, 0]],
+      [[1], -Infinity, [7, 0, NON_FINITE_KIND.negInf, 0]],
+    ];
+    for (const [values, already, want] of cases) {
+      const step = t.step({ validRows: 1, lossSlot: 1, step: 7 });
+      const log = t.upload('log', Float32Array.from({ length: 2 * LOSS_LOG_STRIDE }, (_, i) => (i === LOSS_LOG_STRIDE + 2 ? already : 0)));
+      const guard = t.upload('guard', GUARD_CLEAR);
+      const d = lossLogDispatch(t, { values: t.upload('values', Float32Array.from(values)), count: values.length, log, step, component: 2, guard });
+      await runDispatches(t.device, [d], true);
+      expect(Array.from(await readU32(t.device, guard, 4)), `values ${values.join(', ')} onto ${already}`).toEqual(want);
+    }
+    // A guard that an earlier step set stays as it was.
+    const guard = t.upload('guard', Uint32Array.from([3, 12, NON_FINITE_KIND.nan, 0]));
+    const log = t.upload('log', new Float32Array(2 * LOSS_LOG_STRIDE));
+    await runDispatches(t.device, [lossLogDispatch(t, { values: t.upload('values', Float32Array.of(Infinity)), count: 1, log, step: t.step({ validRows: 1, lossSlot: 1, step: 7 }), component: 0, guard })], true);
+    expect(Array.from(await readU32(t.device, guard, 4))).toEqual([3, 12, NON_FINITE_KIND.nan, 0]);
+  });
+
   test('argument errors name the problem', () => {
     const b = t.upload('b', new Float32Array(8));
     const step = t.step({ validRows: 1 });
@@ -124,6 +149,8 @@ describe('lossLogDispatch', () => {
     const log = t.upload('log', new Float32Array(8));
     expect(() => lossLogDispatch(t, { values: b, count: 4, log, step, component: 8 })).toThrow(/component must be an integer in 0..7/);
     expect(() => lossLogDispatch(t, { values: b, count: 4, log, step, component: 0, scale: NaN })).toThrow(/scale must be a finite number/);
+    expect(() => lossLogDispatch(t, { values: b, count: 4, log, step, component: 0, guard: { buffer: t.upload('guard', new Float32Array(8)), offset: 0, size: 8 } })).toThrow(/guard holds 2 floats \(8 bytes\) but 4 are needed/);
+    expect(() => lossLogDispatch(t, { values: b, count: 4, log, step, component: 0, guard: log })).toThrow(/log and guard are written and overlap/);
     expect(() => columnSumDispatch(t, { input: b, output: log, rows: 3, cols: 3 })).toThrow(/input holds 8 floats .* but 9 are needed/);
   });
 });

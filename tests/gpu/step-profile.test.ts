@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.gpu.destroy());
 
-test('one-layer sigmoid/BCE model (8–3–8, SGD): 9 dispatches per step, 5 matmuls on the paths their shapes allow', async () => {
+test('one-layer sigmoid/BCE model (8–3–8, SGD): 8 dispatches per step, 5 matmuls on the paths their shapes allow', async () => {
   const D = 8; // a multiple of 4: the encoder's x·Wᵀ reads K = 8 as vec4
   const H = 3; // not one: every matmul with 3 in a vectorised dimension takes the general path
   const model = await createAutoencoder({ inputSize: D, hiddenSize: H, seed: 2 }, { gpu: t.gpu });
@@ -21,8 +21,8 @@ test('one-layer sigmoid/BCE model (8–3–8, SGD): 9 dispatches per step, 5 mat
     const p = await trainer.profile(ds, 1);
     // Hand count: gather 1; forward: encoder matmul, decoder matmul with the loss and dz in its epilogue, loss log = 3;
     // backward: decoder dW with dc summed in the same dispatch, da = dh ⊙ σ'(h) with dh = dz·W2 in one = 2; encoder dW with db = 1;
-    // update: the guard on the loss and the gradients (one dispatch), SGD = 2.
-    expect(p.dispatchesPerStep).toBe(1 + 3 + 2 + 1 + 2);
+    // update: SGD = 1 (the weight-gradient matmuls and the loss log check what they store: no guard pass).
+    expect(p.dispatchesPerStep).toBe(1 + 3 + 2 + 1 + 1);
     expect(p.matmuls.map((m) => m.kernel)).toEqual([
       'matmul_nt_aligned', // h = σ(x·W1ᵀ + b1): M = 4, N = 3, K = 8
       'matmul_nt_general_loss', // z = h·W2ᵀ + c, with ℓ and dz per element: K = 3
@@ -61,5 +61,37 @@ test('one-layer sigmoid/BCE model (8–3–8, SGD): 9 dispatches per step, 5 mat
     trainer.dispose();
   } finally {
     model.dispose();
+  }
+});
+
+test('the separate guard pass runs exactly where some kernel writes a gradient or the log without checking it', async () => {
+  const D = 8;
+  const GUARD_PASS = 'guard: loss and gradients are finite';
+  // [config, whether check_step must run]: the plain and the regularised models whose
+  // every gradient comes from a weight-gradient matmul and whose loss terms log through
+  // the guarded loss log, against tied weights (a mirrored dW and a column sum), the
+  // contractive penalty (it adds to dW, db) and weight decay (it adds to every gradient
+  // and writes the log itself).
+  const cases: Array<[Record<string, unknown>, boolean]> = [
+    [{}, false],
+    [{ sparsity: { type: 'kl', rho: 0.05, beta: 3 } }, false],
+    [{ noise: { type: 'masking', rate: 0.3 }, dropout: 0.2 }, false],
+    [{ hiddenSizes: [5, 3] }, false],
+    [{ hiddenSizes: [6, 2], variational: true }, false],
+    [{ tiedWeights: true }, true],
+    [{ contractive: 0.1 }, true],
+    [{ weightDecay: 0.01 }, true],
+  ];
+  for (const [extra, guardPass] of cases) {
+    const model = await createAutoencoder({ inputSize: D, seed: 2, ...('hiddenSizes' in extra ? {} : { hiddenSize: 3 }), ...extra }, { gpu: t.gpu });
+    try {
+      const ds = model.uploadDataset({ data: randomArray(10 * D, 3, 0, 1), features: D });
+      const trainer = model.createTrainer({ batchSize: 4, optimizer: { type: 'adam', learningRate: 0.01 } });
+      const labels = trainer.stepDispatches(ds).map((d) => d.label);
+      expect(labels.includes(GUARD_PASS), JSON.stringify(extra)).toBe(guardPass);
+      trainer.dispose();
+    } finally {
+      model.dispose();
+    }
   }
 });
