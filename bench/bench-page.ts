@@ -80,6 +80,8 @@ export interface SideResult {
   dispatchesPerStep?: number;
   /** Where a training step's time goes, if the side can tell (ours: trainer.profile()). */
   profile?: unknown;
+  /** Ours: each classic variant's compute dispatches per training step at the bench's shapes (the static plan). */
+  variants?: Array<{ name: string; dispatchesPerStep: number }>;
   /** Ours: the streamed data set's window size, or null when the images are resident. */
   streamed?: { windowRows: number } | null;
   errors: string[];
@@ -372,6 +374,9 @@ async function setupOurs(images: Uint8Array, o: BenchOptions, out: SideResult): 
     side.lossAfterWarmup = t.lossAfterWarmup;
     side.finish = t.profile;
   });
+  await trySetup(out, 'variants', async () => {
+    out.variants = await oursVariantDispatches(await load(LIB, '../src/index.ts'), gpu, images);
+  });
   await trySetup(out, 'matmul', async () => {
     const m = await oursMatmul(rt, gpu.device, o.matmulReps);
     disposers.push(m.dispose);
@@ -418,6 +423,43 @@ async function oursTrain(lib: Lib, gpu: LibGpu, images: Uint8Array, o: BenchOpti
     dispose();
     throw e;
   }
+}
+
+// The variants whose dispatches per step the bench reports (issue #14), on the bench's
+// 784–256–784 sigmoid/BCE model, batch 256, SGD; the deep and variational ones with their own sizes.
+const VARIANTS: Array<[string, Record<string, unknown>]> = [
+  ['plain', {}],
+  ['tied weights', { tiedWeights: true }],
+  ['weight decay 0.001', { weightDecay: 0.001 }],
+  ['sparse L1', { sparsity: { type: 'l1', lambda: 1 } }],
+  ['sparse KL', { sparsity: { type: 'kl', rho: 0.05, beta: 3 } }],
+  ['denoising, masking 0.25', { noise: { type: 'masking', rate: 0.25 } }],
+  ['denoising, Gaussian 0.3', { noise: { type: 'gaussian', stddev: 0.3 } }],
+  ['denoising, salt-and-pepper 0.2', { noise: { type: 'salt-and-pepper', rate: 0.2 } }],
+  ['dropout 0.2', { dropout: 0.2 }],
+  ['contractive 0.1', { contractive: 0.1 }],
+  ['sparse L1 + contractive', { sparsity: { type: 'l1', lambda: 1 }, contractive: 0.1 }],
+  ['deep 784–256–64–256–784', { hiddenSizes: [256, 64] }],
+  ['VAE 784–400–20 (ReLU)', { hiddenSizes: [400, 20], encoderActivation: 'relu', variational: true }],
+];
+
+/** Each variant's dispatches per training step: the length of its trainer's static step (nothing is timed). */
+async function oursVariantDispatches(lib: Lib, gpu: LibGpu, images: Uint8Array): Promise<Array<{ name: string; dispatchesPerStep: number }>> {
+  const out = [];
+  for (const [name, extra] of VARIANTS) {
+    const size = 'hiddenSizes' in extra ? {} : { hiddenSize: HIDDEN };
+    const model = await lib.createAutoencoder({ inputSize: IN, ...size, encoderActivation: 'sigmoid', decoderActivation: 'sigmoid', loss: 'bce', seed: 1, ...extra }, { gpu });
+    try {
+      const data = model.uploadDataset({ data: images.subarray(0, BATCH * IN), features: IN, label: `variant ${name}` });
+      const trainer = model.createTrainer({ batchSize: BATCH, optimizer: { type: 'sgd', learningRate: LR }, seed: 1 });
+      out.push({ name, dispatchesPerStep: trainer.stepDispatches(data).length });
+      trainer.dispose();
+    } finally {
+      model.dispose();
+    }
+  }
+  log(`ours: dispatches per step by variant: ${out.map((v) => `${v.name} ${v.dispatchesPerStep}`).join(', ')}`);
+  return out;
 }
 
 /** Loss (summed over pixels, averaged over the batch) of the last step trainer.steps() reports. */

@@ -180,6 +180,7 @@ if (p && typeof p === 'object') {
     console.log(`  ${`${c.form} ${c.M}×${c.N}×${c.K}`.padEnd(18)} ${c.kernel} (${c.source})${timed}`);
   }
 }
+if (o.variants) console.log(`ours, dispatches per training step by variant (trainer.stepDispatches): ${o.variants.map((v) => `${v.name} ${v.dispatchesPerStep}`).join(', ')}`);
 for (const side of ['ours', 'tfjs']) {
   for (const e of result[side].errors) console.log(`${side}: ${e === 'skipped' ? 'skipped' : `FAILED ${e}`}`);
 }
