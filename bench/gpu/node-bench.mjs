@@ -14,6 +14,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { installDawnWebGpu } from '../../cli/node/dawn-webgpu.mjs';
 
 const { values: a } = parseArgs({
   options: {
@@ -47,13 +48,8 @@ for (const [flag, key] of [['steps', 'steps'], ['warmup', 'warmup'], ['chunk', '
 }
 if (a.only !== undefined && a.only !== 'bench' && a.only !== 'epochs') throw new Error(`--only must be bench or epochs, got ${a.only}`);
 
-// WebGPU from Dawn as the page has it: navigator.gpu and the GPU* globals; window is
-// the global object. The GPU object stays reachable for the whole run (once it is
-// collected Dawn's instance goes while its devices still work: docs/node-runtime.md).
-const { create, globals } = await import(pathToFileURL(`${kit}/webgpu/index.js`).href);
-Object.assign(globalThis, globals);
-globalThis.dawnGpu = create([]);
-Object.defineProperty(globalThis, 'navigator', { value: { gpu: globalThis.dawnGpu, userAgent: `Node ${process.version}, Dawn (webgpu package)` }, configurable: true, writable: true });
+// WebGPU from Dawn as the page has it (the kit's `webgpu` package); window is the global object.
+installDawnWebGpu(await import(pathToFileURL(`${kit}/webgpu/index.js`).href), `Node ${process.version}, Dawn (webgpu package)`);
 globalThis.window = globalThis;
 
 const IMAGES = `${kit}/mnist/train-images-idx3-ubyte`;

@@ -21,6 +21,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format } from 'node:util';
+import { installDawnWebGpu } from './dawn-webgpu.mjs';
 import { pngDataUrl } from './png.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -29,20 +30,9 @@ const BUILT = fileURLToPath(new URL('../../dist/cli-node/jobs.js', import.meta.u
 
 const send = (message) => new Promise((resolve) => process.send(message, undefined, {}, () => resolve()));
 
-// The GPU object of create(), reachable for the whole life of the process: once it
-// is garbage-collected, Dawn's instance goes while its devices still work and
-// SwiftShader's threads crash (a segfault, or "The futex facility returned an
-// unexpected error code"; scripts/node-runtime-stress.mjs, docs/node-runtime.md).
-let dawnGpu;
-
 /** navigator.gpu from Dawn, and the WebGPU globals (GPUBufferUsage, …) the library uses. */
 async function installWebGpu() {
-  const { create, globals } = await import('webgpu');
-  Object.assign(globalThis, globals);
-  const gpu = (dawnGpu = create([]));
-  if (typeof globalThis.navigator === 'undefined') Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
-  else Object.defineProperty(globalThis.navigator, 'gpu', { value: gpu, configurable: true });
-  return gpu;
+  return installDawnWebGpu(await import('webgpu'));
 }
 
 async function loadJobs() {
