@@ -1,10 +1,12 @@
-// Weight decay (L2 penalty) on one weight tensor. Prepend common/step.wgsl and
-// common/workgroup_sum.wgsl.
+// Weight decay (L2 penalty) on one weight tensor. Prepend common/step.wgsl,
+// common/workgroup_sum.wgsl and common/guard.wgsl.
 //   penalty  P = λ·Σ w²,   ∂P/∂w = 2λ·w
 //   grads[i] += 2λ·w[i]   (in place)
 //   log[step.loss_slot · LOSS_LOG_STRIDE + COMPONENT] += λ·Σ w²
 // One workgroup walks the whole tensor (each thread a strided subset) so the
-// penalty is reduced in the same dispatch, without a second pass.
+// penalty is reduced in the same dispatch, without a second pass. What it
+// stores goes through the step's non-finite guard: a gradient value records
+// grad_code + i, the log's value code 0 (the loss), as check_step would.
 
 const WG: u32 = 256u; // @workgroup_size; also sizes workgroup_sum's scratch
 const LOSS_LOG_STRIDE: u32 = 8u;
@@ -21,18 +23,31 @@ struct Params {
 @group(0) @binding(2) var<storage, read> weights: array<f32>;
 @group(0) @binding(3) var<storage, read_write> grads: array<f32>;
 @group(0) @binding(4) var<storage, read_write> loss_log_buf: array<f32>;
+@group(0) @binding(5) var<storage, read_write> guard: Guard;
+@group(0) @binding(6) var<uniform> grad_code: vec4<u32>; // .x: the guard code of grads[0], 1 + its flat offset
 
 @compute @workgroup_size(WG)
 fn weight_decay(@builtin(local_invocation_index) lid: u32) {
   var acc = 0.0;
+  var kinds = 0u;
+  var first_bad = 0xffffffffu;
   for (var i = lid; i < params.count; i = i + WG) {
     let w = weights[i];
-    grads[i] = grads[i] + params.two_lambda * w;
+    let g = grads[i] + params.two_lambda * w;
+    grads[i] = g;
     acc = acc + w * w;
+    let kind = non_finite_kind(bitcast<u32>(g));
+    if (kind != 0u) {
+      kinds = kinds | kind;
+      first_bad = min(first_bad, i);
+    }
   }
   let total = workgroup_sum(lid, acc);
+  guard_record(kinds, grad_code.x + first_bad);
   if (lid == 0u) {
     let k = step.loss_slot * LOSS_LOG_STRIDE + COMPONENT;
-    loss_log_buf[k] = loss_log_buf[k] + params.lambda * total;
+    let logged = loss_log_buf[k] + params.lambda * total;
+    loss_log_buf[k] = logged;
+    guard_record(non_finite_kind(bitcast<u32>(logged)), 0u);
   }
 }

@@ -1,7 +1,8 @@
 // Weight decay on one weight tensor (shaders/weight_decay.wgsl): the penalty
 // λ·Σ w² adds 2λ·w to the gradient in place, and its value goes into the loss
 // log at component `component` of step.loss_slot (the term's slot in
-// src/model/objective.ts). One workgroup.
+// src/model/objective.ts). One workgroup. What it stores goes through the
+// training step's non-finite guard (src/kernels/guard.ts).
 import familyWgsl from '../../shaders/weight_decay.wgsl?raw';
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
@@ -9,9 +10,10 @@ import type { KernelContext } from '../gpu/context';
 import { makeDispatch, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
 import { packUniform } from '../gpu/uniforms';
 import { requireCount, requireFloats, requireInteger, requireNoAliasing, requireNonNegative, requireStep } from './checks';
+import { GUARD_BYTES, GUARD_WGSL } from './guard';
 import { LOSS_LOG_STRIDE } from './reduce';
 
-const CODE = stepWgsl + workgroupSumWgsl + familyWgsl;
+const CODE = stepWgsl + workgroupSumWgsl + GUARD_WGSL + familyWgsl;
 
 export interface WeightDecayArgs {
   /** w [count] (read). */
@@ -25,8 +27,10 @@ export interface WeightDecayArgs {
   log: Resource;
   /** Which component of a loss-log slot receives λ·Σ w², 0..LOSS_LOG_STRIDE−1. */
   component: number;
-  /** The Step uniform (loss_slot). */
+  /** The Step uniform (loss_slot, step). */
   step: GPUBuffer;
+  /** The step's non-finite guard, and the code of grads[0] (1 + its offset in the gradient buffer; grads[i] records code + i). */
+  guard: { guard: Resource; code: number };
   label?: string;
 }
 
@@ -40,11 +44,14 @@ export function weightDecayDispatch(ctx: KernelContext, args: WeightDecayArgs): 
   requireFloats(ctx, label, 'weights', args.weights, args.count);
   requireFloats(ctx, label, 'grads', args.grads, args.count);
   requireFloats(ctx, label, 'log', args.log, LOSS_LOG_STRIDE);
+  requireFloats(ctx, label, 'guard.guard', args.guard?.guard, GUARD_BYTES / 4);
+  requireInteger(label, 'guard.code', args.guard.code, 1, 0xfffffffe - args.count, 'codes stay below 2^32 − 1');
   requireNoAliasing(
     label,
     [
       ['grads', args.grads],
       ['log', args.log],
+      ['guard.guard', args.guard.guard],
     ],
     [['weights', args.weights]],
   );
@@ -52,7 +59,7 @@ export function weightDecayDispatch(ctx: KernelContext, args: WeightDecayArgs): 
     name: 'weight_decay',
     code: CODE,
     entryPoint: 'weight_decay',
-    bindings: ['uniform', 'uniform', 'read', 'rw', 'rw'],
+    bindings: ['uniform', 'uniform', 'read', 'rw', 'rw', 'rw', 'uniform'],
     constants: { COMPONENT: args.component },
   };
   const params = ctx.arena.uniform(
@@ -63,5 +70,6 @@ export function weightDecayDispatch(ctx: KernelContext, args: WeightDecayArgs): 
       ['f32', 2 * args.lambda], // rounded once from float64
     ]),
   );
-  return makeDispatch(ctx.cache, spec, [params, args.step, args.weights, args.grads, args.log], [1], label);
+  const code = ctx.arena.uniform(`${label}/guard code`, packUniform([['u32', args.guard.code]]));
+  return makeDispatch(ctx.cache, spec, [params, args.step, args.weights, args.grads, args.log, args.guard.guard, code], [1], label);
 }

@@ -9,7 +9,8 @@
 //   forward         after the decoder, in every plan (training and inference)
 //   onCode          training: into ∂L/∂h of the code, before it goes through g'
 //   onEncoderGrads  training: into the first encoder layer's dW, db
-//   onGradients     training: after the whole backward pass, into any gradient
+//   onGradients     training: after the whole backward pass, into any gradient (its kernels
+//                   check what they store through t.guard: the plan runs no separate guard pass for them)
 // Each hook also logs the term's value into its slot with `t.log(…)`.
 //
 // Everything that lists the terms derives from OBJECTIVE: the loss-log slots, the
@@ -62,6 +63,8 @@ export interface TermContext {
   /** A parameter tensor, and (training) its gradient. */
   param(name: string): BufferSlice;
   grad(name: string): BufferSlice;
+  /** Training: the step's non-finite guard, for kernels that write gradients or the log themselves. */
+  guard?: GPUBuffer;
   /** The loss log, and this term's component in each of its slots. */
   lossLog: GPUBuffer;
   component: number;
@@ -133,7 +136,7 @@ const weightDecay: ObjectiveTerm = {
     // The kernel logs λ·Σ W² itself: one pass over W gives the gradient and the sum.
     return {
       onGradients: weights.map((w) =>
-        weightDecayDispatch(t.ctx, { weights: t.param(w.name), grads: t.grad(w.name), count: w.size, lambda: t.config.weightDecay, log: t.lossLog, component: t.component, step: t.step, label: `weight decay ${w.name}` }),
+        weightDecayDispatch(t.ctx, { weights: t.param(w.name), grads: t.grad(w.name), count: w.size, lambda: t.config.weightDecay, log: t.lossLog, component: t.component, step: t.step, guard: { guard: t.guard!, code: 1 + w.offset }, label: `weight decay ${w.name}` }),
       ),
     };
   },

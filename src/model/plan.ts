@@ -211,6 +211,7 @@ export class StepPlan {
           if (!grads) throw new Error(`objective term '${name}' asked for the gradient of ${p} in an inference plan`);
           return layout.slice(grads, p);
         },
+        guard: this.guardBuffer,
         lossLog: this.log,
         component: LOSS_COMPONENT[name],
         log: termLogger(this.ctx, this.log, b.step, name, this.guardBuffer),

@@ -13,7 +13,7 @@
 // Guard            every weight-gradient matmul (the 'tn' products with their bias sums) and every
 //                  loss-log write checks the values it stores (src/kernels/finite.ts has the codes);
 //                  where some other kernel writes a gradient or the log (tied weights' mirrored
-//                  dW and column sums, the contractive and weight-decay hooks) one check_step pass
+//                  dW and column sums, the contractive hook) one check_step pass
 //                  over the loss row and all gradients follows the backward pass as well
 // Update           one optimizer dispatch over the flat parameter buffer, skipped once the guard is set
 import type { BufferArena, BufferSlice } from '../gpu/arena';
@@ -62,12 +62,12 @@ export class TrainingPlan extends StepPlan {
   /**
    * Whether every gradient and every loss-log value of a step is written by a kernel
    * that checks it (then the separate check_step pass is left out): the untied
-   * layers' weight-gradient matmuls and the terms' loss-log writes do; the tied
-   * decoder's mirrored dW and column sums, and the hooks that add to gradients or
-   * write the log themselves (contractive, weight decay), do not.
+   * layers' weight-gradient matmuls, the terms' loss-log writes and weight decay
+   * do; the tied decoder's mirrored dW and column sums, and the contractive
+   * penalty's additions to the first layer's dW, db, do not.
    */
   private checkedWhereWritten(): boolean {
-    return !this.model.config.tiedWeights && this.hook('onEncoderGrads').length === 0 && this.hook('onGradients').length === 0;
+    return !this.model.config.tiedWeights && this.hook('onEncoderGrads').length === 0;
   }
 
   /** The flat gradient buffer (the parameters' layout). */
