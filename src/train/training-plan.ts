@@ -10,8 +10,8 @@
 //                  into ∂L/∂h̃ of the code (into dμ for a VAE) after the decoder's share;
 //                  without a reconstruction weight the decoder's backward is skipped,
 //                  with freezeEncoder the encoder's (its gradients stay zero: no update)
-// Guard            every weight-gradient matmul (the 'tn' products with their bias sums) and every
-//                  loss-log write checks the values it stores (src/kernels/finite.ts has the codes);
+// Guard            every weight-gradient matmul (the 'tn' products with their bias sums), every
+//                  loss-log write and weight decay check the values they store (src/kernels/finite.ts has the codes);
 //                  where some other kernel writes a gradient or the log (tied weights' mirrored
 //                  dW and column sums, the contractive hook) one check_step pass
 //                  over the loss row and all gradients follows the backward pass as well
