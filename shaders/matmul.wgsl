@@ -358,7 +358,7 @@ fn check_block_grads(m0: u32, n0: u32) {
       if (n0 == 0u) { check_row_sum(m); }
     }
   }
-  record_grads();
+  guard_record_found();
 }
 
 fn load_bias(n0: u32) -> vec4<f32> {

@@ -221,7 +221,7 @@ fn matmul_tiled_sums(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invoca
       if (first_column) { check_row_sum(row); }
     }
   }
-  record_grads();
+  guard_record_found();
 }
 
 @compute @workgroup_size(WG, WG)

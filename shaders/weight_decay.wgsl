@@ -29,25 +29,19 @@ struct Params {
 @compute @workgroup_size(WG)
 fn weight_decay(@builtin(local_invocation_index) lid: u32) {
   var acc = 0.0;
-  var kinds = 0u;
-  var first_bad = 0xffffffffu;
   for (var i = lid; i < params.count; i = i + WG) {
     let w = weights[i];
     let g = grads[i] + params.two_lambda * w;
     grads[i] = g;
     acc = acc + w * w;
-    let kind = non_finite_kind(bitcast<u32>(g));
-    if (kind != 0u) {
-      kinds = kinds | kind;
-      first_bad = min(first_bad, i);
-    }
+    guard_note(bitcast<u32>(g), grad_code.x + i);
   }
   let total = workgroup_sum(lid, acc);
-  guard_record(kinds, grad_code.x + first_bad);
   if (lid == 0u) {
     let k = step.loss_slot * LOSS_LOG_STRIDE + COMPONENT;
     let logged = loss_log_buf[k] + params.lambda * total;
     loss_log_buf[k] = logged;
-    guard_record(non_finite_kind(bitcast<u32>(logged)), 0u);
+    guard_note(bitcast<u32>(logged), 0u);
   }
+  guard_record_found();
 }

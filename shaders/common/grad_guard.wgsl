@@ -18,28 +18,12 @@ struct GradCodes {
 @group(0) @binding(5) var<storage, read_write> guard: Guard;
 @group(0) @binding(6) var<uniform> grad_codes: GradCodes;
 
-// What this invocation found so far: the kinds, and the smallest code.
-var<private> found_kinds: u32 = 0u;
-var<private> found_code: u32 = 0xffffffffu;
-
-fn check_grad(bits: u32, code: u32) {
-  let kind = non_finite_kind(bits);
-  if (kind != 0u) {
-    found_kinds = found_kinds | kind;
-    found_code = min(found_code, code);
-  }
-}
-
 // C[m, n] as stored (after any accumulation).
 fn check_c(m: u32, n: u32) {
   let at = m * sz.N + n;
-  check_grad(bitcast<u32>(c[at]), grad_codes.c + at);
+  guard_note(bitcast<u32>(c[at]), grad_codes.c + at);
 }
 
 fn check_row_sum(m: u32) {
-  check_grad(bitcast<u32>(row_sums[m]), grad_codes.sums + m);
-}
-
-fn record_grads() {
-  guard_record(found_kinds, found_code);
+  guard_note(bitcast<u32>(row_sums[m]), grad_codes.sums + m);
 }

@@ -46,3 +46,21 @@ fn guard_record(kinds: u32, code: u32) {
     atomicOr(&guard.kinds, kinds);
   }
 }
+
+// An invocation's finds, recorded once at the end (guard_record_found): the
+// kinds, and the smallest code. For kernels that check each value they store.
+var<private> found_kinds: u32 = 0u;
+var<private> found_code: u32 = 0xffffffffu;
+
+// Note value `bits` (an f32's bit pattern) stored at guard code `code`.
+fn guard_note(bits: u32, code: u32) {
+  let kind = non_finite_kind(bits);
+  if (kind != 0u) {
+    found_kinds = found_kinds | kind;
+    found_code = min(found_code, code);
+  }
+}
+
+fn guard_record_found() {
+  guard_record(found_kinds, found_code);
+}

@@ -44,7 +44,8 @@ export function weightDecayDispatch(ctx: KernelContext, args: WeightDecayArgs): 
   requireFloats(ctx, label, 'weights', args.weights, args.count);
   requireFloats(ctx, label, 'grads', args.grads, args.count);
   requireFloats(ctx, label, 'log', args.log, LOSS_LOG_STRIDE);
-  requireFloats(ctx, label, 'guard.guard', args.guard?.guard, GUARD_BYTES / 4);
+  if (args.guard === undefined) throw new Error(`${label}: guard is required: { guard, code }, the training step's non-finite guard and the code of grads[0]`);
+  requireFloats(ctx, label, 'guard.guard', args.guard.guard, GUARD_BYTES / 4);
   requireInteger(label, 'guard.code', args.guard.code, 1, 0xfffffffe - args.count, 'codes stay below 2^32 − 1');
   requireNoAliasing(
     label,

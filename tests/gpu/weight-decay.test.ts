@@ -92,5 +92,6 @@ test('argument errors name the problem', () => {
   expect(() => weightDecayDispatch(t, { weights: b, grads: b, count: 8, lambda: 1, log, component: LOSS_COMPONENT.weightDecay, step, guard })).toThrow(/same GPUBuffer/);
   expect(() => weightDecayDispatch(t, { weights: b, grads: g, count: 9, lambda: 1, log, component: LOSS_COMPONENT.weightDecay, step, guard })).toThrow(/weights holds 8 floats/);
   expect(() => weightDecayDispatch(t, { weights: b, grads: g, count: 8, lambda: 1, log, component: LOSS_COMPONENT.weightDecay, step, guard: { ...guard, code: 0 } })).toThrow(/guard\.code must be an integer in 1\.\./);
+  expect(() => weightDecayDispatch(t, { weights: b, grads: g, count: 8, lambda: 1, log, component: LOSS_COMPONENT.weightDecay, step, guard: undefined as never })).toThrow(/guard is required: \{ guard, code \}/);
   expect(() => weightDecayDispatch(t, { weights: b, grads: g, count: 8, lambda: 1, log, component: LOSS_COMPONENT.weightDecay, step, guard: { ...guard, guard: log } })).toThrow(/log and guard\.guard are written and overlap/);
 });
