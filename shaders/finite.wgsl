@@ -29,27 +29,16 @@ struct FiniteParams {
 @group(0) @binding(3) var<storage, read_write> guard: Guard;
 @group(0) @binding(4) var<storage, read> loss_log: array<u32>; // check_step only: f32 bit patterns
 
-// This invocation's share of values[base + i], i < params.count: (kinds found, first bad i or 0xffffffff).
-fn scan(base: u32, wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> vec2<u32> {
+// Note this invocation's share of values[base + i], i < params.count (value i has
+// code params.code, + i when params.indexed).
+fn scan(base: u32, wid: vec3<u32>, nwg: vec3<u32>, lid: u32) {
   let first = (wid.y * nwg.x + wid.x) * WG * PER_THREAD + lid;
-  var kinds = 0u;
-  var first_bad = 0xffffffffu;
   for (var k = 0u; k < PER_THREAD; k = k + 1u) {
     let i = first + k * WG;
     if (i < params.count) {
-      let kind = non_finite_kind(values[base + i]);
-      if (kind != 0u) {
-        kinds = kinds | kind;
-        first_bad = min(first_bad, i);
-      }
+      guard_note(values[base + i], params.code + select(0u, i, params.indexed == 1u));
     }
   }
-  return vec2<u32>(kinds, first_bad);
-}
-
-// The code of this invocation's first bad value (meaningful when found.x ≠ 0).
-fn code_of(found: vec2<u32>) -> u32 {
-  return params.code + select(0u, found.y, params.indexed == 1u);
 }
 
 @compute @workgroup_size(WG)
@@ -59,8 +48,8 @@ fn check_finite(
   @builtin(local_invocation_index) lid: u32,
 ) {
   if (guard_stopped_earlier()) { return; }
-  let found = scan(step.loss_slot * params.slot_stride, wid, nwg, lid);
-  guard_record(found.x, code_of(found));
+  scan(step.loss_slot * params.slot_stride, wid, nwg, lid);
+  guard_record_found();
 }
 
 @compute @workgroup_size(WG)
@@ -70,9 +59,9 @@ fn check_step(
   @builtin(local_invocation_index) lid: u32,
 ) {
   if (guard_stopped_earlier()) { return; }
-  let found = scan(0u, wid, nwg, lid);
-  guard_record(found.x, code_of(found));
+  scan(0u, wid, nwg, lid);
   if (wid.x == 0u && wid.y == 0u && lid < params.slot_stride) {
-    guard_record(non_finite_kind(loss_log[step.loss_slot * params.slot_stride + lid]), 0u);
+    guard_note(loss_log[step.loss_slot * params.slot_stride + lid], 0u);
   }
+  guard_record_found();
 }
