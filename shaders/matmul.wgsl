@@ -1,5 +1,6 @@
 // Matrix product with a fused epilogue (prepend shaders/common/activation.wgsl,
-// recon_loss.wgsl, step.wgsl, guard.wgsl, matmul_loss.wgsl and grad_guard.wgsl).
+// recon_loss.wgsl, step.wgsl, guard.wgsl, loss_log.wgsl, matmul_loss.wgsl,
+// grad_guard.wgsl and log_rider.wgsl).
 //
 //   C[m,n] = g( Σ_k op(A)[m,k]·op(B)[k,n] + bias[n] (+ C[m,n] if ACCUMULATE) )
 //
@@ -32,7 +33,10 @@
 // values the product loads anyway (one pass instead of a separate column sum).
 // The invocations with n0 = 0 store it; written, never accumulated. The stored
 // dW and db go through the non-finite guard (shaders/common/grad_guard.wgsl,
-// bindings 5–7), so the gradients need no separate check.
+// bindings 5–7), so the gradients need no separate check. The *_sums_logged
+// entry points add the loss-log rider (shaders/common/log_rider.wgsl, bindings
+// 8–10): one extra row of workgroups, whose first sums a term's values into the
+// loss log instead of a dispatch of its own.
 // The *_gate entry points instead bind gate [M,N] at binding 4, the output
 // y = g(a) of the layer whose input gradient this product is, and store
 // C = acc · g'(y) with g' from y (GATE: an ACT_* code): the activation's backward
@@ -409,6 +413,13 @@ fn matmul_general_bias(@builtin(global_invocation_id) id: vec3<u32>) {
   store_block(m0, n0, block_general(m0, n0), load_bias(n0));
 }
 
+// The weight-gradient epilogue of the block at (m0, n0): C, its row sums, and the guard over both.
+fn store_grads(m0: u32, n0: u32, blk: Block) {
+  store_block(m0, n0, blk, vec4<f32>(0.0));
+  store_sums(m0, n0, blk.sums);
+  check_block_grads(m0, n0);
+}
+
 @compute @workgroup_size(WG_X, WG_Y)
 fn matmul_aligned_sums(@builtin(global_invocation_id) id: vec3<u32>) {
   let m0 = id.y * 4u;
@@ -416,10 +427,7 @@ fn matmul_aligned_sums(@builtin(global_invocation_id) id: vec3<u32>) {
   if (m0 >= sz.M || n0 >= sz.N) {
     return;
   }
-  let blk = block_aligned(m0, n0);
-  store_block(m0, n0, blk, vec4<f32>(0.0));
-  store_sums(m0, n0, blk.sums);
-  check_block_grads(m0, n0);
+  store_grads(m0, n0, block_aligned(m0, n0));
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
@@ -429,10 +437,46 @@ fn matmul_general_sums(@builtin(global_invocation_id) id: vec3<u32>) {
   if (m0 >= sz.M || n0 >= sz.N) {
     return;
   }
-  let blk = block_general(m0, n0);
-  store_block(m0, n0, blk, vec4<f32>(0.0));
-  store_sums(m0, n0, blk.sums);
-  check_block_grads(m0, n0);
+  store_grads(m0, n0, block_general(m0, n0));
+}
+
+// *_sums with the loss-log rider (common/log_rider.wgsl) in the grid's extra row.
+@compute @workgroup_size(WG_X, WG_Y)
+fn matmul_aligned_sums_logged(
+  @builtin(global_invocation_id) id: vec3<u32>,
+  @builtin(workgroup_id) wg: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  if (in_rider_row(wg, nwg)) {
+    ride_loss_log(wg, lid, WG_X * WG_Y);
+    return;
+  }
+  let m0 = id.y * 4u;
+  let n0 = id.x * 4u;
+  if (m0 >= sz.M || n0 >= sz.N) {
+    return;
+  }
+  store_grads(m0, n0, block_aligned(m0, n0));
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn matmul_general_sums_logged(
+  @builtin(global_invocation_id) id: vec3<u32>,
+  @builtin(workgroup_id) wg: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  if (in_rider_row(wg, nwg)) {
+    ride_loss_log(wg, lid, WG_X * WG_Y);
+    return;
+  }
+  let m0 = id.y * 4u;
+  let n0 = id.x * 4u;
+  if (m0 >= sz.M || n0 >= sz.N) {
+    return;
+  }
+  store_grads(m0, n0, block_general(m0, n0));
 }
 
 @compute @workgroup_size(WG_X, WG_Y)

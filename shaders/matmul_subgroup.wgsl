@@ -88,11 +88,25 @@ fn matmul_subgroup_bias(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_inv
 fn matmul_subgroup_sums(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(subgroup_invocation_id) lane: u32, @builtin(subgroup_size) width: u32) {
   let p = place(wg, lid);
   let blk = block_subgroup(p.m0, p.n0, lane, width);
-  if (p.inside) {
-    store_block(p.m0, p.n0, blk, vec4<f32>(0.0));
-    store_sums(p.m0, p.n0, blk.sums);
-    check_block_grads(p.m0, p.n0);
+  if (p.inside) { store_grads(p.m0, p.n0, blk); }
+}
+
+// matmul_subgroup_sums with the loss-log rider (common/log_rider.wgsl) in the grid's extra row.
+@compute @workgroup_size(SG_WG)
+fn matmul_subgroup_sums_logged(
+  @builtin(workgroup_id) wg: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(subgroup_invocation_id) lane: u32,
+  @builtin(subgroup_size) width: u32,
+) {
+  if (in_rider_row(wg, nwg)) {
+    ride_loss_log(wg, lid, SG_WG);
+    return;
   }
+  let p = place(wg, lid);
+  let blk = block_subgroup(p.m0, p.n0, lane, width);
+  if (p.inside) { store_grads(p.m0, p.n0, blk); }
 }
 
 @compute @workgroup_size(SG_WG)

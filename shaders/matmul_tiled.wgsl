@@ -1,6 +1,6 @@
 // Matrix product with a fused epilogue, tiled through workgroup memory
 // (prepend shaders/common/activation.wgsl, recon_loss.wgsl, step.wgsl, guard.wgsl,
-// matmul_loss.wgsl and grad_guard.wgsl). Same maths, forms, bindings and
+// loss_log.wgsl, matmul_loss.wgsl, grad_guard.wgsl and log_rider.wgsl). Same maths, forms, bindings and
 // epilogue as shaders/matmul.wgsl ('blocked'); a different structure, for GPUs
 // whose global loads are expensive next to workgroup memory:
 //
@@ -30,7 +30,8 @@
 // writes row_sums[m] = Σ_k op(A)[m,k], the bias gradient of dW = dPreᵀ·in; each
 // invocation sums the op(A) values it reads from the shared tile, and those of
 // the first tile column, lid.x = 0, store them; what it stored then goes through
-// the non-finite guard of shaders/common/grad_guard.wgsl, bindings 5–7), and matmul_tiled_gate (binds
+// the non-finite guard of shaders/common/grad_guard.wgsl, bindings 5–7; matmul_tiled_sums_logged
+// adds the loss-log rider of shaders/common/log_rider.wgsl, bindings 8–10), and matmul_tiled_gate (binds
 // gate [M,N], the output y = g(a) of the layer whose input gradient this is, at
 // binding 4 and stores C = acc · g'(y), GATE an ACT_* code: the activation's
 // backward fused into dIn = dPre·W), and matmul_tiled_loss (bias at binding 4,
@@ -197,8 +198,8 @@ fn matmul_tiled_bias(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invoca
   store_block(wg, lid, tiled(wg, lid).acc, load_bias(wg.x * TILE + lid.x));
 }
 
-@compute @workgroup_size(WG, WG)
-fn matmul_tiled_sums(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+// The weight-gradient epilogue: C, its row sums, and the guard over what this invocation stored.
+fn tiled_grads(wg: vec3<u32>, lid: vec3<u32>) {
   let t = tiled(wg, lid);
   store_block(wg, lid, t.acc, vec4<f32>(0.0));
   let m = wg.y * TILE + lid.y;
@@ -222,6 +223,26 @@ fn matmul_tiled_sums(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invoca
     }
   }
   guard_record_found();
+}
+
+@compute @workgroup_size(WG, WG)
+fn matmul_tiled_sums(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  tiled_grads(wg, lid);
+}
+
+// matmul_tiled_sums with the loss-log rider (common/log_rider.wgsl) in the grid's extra row.
+@compute @workgroup_size(WG, WG)
+fn matmul_tiled_sums_logged(
+  @builtin(workgroup_id) wg: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(local_invocation_index) index: u32,
+) {
+  if (in_rider_row(wg, nwg)) {
+    ride_loss_log(wg, index, WG * WG);
+    return;
+  }
+  tiled_grads(wg, lid);
 }
 
 @compute @workgroup_size(WG, WG)

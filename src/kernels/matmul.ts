@@ -18,6 +18,7 @@ import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl?raw';
 import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl?raw';
 import matmulLossWgsl from '../../shaders/common/matmul_loss.wgsl?raw';
 import gradGuardWgsl from '../../shaders/common/grad_guard.wgsl?raw';
+import logRiderWgsl from '../../shaders/common/log_rider.wgsl?raw';
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
 import type { KernelContext } from '../gpu/context';
 import { makeDispatch, groups, type BindingKind, type Dispatch, type KernelSpec, type Resource } from '../gpu/kernel';
@@ -27,6 +28,7 @@ import { requireActivation, requireBoolean, requireCount, requireFinite, require
 import { GUARD_BYTES, GUARD_WGSL } from './guard';
 import { LOSS_CODE, LOSS_KINDS, RECON_LOSS_WGSL, type LossKind } from './loss';
 import type { MatmulTuner } from './matmul-tuning';
+import { LOSS_LOG_WGSL, lossLogParams, validateLossLogTerm, type LossLogTerm } from './reduce';
 
 /** The matmul kernel families. */
 export const MATMUL_KERNELS = ['blocked', 'tiled', 'subgroup'] as const;
@@ -73,6 +75,15 @@ export interface MatmulArgs {
   rowSums?: Resource;
   /** With rowSums (and only then): the non-finite guard the stored C and rowSums go through. */
   guard?: MatmulGuard;
+  /**
+   * With guard (the weight-gradient epilogue): a sum into the loss log that rides in
+   * this dispatch, in one extra workgroup (shaders/common/log_rider.wgsl), instead of
+   * a loss-log dispatch of its own; the logged value goes through the guard with code
+   * 0, the loss, at guard.step's step — lossLogDispatch with a guard, bit for bit
+   * on 'tiled' (whose workgroups have the loss log's 256 invocations). Its values must
+   * have been written by an earlier dispatch.
+   */
+  ridingLog?: LossLogTerm;
   /**
    * Without a bias, activation or accumulate: store C = op(A)·op(B) ⊙ g'(y), where
    * `output` [M,N] holds y = g(a) of the layer whose input gradient C is (g' from y:
@@ -125,8 +136,8 @@ export interface MatmulGuard {
 const MATMUL_PATHS = ['aligned', 'general'] as const;
 export type MatmulPath = (typeof MATMUL_PATHS)[number];
 
-/** What every family prepends: activation helpers, the element losses, the Step uniform, the guard's record and the two training epilogues. */
-const MATMUL_COMMON = ACTIVATION_WGSL + RECON_LOSS_WGSL + stepWgsl + GUARD_WGSL + matmulLossWgsl + gradGuardWgsl;
+/** What every family prepends: activation helpers, the element losses, the Step uniform, the guard's and the loss log's records, the two training epilogues and the loss-log rider. */
+const MATMUL_COMMON = ACTIVATION_WGSL + RECON_LOSS_WGSL + stepWgsl + GUARD_WGSL + LOSS_LOG_WGSL + matmulLossWgsl + gradGuardWgsl + logRiderWgsl;
 /** The full WGSL module of 'blocked': the common part + shaders/matmul.wgsl. */
 export const MATMUL_CODE: string = MATMUL_COMMON + matmulWgsl;
 /** The full WGSL module of 'tiled': the common part + shaders/matmul_tiled.wgsl. */
@@ -135,11 +146,14 @@ export const MATMUL_TILED_CODE: string = MATMUL_COMMON + matmulTiledWgsl;
 export const MATMUL_SUBGROUP_CODE: string = 'enable subgroups;\n' + MATMUL_CODE + matmulSubgroupWgsl;
 
 /** Every entry point of shaders/matmul.wgsl (for compile checks). */
-export const MATMUL_ENTRY_POINTS = ['matmul_aligned', 'matmul_aligned_bias', 'matmul_aligned_sums', 'matmul_aligned_gate', 'matmul_aligned_loss', 'matmul_general', 'matmul_general_bias', 'matmul_general_sums', 'matmul_general_gate', 'matmul_general_loss'] as const;
+export const MATMUL_ENTRY_POINTS = [
+  'matmul_aligned', 'matmul_aligned_bias', 'matmul_aligned_sums', 'matmul_aligned_sums_logged', 'matmul_aligned_gate', 'matmul_aligned_loss',
+  'matmul_general', 'matmul_general_bias', 'matmul_general_sums', 'matmul_general_sums_logged', 'matmul_general_gate', 'matmul_general_loss',
+] as const;
 /** Every entry point of shaders/matmul_tiled.wgsl. */
-export const MATMUL_TILED_ENTRY_POINTS = ['matmul_tiled', 'matmul_tiled_bias', 'matmul_tiled_sums', 'matmul_tiled_gate', 'matmul_tiled_loss'] as const;
+export const MATMUL_TILED_ENTRY_POINTS = ['matmul_tiled', 'matmul_tiled_bias', 'matmul_tiled_sums', 'matmul_tiled_sums_logged', 'matmul_tiled_gate', 'matmul_tiled_loss'] as const;
 /** Every entry point of shaders/matmul_subgroup.wgsl. */
-export const MATMUL_SUBGROUP_ENTRY_POINTS = ['matmul_subgroup', 'matmul_subgroup_bias', 'matmul_subgroup_sums', 'matmul_subgroup_gate', 'matmul_subgroup_loss'] as const;
+export const MATMUL_SUBGROUP_ENTRY_POINTS = ['matmul_subgroup', 'matmul_subgroup_bias', 'matmul_subgroup_sums', 'matmul_subgroup_sums_logged', 'matmul_subgroup_gate', 'matmul_subgroup_loss'] as const;
 
 const FORM_CODE: Record<MatmulForm, number> = { nn: 0, nt: 1, tn: 2 };
 /** Invocations per workgroup along N (x) and M (y); each covers 4×4 outputs. */
@@ -193,6 +207,10 @@ function validate(ctx: KernelContext, args: MatmulArgs, where: string): void {
   } else if (args.guard !== undefined) {
     throw new Error(`${where}: guard is only allowed with rowSums (the weight-gradient epilogue)`);
   }
+  if (args.ridingLog !== undefined) {
+    if (args.guard === undefined) throw new Error(`${where}: ridingLog (a loss-log sum in an extra workgroup) is only allowed with rowSums and guard (the weight-gradient epilogue)`);
+    validateLossLogTerm(ctx, `${where} (ridingLog)`, args.ridingLog);
+  }
   if (args.gate !== undefined) {
     if (args.bias !== undefined || activation !== 'linear' || accumulate || args.rowSums !== undefined) {
       throw new Error(`${where}: gate (C = A·B ⊙ g'(y)) is only allowed without bias, activation, accumulate or rowSums`);
@@ -219,9 +237,11 @@ function validate(ctx: KernelContext, args: MatmulArgs, where: string): void {
   if (args.bias !== undefined) read.push(['bias', args.bias]);
   if (args.gate !== undefined) read.push(['gate.output', args.gate.output]);
   if (l !== undefined) read.push(['loss.target', l.target]);
+  if (args.ridingLog !== undefined) read.push(['ridingLog.values', args.ridingLog.values]);
   const written: [string, Resource][] = [['c', args.c]];
   if (args.rowSums !== undefined) written.push(['rowSums', args.rowSums]);
   if (args.guard !== undefined) written.push(['guard.guard', args.guard.guard]);
+  if (args.ridingLog !== undefined) written.push(['ridingLog.log', args.ridingLog.log]);
   if (l !== undefined) written.push(['loss.grad', l.grad], ['loss.elementLoss', l.elementLoss]);
   requireNoAliasing(where, written, read);
 }
@@ -261,18 +281,20 @@ function sizesUniform(ctx: KernelContext, label: string, args: MatmulArgs): GPUB
   );
 }
 
-type Suffix = '' | '_bias' | '_sums' | '_gate' | '_loss';
+type Suffix = '' | '_bias' | '_sums' | '_sums_logged' | '_gate' | '_loss';
 
 /**
  * The bindings (binding 4: bias, row sums, the gate's layer output, or nothing;
- * 5–9 the loss epilogue's, 5–7 the weight-gradient epilogue's guard), the entry point's suffix, and the override constants
- * both families share.
+ * 5–9 the loss epilogue's, 5–7 the weight-gradient epilogue's guard, 8–10 its
+ * riding loss log), the entry point's suffix, and the override constants every
+ * family shares.
  */
 function bindingsOf(ctx: KernelContext, label: string, args: MatmulArgs): { bindings: BindingKind[]; resources: (sizes: GPUBuffer) => Resource[]; suffix: Suffix; constants: Record<string, number> } {
   const bindings: BindingKind[] = ['uniform', 'read', 'read', 'rw'];
+  const sums: Suffix = args.ridingLog !== undefined ? '_sums_logged' : '_sums';
   const [suffix, extra]: [Suffix, Resource | undefined] =
-    args.loss !== undefined ? ['_loss', args.bias] : args.bias !== undefined ? ['_bias', args.bias] : args.rowSums !== undefined ? ['_sums', args.rowSums] : args.gate !== undefined ? ['_gate', args.gate.output] : ['', undefined];
-  if (extra !== undefined) bindings.push(suffix === '_sums' ? 'rw' : 'read');
+    args.loss !== undefined ? ['_loss', args.bias] : args.bias !== undefined ? ['_bias', args.bias] : args.rowSums !== undefined ? [sums, args.rowSums] : args.gate !== undefined ? ['_gate', args.gate.output] : ['', undefined];
+  if (extra !== undefined) bindings.push(args.rowSums !== undefined ? 'rw' : 'read');
   const l = args.loss;
   const epilogue: Resource[] = [];
   if (l !== undefined) {
@@ -286,6 +308,13 @@ function bindingsOf(ctx: KernelContext, label: string, args: MatmulArgs): { bind
     const codes = ctx.arena.uniform(`${label}/guard codes`, packUniform([['u32', g.cCode], ['u32', g.sumsCode]]));
     epilogue.push(g.guard, codes, g.step);
   }
+  let perSample = 0;
+  if (args.ridingLog !== undefined) {
+    bindings.push('uniform', 'read', 'rw');
+    const { params, constants } = lossLogParams(ctx, `${label}/riding log`, args.ridingLog);
+    epilogue.push(params, args.ridingLog.values, args.ridingLog.log);
+    perSample = constants.PER_SAMPLE;
+  }
   const constants = {
     FORM: FORM_CODE[args.form],
     ACTIVATION: ACTIVATION_CODE[args.activation ?? 'linear'],
@@ -294,6 +323,7 @@ function bindingsOf(ctx: KernelContext, label: string, args: MatmulArgs): { bind
     GATE: ACTIVATION_CODE[args.gate?.activation ?? 'linear'],
     LOSS: LOSS_CODE[l?.kind ?? 'bce'],
     OUT_ACT: ACTIVATION_CODE[l?.outputActivation ?? 'linear'],
+    PER_SAMPLE: perSample,
   };
   return { bindings, resources: (sizes) => [sizes, args.a, args.b, args.c, ...(extra !== undefined ? [extra] : []), ...epilogue], suffix, constants };
 }
@@ -301,7 +331,8 @@ function bindingsOf(ctx: KernelContext, label: string, args: MatmulArgs): { bind
 /**
  * A family's dispatch: its entry point is matmul_<variant><suffix> in `code`, its
  * pipeline named matmul_<form>_<variant><suffix> (no suffix for the bias), and a
- * workgroup covers `tile` rows and columns of C.
+ * workgroup covers `tile` rows and columns of C; a riding loss log adds a row of
+ * workgroups (its rider is the row's first).
  */
 function familyDispatch(ctx: KernelContext, args: MatmulArgs, label: string, variant: string, code: string, tile: { rows: number; cols: number }, extra: Record<string, number> = {}): Dispatch {
   const { bindings, resources, suffix, constants } = bindingsOf(ctx, label, args);
@@ -312,7 +343,8 @@ function familyDispatch(ctx: KernelContext, args: MatmulArgs, label: string, var
     bindings,
     constants: { ...constants, ...extra },
   };
-  return makeDispatch(ctx.cache, spec, resources(sizesUniform(ctx, label, args)), [groups(args.N, tile.cols), groups(args.M, tile.rows)], label);
+  const rows = groups(args.M, tile.rows) + (args.ridingLog !== undefined ? 1 : 0);
+  return makeDispatch(ctx.cache, spec, resources(sizesUniform(ctx, label, args)), [groups(args.N, tile.cols), rows], label);
 }
 
 /** The 'tiled' family: one workgroup per 64×64 tile of C; any sizes. */

@@ -21,7 +21,7 @@ import type { BufferArena, BufferSlice } from '../gpu/arena';
 import type { KernelContext } from '../gpu/context';
 import type { Dispatch } from '../gpu/kernel';
 import { lossForwardDispatch } from '../kernels/loss';
-import { columnSumDispatch, lossLogDispatch, LOSS_LOG_STRIDE } from '../kernels/reduce';
+import { columnSumDispatch, lossLogDispatch, LOSS_LOG_STRIDE, type LossLogArgs } from '../kernels/reduce';
 import { klColumnStatsDispatch, klGradDispatch, l1ActivityDispatch } from '../kernels/sparsity';
 import { addScaledRowsDispatch, contractiveTermsDispatch, rowNormsSqDispatch } from '../kernels/contractive';
 import { weightDecayDispatch } from '../kernels/weight-decay';
@@ -69,7 +69,15 @@ export interface TermContext {
   lossLog: GPUBuffer;
   component: number;
   /** log[slot of this term] += scale · (perSample ? 1/valid rows : 1) · Σ values. */
-  log(values: GPUBuffer, count: number, o: { scale?: number; perSample: boolean; label: string }): Dispatch;
+  log(values: GPUBuffer, count: number, o: TermLogOptions): Dispatch;
+  /** The same sum as lossLogDispatch's arguments, for TermDispatches.backwardLog. */
+  logArgs(values: GPUBuffer, count: number, o: TermLogOptions): LossLogArgs;
+}
+
+export interface TermLogOptions {
+  scale?: number;
+  perSample: boolean;
+  label: string;
 }
 
 /** The batch tensors of a classifier's head (src/model/plan.ts allocates them). */
@@ -87,6 +95,13 @@ export interface TermDispatches {
   onCode?: Dispatch[];
   onEncoderGrads?: Dispatch[];
   onGradients?: Dispatch[];
+  /**
+   * Training: a loss-log sum whose values are ready before the backward pass (the
+   * reconstruction term's per-element losses, from the decoder's loss epilogue). The
+   * training plan carries it in a weight-gradient matmul (MatmulArgs.ridingLog: one
+   * extra workgroup, no dispatch of its own), or dispatches it where none can.
+   */
+  backwardLog?: LossLogArgs;
   buffers?: Record<string, GPUBuffer>;
 }
 
@@ -114,9 +129,10 @@ const reconstruction: ObjectiveTerm = {
   build(t) {
     const c = t.config;
     if (t.training) {
-      // The decoder's loss epilogue wrote ℓ per element and dz (weighted by w) in the logits' dispatch.
+      // The decoder's loss epilogue wrote ℓ per element and dz (weighted by w) in the logits' dispatch;
+      // their sum rides in the backward pass.
       if (!trainsDecoder(c)) return {};
-      return { forward: [t.log(t.elementLoss!, t.rows * c.inputSize, { perSample: true, label: 'log reconstruction loss' })] };
+      return { backwardLog: t.logArgs(t.elementLoss!, t.rows * c.inputSize, { perSample: true, label: 'log reconstruction loss' }) };
     }
     const loss = lossForwardDispatch(t.ctx, { logits: t.logits, target: t.clean, rowLoss: t.rowLoss, step: t.step, rows: t.rows, features: c.inputSize, loss: c.loss, outputActivation: c.decoderActivation });
     return { forward: [loss, t.log(t.rowLoss, t.rows, { perSample: true, label: 'log reconstruction loss' })] };
@@ -300,8 +316,9 @@ export function meanComponents(list: ReadonlyArray<{ components: LossComponents;
   return Object.fromEntries(OBJECTIVE.map((t) => [t.name, list.reduce((a, l) => a + l.components[t.name as TermName] * l.rows, 0) / rows])) as LossComponents;
 }
 
-/** Make the `log` of a TermContext for term `name` writing into `log` (through a training step's non-finite `guard`, when given). */
-export function termLogger(ctx: KernelContext, log: GPUBuffer, step: GPUBuffer, name: TermName, guard?: GPUBuffer): TermContext['log'] {
+/** Make the `log` and `logArgs` of a TermContext for term `name` writing into `log` (through a training step's non-finite `guard`, when given). */
+export function termLogger(ctx: KernelContext, log: GPUBuffer, step: GPUBuffer, name: TermName, guard?: GPUBuffer): Pick<TermContext, 'log' | 'logArgs'> {
   const component = LOSS_COMPONENT[name];
-  return (values, count, o) => lossLogDispatch(ctx, { values, count, log, step, component, scale: o.scale, perSample: o.perSample, guard, label: o.label });
+  const logArgs: TermContext['logArgs'] = (values, count, o) => ({ values, count, log, step, component, scale: o.scale, perSample: o.perSample, guard, label: o.label });
+  return { logArgs, log: (values, count, o) => lossLogDispatch(ctx, logArgs(values, count, o)) };
 }

@@ -10,9 +10,9 @@
 //                                          epilogue also gives ℓ per element and dz
 //                  z_c = code·W_cᵀ + b_c   a classifier's head (the code after dropout; μ for a VAE)
 //                  the objective's forward terms (src/model/objective.ts): the loss
-//                  ℓ per row (inference; in training the decoder's epilogue did it),
-//                  a VAE's KL, a classifier's softmax cross-entropy, each reduced
-//                  into the loss log
+//                  ℓ per row (inference; in training the decoder's epilogue did it,
+//                  and the training plan logs its sum in the backward pass), a VAE's
+//                  KL, a classifier's softmax cross-entropy, each reduced into the loss log
 // A classifier without a reconstruction weight skips the decoder (and a VAE's
 // sampling) in training; inference plans always run it (evaluate reports it).
 import { BufferArena, UNIFORM } from '../gpu/arena';
@@ -214,7 +214,7 @@ export class StepPlan {
         guard: this.guardBuffer,
         lossLog: this.log,
         component: LOSS_COMPONENT[name],
-        log: termLogger(this.ctx, this.log, b.step, name, this.guardBuffer),
+        ...termLogger(this.ctx, this.log, b.step, name, this.guardBuffer),
       };
       out.set(name, term.build(t));
     }

@@ -1,4 +1,4 @@
-// Float64 references of the reductions (shaders/reduce.wgsl).
+// Float64 references of the reductions (shaders/column_sum.wgsl, shaders/reduce.wgsl).
 
 /** out[j] = Σ_{r < rows} in[r, j] (plus `initial[j]` when accumulating). */
 export function columnSumRef(input: ArrayLike<number>, rows: number, cols: number, initial?: ArrayLike<number>): Float64Array {

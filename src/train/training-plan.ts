@@ -1,7 +1,8 @@
 // The static plan of one training step: the forward plan (src/model/plan.ts) with
 // gradients, the objective's training hooks (src/model/objective.ts) and the update.
 //
-// Backward         dW* = dzᵀ·h̃ ('tn', with dc = Σ_r dz summed in the same dispatch)
+// Backward         dW* = dzᵀ·h̃ ('tn', with dc = Σ_r dz summed in the same dispatch, and
+//                  the reconstruction loss's log riding in one extra workgroup)
 //                  dh̃ = dz·W* ('nn'; 'nt' when tied); dh = dropout'(dh̃)
 //                  dh += the terms' onCode hooks (sparsity);  da = dh ⊙ g'(h)
 //                  dW (+)= daᵀ·x̃ ('tn', with db = Σ_r da)
@@ -21,7 +22,7 @@ import type { KernelContext } from '../gpu/context';
 import type { Dispatch } from '../gpu/kernel';
 import { matmulDispatch } from '../kernels/matmul';
 import { activationBackwardDispatch } from '../kernels/activation';
-import { columnSumDispatch } from '../kernels/reduce';
+import { columnSumDispatch, lossLogDispatch, type LossLogArgs } from '../kernels/reduce';
 import { optimizerDispatch, optimizerStateBuffers, type OptimizerConfig } from '../kernels/optimizer';
 import { finiteGuardDispatches, GUARD_CLEAR } from '../kernels/finite';
 import { dropoutBackwardDispatch } from '../kernels/dropout';
@@ -38,6 +39,8 @@ export class TrainingPlan extends StepPlan {
   readonly update: Dispatch[];
   /** The non-finite guard: [step, code, kinds, 0] (src/kernels/finite.ts). */
   readonly guard: GPUBuffer;
+  /** While the backward pass is built: the terms' backwardLog sums no weight-gradient matmul carries yet. */
+  private uncarriedLogs: LossLogArgs[] = [];
 
   constructor(
     ctx: KernelContext,
@@ -103,7 +106,9 @@ export class TrainingPlan extends StepPlan {
     } else {
       const layout = this.model.layout;
       const guard = { guard: this.guard, step: this.batch.step, cCode: 1 + layout.get(layer.weight).offset, sumsCode: 1 + layout.get(layer.bias).offset };
-      out.push(matmulDispatch(this.ctx, { form: 'tn', M: m, N: n, K: B, a: dPre, b: input, c: this.g(layer.weight), rowSums: this.g(layer.bias), guard, accumulate: o.accumulateWeight, label: `d${layer.weight} ${o.accumulateWeight ? '+' : ''}= dPreᵀ·in, d${layer.bias} = Σ_r dPre` }));
+      const ridingLog = this.uncarriedLogs.shift();
+      const label = `d${layer.weight} ${o.accumulateWeight ? '+' : ''}= dPreᵀ·in, d${layer.bias} = Σ_r dPre${ridingLog ? `; ${ridingLog.label}` : ''}`;
+      out.push(matmulDispatch(this.ctx, { form: 'tn', M: m, N: n, K: B, a: dPre, b: input, c: this.g(layer.weight), rowSums: this.g(layer.bias), guard, ridingLog, accumulate: o.accumulateWeight, label }));
     }
     if (dIn) {
       const gated = o.gate ? ` ⊙ ${o.gate.activation}'` : '';
@@ -121,7 +126,20 @@ export class TrainingPlan extends StepPlan {
     return [activationBackwardDispatch(this.ctx, { grad, output, count, activation, label })];
   }
 
+  /**
+   * The backward pass. The terms' backwardLog sums ride in its first weight-gradient
+   * matmuls; one that none carries (a tied decoder's dW has no such epilogue, and
+   * a frozen encoder's step may have no other) gets a loss-log dispatch of its own.
+   */
   private buildBackward(): Dispatch[] {
+    this.uncarriedLogs = [...this.terms.values()].flatMap((t) => (t.backwardLog ? [t.backwardLog] : []));
+    const passes = this.backwardPasses();
+    const own = this.uncarriedLogs.map((args) => lossLogDispatch(this.ctx, args));
+    this.uncarriedLogs = [];
+    return [...own, ...passes];
+  }
+
+  private backwardPasses(): Dispatch[] {
     const c = this.model.config;
     const B = this.rows;
     const b = this.batch;

@@ -23,7 +23,8 @@ import {
   type MatmulPath,
 } from '../../src/kernels/matmul';
 import { matmulRef } from '../../src/reference/matmul';
-import { columnSumRef } from '../../src/reference/reduce';
+import { columnSumRef, lossLogIncrementRef } from '../../src/reference/reduce';
+import { LOSS_LOG_STRIDE } from '../../src/kernels/reduce';
 import { activationGradFromOutput } from '../../src/reference/activations';
 import { randomArray, testGpu, type TestGpu } from './helpers';
 
@@ -247,6 +248,111 @@ describe.each(MATMUL_KERNELS)('matmul %s: the weight-gradient epilogue guards wh
           }
         }
       }
+    } finally {
+      ctx.arena.dispose();
+    }
+  });
+});
+
+// A loss log riding in the weight-gradient dispatch (MatmulArgs.ridingLog, shaders/common/log_rider.wgsl),
+// on every family and path, at shapes with one and several rows of workgroups: the log gets
+// lossLogDispatch's increment exactly (dyadic values, so every summation order is exact) and
+// nothing else of the log changes; C and the row sums are bit for bit those of the same dispatch
+// without the rider; the logged value goes through the guard as the loss (code 0, which wins over
+// any gradient's), and a guard an earlier step set stays as it was.
+describe.each(MATMUL_KERNELS)('matmul %s: a loss log riding in the weight-gradient dispatch', (kernel) => {
+  const SLOT = 2;
+  const component = 1;
+  const logInit = () => Float32Array.from({ length: 3 * LOSS_LOG_STRIDE }, (_, i) => i / 4);
+  const dyadic = (n: number, seed: number) => Float32Array.from(randomArray(n, seed, -1, 1), (v) => Math.round(v * 64) / 64);
+  const bits = (x: Float32Array) => Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length));
+
+  test.each([
+    [7, 5, 3],
+    [36, 68, 9],
+    [130, 20, 5],
+  ])('M=%i N=%i K=%i', async (M, N, K) => {
+    const ctx = caseContext();
+    try {
+      if (!matmulKernelAvailable(g.device, kernel)) throw new Error(`${kernel} is not available on the test adapter`);
+      const step = g.step({ validRows: 4, lossSlot: SLOT, step: 5 });
+      const run = async (variant: Variant, a: Float32Array, values: Float32Array | undefined, o: { perSample?: boolean; before?: Uint32Array; logged?: Float32Array } = {}) => {
+        const guard = ctx.arena.storage('guard', o.before ?? GUARD_CLEAR);
+        const c = ctx.arena.storage('c', M * N * 4);
+        const sums = ctx.arena.storage('row sums', M * 4);
+        const log = ctx.arena.storage('log', o.logged ?? logInit());
+        const ridingLog = values && { values: ctx.arena.storage('values', values), count: values.length, log, component, scale: 0.5, perSample: o.perSample ?? false };
+        const args: MatmulArgs = { form: 'tn', M, N, K, a: ctx.arena.storage('a', a), b: ctx.arena.storage('b', bMat), c, rowSums: sums, guard: { guard, step, cCode: 11, sumsCode: 11 + M * N }, ridingLog };
+        await runDispatches(g.device, [variantDispatch(ctx, args, variant)], true);
+        return { c: await readFloats(g.device, c, M * N), sums: await readFloats(g.device, sums, M), log: await readFloats(g.device, log, 3 * LOSS_LOG_STRIDE), guard: Array.from(await readU32(g.device, guard, 4)) };
+      };
+      const aMat = randomArray(K * M, M + N + K);
+      const bMat = randomArray(K * N, M + N + K + 1);
+      const at = SLOT * LOSS_LOG_STRIDE + component;
+      for (const variant of variantsOf(kernel, 'tn', M, N, K)) {
+        const name = variantName(variant);
+        const alone = await run(variant, aMat, undefined);
+        for (const count of [1, 257, 70001]) {
+          for (const perSample of [false, true]) {
+            const values = dyadic(count, count + M);
+            const got = await run(variant, aMat, values, { perSample });
+            const what = `${name}, count ${count}${perSample ? ' per sample' : ''}`;
+            expect(bits(got.c), `${what}: C`).toEqual(bits(alone.c));
+            expect(bits(got.sums), `${what}: row sums`).toEqual(bits(alone.sums));
+            const want = logInit();
+            want[at] += lossLogIncrementRef(values, count, 0.5, perSample, 4);
+            expect(Array.from(got.log), `${what}: the log`).toEqual(Array.from(want));
+            expect(got.guard, `${what}: the guard`).toEqual(Array.from(GUARD_CLEAR));
+          }
+        }
+        // Non-finite logged values: a NaN value; a sum that overflows only in f32; an entry already −Inf.
+        const cases: Array<[number[], number]> = [
+          [[1, NaN, 3], 0],
+          [[3e38, 3e38], 0],
+          [[1], -Infinity],
+        ];
+        for (const [v, already] of cases) {
+          const logged = logInit();
+          logged[at] = already;
+          const got = await run(variant, aMat, Float32Array.from(v), { logged });
+          // What the kernel leaves, in f32: the values' sum (3e38 + 3e38 overflows there), scaled, added.
+          const total = Math.fround(already + Math.fround(0.5 * v.reduce((x, y) => Math.fround(x + y), 0)));
+          expect(got.guard, `${name}: values ${v.join(', ')} onto ${already}`).toEqual(Array.from(finiteGuardRef(GUARD_CLEAR, 5, [{ code: 0, values: [total] }])));
+        }
+        // A NaN loss and a NaN gradient in the same step: the loss's code 0 wins; both kinds are recorded.
+        const aBad = Float32Array.from(aMat);
+        aBad[(K - 1) * M + 2] = NaN;
+        aBad[M - 1] = Infinity;
+        const both = await run(variant, aBad, Float32Array.of(NaN));
+        const want = finiteGuardRef(GUARD_CLEAR, 5, [
+          { code: 0, values: [NaN] },
+          { code: 11, values: matmulRef('tn', M, N, K, aBad, bMat), indexed: true },
+          { code: 11 + M * N, values: columnSumRef(aBad, K, M), indexed: true },
+        ]);
+        expect(both.guard, `${name}: NaN loss and NaN gradients`).toEqual(Array.from(want));
+        // An earlier step's guard stays.
+        const earlier = Uint32Array.from([3, 40, 1, 0]);
+        expect((await run(variant, aMat, Float32Array.of(Infinity), { before: earlier })).guard, `${name}: an earlier step's guard`).toEqual(Array.from(earlier));
+      }
+    } finally {
+      ctx.arena.dispose();
+    }
+  });
+
+  test('argument errors name the problem', () => {
+    const ctx = caseContext();
+    try {
+      const [M, N, K] = [4, 4, 4];
+      const buf = (n: number) => ctx.arena.storage('buf', n * 4);
+      const log = buf(LOSS_LOG_STRIDE);
+      const ridingLog = { values: buf(10), count: 10, log, component: 0 };
+      const base: MatmulArgs = { form: 'tn', M, N, K, a: buf(M * K), b: buf(N * K), c: buf(M * N), kernel };
+      expect(() => matmulDispatch(ctx, { ...base, ridingLog })).toThrow(/ridingLog .*only allowed with rowSums and guard/);
+      const guarded: MatmulArgs = { ...base, rowSums: buf(M), guard: { guard: buf(4), step: g.step({ validRows: 1 }), cCode: 1, sumsCode: 17 } };
+      expect(() => matmulDispatch(ctx, { ...guarded, ridingLog: { ...ridingLog, component: LOSS_LOG_STRIDE } })).toThrow(/ridingLog.*component/);
+      expect(() => matmulDispatch(ctx, { ...guarded, ridingLog: { ...ridingLog, count: 1000 } })).toThrow(/ridingLog.*values/);
+      expect(() => matmulDispatch(ctx, { ...guarded, ridingLog: { ...ridingLog, log: guarded.guard!.guard } })).toThrow(/ridingLog.*log/);
+      expect(() => matmulDispatch(ctx, { ...guarded, ridingLog: { ...ridingLog, values: guarded.c } })).toThrow(/ridingLog.values \(read\) and c \(written\)/);
     } finally {
       ctx.arena.dispose();
     }

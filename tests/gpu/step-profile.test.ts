@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.gpu.destroy());
 
-test('one-layer sigmoid/BCE model (8–3–8, SGD): 8 dispatches per step, 5 matmuls on the paths their shapes allow', async () => {
+test('one-layer sigmoid/BCE model (8–3–8, SGD): 7 dispatches per step, 5 matmuls on the paths their shapes allow', async () => {
   const D = 8; // a multiple of 4: the encoder's x·Wᵀ reads K = 8 as vec4
   const H = 3; // not one: every matmul with 3 in a vectorised dimension takes the general path
   const model = await createAutoencoder({ inputSize: D, hiddenSize: H, seed: 2 }, { gpu: t.gpu });
@@ -19,14 +19,15 @@ test('one-layer sigmoid/BCE model (8–3–8, SGD): 8 dispatches per step, 5 mat
     const ds = model.uploadDataset({ data: randomArray(10 * D, 3, 0, 1), features: D });
     const trainer = model.createTrainer({ batchSize: 4, optimizer: { type: 'sgd', learningRate: 0.1 } });
     const p = await trainer.profile(ds, 1);
-    // Hand count: gather 1; forward: encoder matmul, decoder matmul with the loss and dz in its epilogue, loss log = 3;
-    // backward: decoder dW with dc summed in the same dispatch, da = dh ⊙ σ'(h) with dh = dz·W2 in one = 2; encoder dW with db = 1;
-    // update: SGD = 1 (the weight-gradient matmuls and the loss log check what they store: no guard pass).
-    expect(p.dispatchesPerStep).toBe(1 + 3 + 2 + 1 + 1);
+    // Hand count: gather 1; forward: encoder matmul, decoder matmul with the loss and dz in its epilogue = 2;
+    // backward: decoder dW with dc summed and the loss's log riding in the same dispatch, da = dh ⊙ σ'(h) with
+    // dh = dz·W2 in one = 2; encoder dW with db = 1; update: SGD = 1 (the weight-gradient matmuls and the
+    // loss log check what they store: no guard pass).
+    expect(p.dispatchesPerStep).toBe(1 + 2 + 2 + 1 + 1);
     expect(p.matmuls.map((m) => m.kernel)).toEqual([
       'matmul_nt_aligned', // h = σ(x·W1ᵀ + b1): M = 4, N = 3, K = 8
       'matmul_nt_general_loss', // z = h·W2ᵀ + c, with ℓ and dz per element: K = 3
-      'matmul_tn_general_sums', // dW2 = dzᵀ·h, dc = Σ_r dz: M = 8, N = 3
+      'matmul_tn_general_sums_logged', // dW2 = dzᵀ·h, dc = Σ_r dz, and log Σ ℓ: M = 8, N = 3
       'matmul_nn_general_gate', // da = (dz·W2) ⊙ σ'(h): K = 8, N = 3
       'matmul_tn_general_sums', // dW1 = daᵀ·x, db = Σ_r da: M = 3, N = 8
     ]);
@@ -64,9 +65,10 @@ test('one-layer sigmoid/BCE model (8–3–8, SGD): 8 dispatches per step, 5 mat
   }
 });
 
-test('the separate guard pass runs exactly where some kernel writes a gradient or the log without checking it', async () => {
+test('the separate guard pass runs exactly where some kernel writes a gradient or the log without checking it; the reconstruction log rides in a weight-gradient matmul', async () => {
   const D = 8;
   const GUARD_PASS = 'guard: loss and gradients are finite';
+  const RECON_LOG = 'log reconstruction loss';
   // [config, whether check_step must run]: the plain and the regularised models whose
   // every gradient comes from a weight-gradient matmul and whose loss terms log through
   // the guarded loss log (weight decay checks what it adds and logs), against tied
@@ -86,8 +88,13 @@ test('the separate guard pass runs exactly where some kernel writes a gradient o
     try {
       const ds = model.uploadDataset({ data: randomArray(10 * D, 3, 0, 1), features: D });
       const trainer = model.createTrainer({ batchSize: 4, optimizer: { type: 'adam', learningRate: 0.01 } });
-      const labels = trainer.stepDispatches(ds).map((d) => d.label);
+      const step = trainer.stepDispatches(ds);
+      const labels = step.map((d) => d.label);
       expect(labels.includes(GUARD_PASS), JSON.stringify(extra)).toBe(guardPass);
+      // No dispatch of its own: the decoder's dW (a tied model's first untied one: the encoder's) carries it.
+      expect(labels.filter((l) => l.includes(RECON_LOG)), JSON.stringify(extra)).toHaveLength(1);
+      const carrier = step.find((d) => d.label.includes(RECON_LOG))!;
+      expect(carrier.kernel, JSON.stringify(extra)).toMatch(/^matmul_tn_.*_sums_logged$/);
       trainer.dispose();
     } finally {
       model.dispose();
