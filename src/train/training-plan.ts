@@ -11,11 +11,11 @@
 //                  into ∂L/∂h̃ of the code (into dμ for a VAE) after the decoder's share;
 //                  without a reconstruction weight the decoder's backward is skipped,
 //                  with freezeEncoder the encoder's (its gradients stay zero: no update)
-// Guard            every weight-gradient matmul (the 'tn' products with their bias sums), every
-//                  loss-log write and weight decay check the values they store (src/kernels/finite.ts has the codes);
-//                  where some other kernel writes a gradient or the log (tied weights' mirrored
-//                  dW and column sums, the contractive hook) one check_step pass
-//                  over the loss row and all gradients follows the backward pass as well
+// Guard            every weight-gradient matmul (the 'tn' products with their bias sums), the tied
+//                  decoder's bias column sums, every loss-log write and weight decay check the values
+//                  they store (src/kernels/finite.ts has the codes); where some other kernel writes a
+//                  gradient last (the contractive hook; a tied dW when a frozen encoder does not add
+//                  to it) one check_step pass over the loss row and all gradients follows the backward pass
 // Update           one optimizer dispatch over the flat parameter buffer, skipped once the guard is set
 import type { BufferArena, BufferSlice } from '../gpu/arena';
 import type { KernelContext } from '../gpu/context';
@@ -63,14 +63,19 @@ export class TrainingPlan extends StepPlan {
   }
 
   /**
-   * Whether every gradient and every loss-log value of a step is written by a kernel
-   * that checks it (then the separate check_step pass is left out): the untied
-   * layers' weight-gradient matmuls, the terms' loss-log writes and weight decay
-   * do; the tied decoder's mirrored dW and column sums, and the contractive
-   * penalty's additions to the first layer's dW, db, do not.
+   * Whether every gradient and every loss-log value of a step is checked by the
+   * kernel that writes it last (then the separate check_step pass is left out): the
+   * untied layers' weight-gradient matmuls, the tied decoder's bias column sums,
+   * the terms' loss-log writes and weight decay check what they store. A tied
+   * decoder's dW (inᵀ·dPre) is not checked itself, but the encoder's guarded dW
+   * then adds to it (a non-finite value stays non-finite under addition), unless a
+   * frozen encoder has no backward pass; the contractive penalty's additions to
+   * the first layer's dW, db are not checked.
    */
   private checkedWhereWritten(): boolean {
-    return !this.model.config.tiedWeights && this.hook('onEncoderGrads').length === 0;
+    const c = this.model.config;
+    const tiedUnchecked = c.tiedWeights && (c.classifier?.freezeEncoder ?? false);
+    return !tiedUnchecked && this.hook('onEncoderGrads').length === 0;
   }
 
   /** The flat gradient buffer (the parameters' layout). */
@@ -102,7 +107,8 @@ export class TrainingPlan extends StepPlan {
     const out: Dispatch[] = [];
     if (layer.transposed) {
       out.push(matmulDispatch(this.ctx, { form: 'tn', M: n, N: m, K: B, a: input, b: dPre, c: this.g(layer.weight), accumulate: o.accumulateWeight, label: `d${layer.weight} (tied, ${layer.name} term) = inᵀ·dPre` }));
-      out.push(columnSumDispatch(this.ctx, { input: dPre, output: this.g(layer.bias), rows: B, cols: m, label: `d${layer.bias} = Σ_r dPre` }));
+      const guard = { guard: this.guard, step: this.batch.step, code: 1 + this.model.layout.get(layer.bias).offset };
+      out.push(columnSumDispatch(this.ctx, { input: dPre, output: this.g(layer.bias), rows: B, cols: m, guard, label: `d${layer.bias} = Σ_r dPre` }));
     } else {
       const layout = this.model.layout;
       const guard = { guard: this.guard, step: this.batch.step, cCode: 1 + layout.get(layer.weight).offset, sumsCode: 1 + layout.get(layer.bias).offset };

@@ -123,10 +123,13 @@ describe('a diverging run', () => {
   const D = 9;
   const H = 5;
   const data = randomArray(16 * D, 21, 0, 4);
-  const config = { inputSize: D, hiddenSize: H, encoderActivation: 'relu', decoderActivation: 'linear', loss: 'mse', seed: 3 } as const;
+  const base = { inputSize: D, hiddenSize: H, encoderActivation: 'relu', decoderActivation: 'linear', loss: 'mse', seed: 3 } as const;
   const trainerOptions = { batchSize: 4, optimizer: { type: 'sgd', learningRate: 2 }, syncEvery: 20 } as const;
 
-  test('stops with the step and tensor named and keeps the weights of the step before', async () => {
+  // Untied: every gradient checked by the matmul that writes it; tied: the decoder's bias by its
+  // guarded column sum, the shared weight's by the encoder's dW adding to the mirrored one.
+  test.each([['untied', {}], ['tied', { tiedWeights: true }]] as const)('%s: stops with the step and tensor named and keeps the weights of the step before', async (_, extra) => {
+    const config = { ...base, ...extra };
     const model = await createAutoencoder(config, { gpu: t.gpu });
     const trainer = model.createTrainer(trainerOptions);
     const err = await trainer.steps(model.uploadDataset({ data, features: D }), 40).then(

@@ -5,6 +5,7 @@ import { GUARD_CLEAR, NON_FINITE_KIND } from '../../src/kernels/finite';
 import { columnSumDispatch, LOSS_LOG_STRIDE, lossLogDispatch } from '../../src/kernels/reduce';
 import { LOSS_COMPONENT } from '../../src/model/objective';
 import { columnSumRef, lossLogIncrementRef } from '../../src/reference/reduce';
+import { finiteGuardRef } from '../../src/reference/finite';
 import { compare, randomArray, testGpu, type TestGpu } from './helpers';
 
 let t: TestGpu;
@@ -70,6 +71,61 @@ describe('columnSumDispatch', () => {
     const c = compare(got, want, 0, atol);
     console.log(`column sum random ${rows}×${cols}: max |diff| ${c.maxAbs.toExponential(2)} (bound ${atol.toExponential(2)})`);
     expect(c.worst).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('columnSumDispatch, guarded', () => {
+  // Each stored out[j] goes through the guard with code + j, as check_step records it over the
+  // stored values (finiteGuardRef on the float64 sums, rounded to f32 there): NaN and ±Inf inputs,
+  // a column whose f32 sum overflows from finite values, an accumulated entry already −Inf,
+  // columns past one workgroup; finite sums leave the guard clear and an earlier step's guard stays.
+  for (const [rows, cols] of [
+    [1, 1],
+    [5, 3],
+    [9, 130],
+  ]) {
+    for (const accumulate of [false, true]) {
+      test(`${rows}×${cols}${accumulate ? ' accumulate' : ''}`, async () => {
+        const initial = dyadic(cols, cols + 1);
+        const clean = dyadic(rows * cols, rows * 7 + cols);
+        const poisoned = Float32Array.from(clean);
+        poisoned[(rows - 1) * cols + (cols - 1)] = NaN; // the last column
+        if (cols > 2) poisoned[1] = rows > 1 ? 3e38 : Infinity; // column 1: +Inf, or an f32 overflow below
+        if (cols > 2 && rows > 1) poisoned[cols + 1] = 3e38;
+        const initialBad = Float32Array.from(initial);
+        if (cols > 1) initialBad[cols - 2] = -Infinity;
+        const CODE = 40;
+        const cases: Array<[string, Float32Array, Float32Array, Uint32Array]> = [
+          ['finite', clean, initial, GUARD_CLEAR],
+          ['poisoned', poisoned, initial, GUARD_CLEAR],
+          ['poisoned, earlier guard', poisoned, initial, Uint32Array.from([2, 9, NON_FINITE_KIND.nan, 0])],
+        ];
+        if (accumulate) cases.push(['clean onto −Inf', clean, initialBad, GUARD_CLEAR]);
+        for (const [what, data, init, before] of cases) {
+          const output = t.upload('out', accumulate ? init : new Float32Array(cols));
+          const guard = t.upload('guard', before);
+          const step = t.step({ validRows: 1, step: 6 });
+          await runDispatches(t.device, [columnSumDispatch(t, { input: t.upload('in', data), output, rows, cols, accumulate, guard: { guard, step, code: CODE } })], true);
+          const sums = columnSumRef(data, rows, cols, accumulate ? init : undefined);
+          const want = finiteGuardRef(before, 6, [{ code: CODE, values: sums, indexed: true }]);
+          expect(Array.from(await readU32(t.device, guard, 4)), what).toEqual(Array.from(want));
+          if (what === 'finite') {
+            // The guarded entry point sums exactly as the plain one (dyadic values: exact either way).
+            expect(Array.from(await t.read(output, cols)), what).toEqual(Array.from(sums, Math.fround));
+          }
+        }
+      });
+    }
+  }
+
+  test('argument errors name the problem', () => {
+    const input = t.upload('in', new Float32Array(6));
+    const output = t.upload('out', new Float32Array(3));
+    const guard = t.upload('guard', GUARD_CLEAR);
+    const step = t.step({ validRows: 1 });
+    expect(() => columnSumDispatch(t, { input, output, rows: 2, cols: 3, guard: { guard, step, code: 0 } })).toThrow(/guard\.code/);
+    expect(() => columnSumDispatch(t, { input, output, rows: 2, cols: 3, guard: { guard: output, step, code: 1 } })).toThrow(/output and guard\.guard are written and overlap/);
+    expect(() => columnSumDispatch(t, { input, output, rows: 2, cols: 3, guard: { guard: input, step, code: 1 } })).toThrow(/input \(read\) and guard\.guard \(written\)/);
   });
 });
 

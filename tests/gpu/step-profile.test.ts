@@ -70,16 +70,18 @@ test('the separate guard pass runs exactly where some kernel writes a gradient o
   const GUARD_PASS = 'guard: loss and gradients are finite';
   const RECON_LOG = 'log reconstruction loss';
   // [config, whether check_step must run]: the plain and the regularised models whose
-  // every gradient comes from a weight-gradient matmul and whose loss terms log through
-  // the guarded loss log (weight decay checks what it adds and logs), against tied
-  // weights (a mirrored dW and a column sum) and the contractive penalty (it adds to dW, db).
+  // every gradient comes last from a kernel that checks it (weight-gradient matmuls, weight
+  // decay, the guarded loss log; tied weights: the guarded column sum for the decoder's bias,
+  // the encoder's guarded dW adding to the mirrored one), against the contractive penalty
+  // (it adds to dW, db unchecked).
   const cases: Array<[Record<string, unknown>, boolean]> = [
     [{}, false],
     [{ sparsity: { type: 'kl', rho: 0.05, beta: 3 } }, false],
     [{ noise: { type: 'masking', rate: 0.3 }, dropout: 0.2 }, false],
     [{ hiddenSizes: [5, 3] }, false],
     [{ hiddenSizes: [6, 2], variational: true }, false],
-    [{ tiedWeights: true }, true],
+    [{ tiedWeights: true }, false],
+    [{ hiddenSizes: [5, 3], tiedWeights: true }, false],
     [{ contractive: 0.1 }, true],
     [{ weightDecay: 0.01 }, false],
   ];
