@@ -28,22 +28,29 @@ struct Params {
 override ACT: u32; // activation code ACT_* (contractive_terms only)
 const WG: u32 = 64u; // @workgroup_size; also sizes workgroup_sum's scratch
 
+struct GuardCode {
+  base_code: u32, // guard code of dW[0, 0]: 1 + its offset in the gradient buffer
+}
+
 @group(0) @binding(0) var<uniform> params: Params;
 
 // row_norms_sq, add_scaled_rows
 @group(0) @binding(1) var<storage, read> w: array<f32>;
 // row_norms_sq
 @group(0) @binding(2) var<storage, read_write> s_out: array<f32>;
-// add_scaled_rows
+// add_scaled_rows (the last kernel to write dW, so it checks what it stores: 4 guard, 5 code, 6 step)
 @group(0) @binding(2) var<storage, read> row_scale_in: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dw: array<f32>;
+@group(0) @binding(4) var<storage, read_write> guard: Guard;
+@group(0) @binding(5) var<uniform> dw_code: GuardCode;
 // contractive_terms
-@group(0) @binding(1) var<uniform> step: Step;
-@group(0) @binding(2) var<storage, read> h: array<f32>;
-@group(0) @binding(3) var<storage, read> s: array<f32>;
-@group(0) @binding(4) var<storage, read_write> u: array<f32>;
-@group(0) @binding(5) var<storage, read_write> row_scale: array<f32>;
-@group(0) @binding(6) var<storage, read_write> row_jac: array<f32>;
+@group(0) @binding(1) var<storage, read> h: array<f32>;
+@group(0) @binding(2) var<storage, read> s: array<f32>;
+@group(0) @binding(3) var<storage, read_write> u: array<f32>;
+@group(0) @binding(4) var<storage, read_write> row_scale: array<f32>;
+@group(0) @binding(5) var<storage, read_write> row_jac: array<f32>;
+// contractive_terms, add_scaled_rows
+@group(0) @binding(6) var<uniform> step: Step;
 
 // g''(a) from y = g(a) (activation.wgsl has g' only).
 fn activation_second_from_output(y: f32, kind: u32) -> f32 {
@@ -118,7 +125,9 @@ fn contractive_terms(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocatio
   row_scale[j] = coef * 2.0 * acc;
 }
 
-// dW_ji += rowScale_j · W_ji. One invocation per element (grid [⌈D/64⌉, H]).
+// dW_ji += rowScale_j · W_ji. One invocation per element (grid [⌈D/64⌉, H]). The
+// stored value goes through the step's non-finite guard with code base_code + k,
+// as check_step would record it (common/guard.wgsl).
 @compute @workgroup_size(WG)
 fn add_scaled_rows(@builtin(global_invocation_id) gid: vec3u) {
   let i = gid.x;
@@ -128,5 +137,8 @@ fn add_scaled_rows(@builtin(global_invocation_id) gid: vec3u) {
     return;
   }
   let k = j * D + i;
-  dw[k] += row_scale_in[j] * w[k];
+  let v = dw[k] + row_scale_in[j] * w[k];
+  dw[k] = v;
+  guard_note(bitcast<u32>(v), dw_code.base_code + k);
+  guard_record_found();
 }

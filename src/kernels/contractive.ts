@@ -4,7 +4,8 @@
 //   2. contractiveTermsDispatch: u [rows, hidden], rowScale [hidden], rowJacSq [rows]
 //   3. the caller: dW += uᵀ·X (TN matmul, accumulate), db += column sums of u
 //      (for relu and linear u = 0 and both can be skipped)
-//   4. addScaledRowsDispatch:   dW_ji += rowScale_j · W_ji
+//   4. addScaledRowsDispatch:   dW_ji += rowScale_j · W_ji, the last write of dW: it
+//      checks what it stores (the step's non-finite guard, src/kernels/guard.ts)
 // Loss: λ · step.inv_rows · Σ_r rowJacSq[r]. rowJacSq[r] = ‖J_r‖²_F is also the
 // analysis metric: mean ‖J_r‖_F = mean over valid rows of sqrt(rowJacSq[r]).
 import stepWgsl from '../../shaders/common/step.wgsl?raw';
@@ -12,9 +13,10 @@ import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
 import contractiveWgsl from '../../shaders/contractive.wgsl?raw';
 import { groups, makeDispatch, packUniform, type Dispatch, type KernelContext, type KernelSpec, type Resource } from '../gpu';
 import { ACTIVATION_CODE, ACTIVATION_WGSL, type Activation } from './activations';
-import { requireActivation, requireCount, requireFloats, requireNoAliasing, requireNonNegative, requireStep } from './checks';
+import { requireActivation, requireCount, requireFloats, requireInteger, requireNoAliasing, requireNonNegative, requireStep } from './checks';
+import { GUARD_BYTES, GUARD_WGSL } from './guard';
 
-const CODE = ACTIVATION_WGSL + stepWgsl + workgroupSumWgsl + contractiveWgsl;
+const CODE = ACTIVATION_WGSL + stepWgsl + workgroupSumWgsl + GUARD_WGSL + contractiveWgsl;
 
 export interface RowNormsSqArgs {
   /** [hidden, inputs] weights W (read). */
@@ -91,10 +93,10 @@ export function contractiveTermsDispatch(ctx: KernelContext, args: ContractiveTe
     name: 'contractive_terms',
     code: CODE,
     entryPoint: 'contractive_terms',
-    bindings: ['uniform', 'uniform', 'read', 'read', 'rw', 'rw', 'rw'],
+    bindings: ['uniform', 'read', 'read', 'rw', 'rw', 'rw', 'uniform'],
     constants: { ACT: ACTIVATION_CODE[args.activation] },
   };
-  const resources = [params, args.step, args.h, args.s, args.u, args.rowScale, args.rowJacSq];
+  const resources = [params, args.h, args.s, args.u, args.rowScale, args.rowJacSq, args.step];
   return makeDispatch(ctx.cache, spec, resources, [rows + groups(hidden, 64)], label);
 }
 
@@ -107,10 +109,15 @@ export interface AddScaledRowsArgs {
   dw: Resource;
   hidden: number;
   inputs: number;
+  /**
+   * The step's non-finite guard: a non-finite dW value, as stored, records code
+   * `code` + its flat index (dw a slice of the gradient buffer: code = 1 + its offset).
+   */
+  guard: { guard: Resource; step: GPUBuffer; code: number };
   label?: string;
 }
 
-/** dW_ji += rowScale_j · W_ji. Grid: [⌈inputs/64⌉, hidden]. */
+/** dW_ji += rowScale_j · W_ji, each stored value checked. Grid: [⌈inputs/64⌉, hidden]. */
 export function addScaledRowsDispatch(ctx: KernelContext, args: AddScaledRowsArgs): Dispatch {
   const label = args.label ?? 'add_scaled_rows';
   const { hidden, inputs } = args;
@@ -119,17 +126,26 @@ export function addScaledRowsDispatch(ctx: KernelContext, args: AddScaledRowsArg
   requireFloats(ctx, label, 'w', args.w, hidden * inputs);
   requireFloats(ctx, label, 'rowScale', args.rowScale, hidden);
   requireFloats(ctx, label, 'dw', args.dw, hidden * inputs);
+  const g = args.guard;
+  if (g === undefined) throw new Error(`${label}: guard is required (the last kernel to write dW checks what it stores)`);
+  requireFloats(ctx, label, 'guard.guard', g.guard, GUARD_BYTES / 4);
+  requireStep(label, g.step);
+  requireInteger(label, 'guard.code', g.code, 1, 0xfffffffe - hidden * inputs, 'codes stay below 2^32 − 1');
   requireNoAliasing(
     label,
-    [['dw', args.dw]],
+    [
+      ['dw', args.dw],
+      ['guard.guard', g.guard],
+    ],
     [
       ['w', args.w],
       ['rowScale', args.rowScale],
     ],
   );
   const params = uniform(ctx, label, 0, hidden, inputs, 0);
-  const spec: KernelSpec = { name: 'add_scaled_rows', code: CODE, entryPoint: 'add_scaled_rows', bindings: ['uniform', 'read', 'read', 'rw'] };
-  return makeDispatch(ctx.cache, spec, [params, args.w, args.rowScale, args.dw], [groups(inputs, 64), hidden], label);
+  const code = ctx.arena.uniform(`${label}/guard code`, packUniform([['u32', g.code]]));
+  const spec: KernelSpec = { name: 'add_scaled_rows', code: CODE, entryPoint: 'add_scaled_rows', bindings: ['uniform', 'read', 'read', 'rw', 'rw', 'uniform', 'uniform'] };
+  return makeDispatch(ctx.cache, spec, [params, args.w, args.rowScale, args.dw, g.guard, code, g.step], [groups(inputs, 64), hidden], label);
 }
 
 // ---- the params uniform ------------------------------------------------------

@@ -9,8 +9,9 @@
 //   forward         after the decoder, in every plan (training and inference)
 //   onCode          training: into ∂L/∂h of the code, before it goes through g'
 //   onEncoderGrads  training: into the first encoder layer's dW, db
-//   onGradients     training: after the whole backward pass, into any gradient (its kernels
-//                   check what they store through t.guard: the plan runs no separate guard pass for them)
+//   onGradients     training: after the whole backward pass, into any gradient
+// The kernel of a training hook that writes a gradient last checks what it stores
+// through t.guard (the plan runs no separate guard pass over the gradients).
 // Each hook also logs the term's value into its slot with `t.log(…)`.
 //
 // Everything that lists the terms derives from OBJECTIVE: the loss-log slots, the
@@ -230,9 +231,12 @@ const contractive: ObjectiveTerm = {
     ];
     if (g === 'sigmoid' || g === 'tanh') {
       out.push(matmulDispatch(t.ctx, { form: 'tn', M: H, N: D, K: t.rows, a: u, b: t.input, c: dW, accumulate: true, label: 'contractive dW += uᵀ·x̃' }));
-      out.push(columnSumDispatch(t.ctx, { input: u, output: t.grad(layer.bias), rows: t.rows, cols: H, accumulate: true, label: 'contractive db += Σ_r u' }));
+      const biasGuard = { guard: t.guard!, step: t.step, code: 1 + t.layout.get(layer.bias).offset };
+      out.push(columnSumDispatch(t.ctx, { input: u, output: t.grad(layer.bias), rows: t.rows, cols: H, accumulate: true, guard: biasGuard, label: 'contractive db += Σ_r u' }));
     }
-    out.push(addScaledRowsDispatch(t.ctx, { w, rowScale, dw: dW, hidden: H, inputs: D }));
+    // The last writes of dW and db check what they store (the matmul's sum before is checked with them).
+    const weightGuard = { guard: t.guard!, step: t.step, code: 1 + t.layout.get(layer.weight).offset };
+    out.push(addScaledRowsDispatch(t.ctx, { w, rowScale, dw: dW, hidden: H, inputs: D, guard: weightGuard }));
     out.push(t.log(rowJacSq, t.rows, { scale: lambda, perSample: true, label: 'log contractive penalty' }));
     return { onEncoderGrads: out, buffers: { rowNormsSq: s, contractiveU: u, contractiveRowScale: rowScale, rowJacobianSq: rowJacSq } };
   },

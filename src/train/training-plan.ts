@@ -11,11 +11,11 @@
 //                  into ∂L/∂h̃ of the code (into dμ for a VAE) after the decoder's share;
 //                  without a reconstruction weight the decoder's backward is skipped,
 //                  with freezeEncoder the encoder's (its gradients stay zero: no update)
-// Guard            every weight-gradient matmul (the 'tn' products with their bias sums), the tied
-//                  decoder's bias column sums, every loss-log write and weight decay check the values
-//                  they store (src/kernels/finite.ts has the codes); where some other kernel writes a
-//                  gradient last (the contractive hook; a tied dW when a frozen encoder does not add
-//                  to it) one check_step pass over the loss row and all gradients follows the backward pass
+// Guard            the kernel that writes a gradient or a loss-log value last checks it (src/kernels/finite.ts
+//                  has the codes): the weight-gradient matmuls ('tn' with their bias sums), the tied
+//                  decoder's bias column sums, the contractive hook's last writes, every loss-log write
+//                  and weight decay; only where a tied dW is not added to by a frozen encoder does a
+//                  check_step pass over the loss row and all gradients follow the backward pass
 // Update           one optimizer dispatch over the flat parameter buffer, skipped once the guard is set
 import type { BufferArena, BufferSlice } from '../gpu/arena';
 import type { KernelContext } from '../gpu/context';
@@ -66,16 +66,15 @@ export class TrainingPlan extends StepPlan {
    * Whether every gradient and every loss-log value of a step is checked by the
    * kernel that writes it last (then the separate check_step pass is left out): the
    * untied layers' weight-gradient matmuls, the tied decoder's bias column sums,
-   * the terms' loss-log writes and weight decay check what they store. A tied
-   * decoder's dW (inᵀ·dPre) is not checked itself, but the encoder's guarded dW
-   * then adds to it (a non-finite value stays non-finite under addition), unless a
-   * frozen encoder has no backward pass; the contractive penalty's additions to
-   * the first layer's dW, db are not checked.
+   * the contractive penalty's last writes of dW and db, the terms' loss-log writes
+   * and weight decay check what they store. A tied decoder's dW (inᵀ·dPre) is not
+   * checked itself, but the encoder's guarded dW then adds to it (a non-finite
+   * value stays non-finite under addition), unless a frozen encoder has no
+   * backward pass.
    */
   private checkedWhereWritten(): boolean {
     const c = this.model.config;
-    const tiedUnchecked = c.tiedWeights && (c.classifier?.freezeEncoder ?? false);
-    return !tiedUnchecked && this.hook('onEncoderGrads').length === 0;
+    return !(c.tiedWeights && (c.classifier?.freezeEncoder ?? false));
   }
 
   /** The flat gradient buffer (the parameters' layout). */

@@ -3,7 +3,9 @@
 // the CPU in float64, standing in for the caller's matmul and column sums) against
 // the directly computed reference gradient.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { runDispatches, STEP_BYTES } from '../../src/gpu';
+import { readU32, runDispatches, STEP_BYTES } from '../../src/gpu';
+import { GUARD_CLEAR, NON_FINITE_KIND } from '../../src/kernels/finite';
+import { finiteGuardRef } from '../../src/reference/finite';
 import { ACTIVATIONS } from '../../src/kernels/activations';
 import { addScaledRowsDispatch, contractiveTermsDispatch, rowNormsSqDispatch } from '../../src/kernels/contractive';
 import { addScaledRowsRef, contractiveRef, contractiveTermsRef, rowNormsSqRef } from '../../src/reference/contractive';
@@ -47,10 +49,11 @@ describe('contractive kernels', () => {
         const rowScaleBuf = t.upload('rowScale', new Float32Array(H).fill(777));
         const rowJacBuf = t.upload('rowJacSq', new Float32Array(B).fill(777));
         const dwBuf = t.upload('dW', dW0);
+        const guard = t.upload('guard', GUARD_CLEAR);
         const dispatches = [
           rowNormsSqDispatch(t, { w: wBuf, s: sBuf, hidden: H, inputs: D }),
           contractiveTermsDispatch(t, { h: hBuf, s: sBuf, u: uBuf, rowScale: rowScaleBuf, rowJacSq: rowJacBuf, rows: B, hidden: H, activation: act, lambda, step: t.step({ validRows: V }) }),
-          addScaledRowsDispatch(t, { w: wBuf, rowScale: rowScaleBuf, dw: dwBuf, hidden: H, inputs: D }),
+          addScaledRowsDispatch(t, { w: wBuf, rowScale: rowScaleBuf, dw: dwBuf, hidden: H, inputs: D, guard: { guard, step: t.step({ validRows: V, step: 2 }), code: 5 } }),
         ];
         await runDispatches(t.device, dispatches, true);
         const s = await t.read(sBuf, H);
@@ -126,10 +129,42 @@ describe('contractive kernels', () => {
         expect(wWorst).toBeLessThanOrEqual(1);
         expect(bWorst).toBeLessThanOrEqual(1);
         expect(Math.abs(penalty - ref.penalty)).toBeLessThanOrEqual(1e-5 * ref.penalty + TINY);
+        expect(Array.from(await readU32(t.device, guard, 4)), 'finite dW leaves the guard clear').toEqual(Array.from(GUARD_CLEAR));
         expect([...u.slice(V * H)].every((v) => v === 0)).toBe(true);
       });
     }
   }
+});
+
+// add_scaled_rows writes dW last, so it checks what it stores: each non-finite value records
+// code + its flat index, as check_step would over the stored dW (finiteGuardRef over the float64
+// result, rounded to f32 there) — a NaN already in dW, an overflow only in f32, a −Inf weight times
+// a positive row scale, several rows and a partial workgroup; an earlier step's guard stays.
+describe('add_scaled_rows guards what it stores', () => {
+  test.each([
+    [1, 1],
+    [3, 70],
+  ])('H=%i D=%i', async (H, D) => {
+    const W = randomArray(H * D, H + D, -1, 1);
+    const rowScale = randomArray(H, H + 1, 0.5, 1);
+    const dW0 = randomArray(H * D, H + D + 2, -1, 1);
+    const last = H * D - 1;
+    dW0[last] = NaN;
+    if (D > 2) {
+      dW0[D + 1] = 3e38; // row 1 (or 0): 3e38 + rowScale·W overflows only in f32
+      W[D + 1] = 3.4e38;
+      rowScale[Math.floor((D + 1) / D)] = 1;
+      W[2] = -Infinity;
+    }
+    const dwAfter = addScaledRowsRef(dW0, rowScale, W, H, D);
+    for (const before of [GUARD_CLEAR, Uint32Array.from([1, 3, NON_FINITE_KIND.nan, 0])]) {
+      const guard = t.upload('guard', before);
+      const dw = t.upload('dW', dW0);
+      await runDispatches(t.device, [addScaledRowsDispatch(t, { w: t.upload('W', W), rowScale: t.upload('rowScale', rowScale), dw, hidden: H, inputs: D, guard: { guard, step: t.step({ validRows: 1, step: 4 }), code: 9 } })], true);
+      const want = finiteGuardRef(before, 4, [{ code: 9, values: dwAfter, indexed: true }]);
+      expect(Array.from(await readU32(t.device, guard, 4)), `guard before ${before.join(',')}`).toEqual(Array.from(want));
+    }
+  });
 });
 
 describe('argument checks', () => {
@@ -139,7 +174,10 @@ describe('argument checks', () => {
     const step = t.step({ validRows: 1 });
     const notUniform = t.upload('not a uniform', new Float32Array(STEP_BYTES / 4));
     expect(() => rowNormsSqDispatch(t, { w: buf, s: other, hidden: 2, inputs: 3 })).toThrow(/w holds 4 floats \(16 bytes\) but 6 are needed/);
-    expect(() => addScaledRowsDispatch(t, { w: buf, rowScale: other, dw: buf, hidden: 1, inputs: 1 })).toThrow(/w \(read\) and dw \(written\) are in the same GPUBuffer/);
+    const guard = { guard: t.upload('guard', GUARD_CLEAR), step, code: 1 };
+    expect(() => addScaledRowsDispatch(t, { w: buf, rowScale: other, dw: buf, hidden: 1, inputs: 1, guard })).toThrow(/w \(read\) and dw \(written\) are in the same GPUBuffer/);
+    expect(() => addScaledRowsDispatch(t, { w: buf, rowScale: other, dw: t.upload('dw', new Float32Array(4)), hidden: 1, inputs: 1, guard: undefined as never })).toThrow(/guard is required/);
+    expect(() => addScaledRowsDispatch(t, { w: buf, rowScale: other, dw: t.upload('dw', new Float32Array(4)), hidden: 1, inputs: 1, guard: { ...guard, code: 0 } })).toThrow(/guard\.code/);
     expect(() =>
       contractiveTermsDispatch(t, { h: buf, s: buf, u: buf, rowScale: buf, rowJacSq: buf, rows: 1, hidden: 1, activation: 'softmax' as never, lambda: 1, step }),
     ).toThrow(/activation must be one of linear, sigmoid, tanh, relu/);

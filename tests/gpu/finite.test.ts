@@ -127,8 +127,13 @@ describe('a diverging run', () => {
   const trainerOptions = { batchSize: 4, optimizer: { type: 'sgd', learningRate: 2 }, syncEvery: 20 } as const;
 
   // Untied: every gradient checked by the matmul that writes it; tied: the decoder's bias by its
-  // guarded column sum, the shared weight's by the encoder's dW adding to the mirrored one.
-  test.each([['untied', {}], ['tied', { tiedWeights: true }]] as const)('%s: stops with the step and tensor named and keeps the weights of the step before', async (_, extra) => {
+  // guarded column sum, the shared weight's by the encoder's dW adding to the mirrored one;
+  // contractive: the encoder's dW, db by the penalty's add_scaled_rows and column sum (tanh: u ≠ 0).
+  test.each([
+    ['untied', {}],
+    ['tied', { tiedWeights: true }],
+    ['contractive, tanh', { contractive: 0.1, encoderActivation: 'tanh' }],
+  ] as const)('%s: stops with the step and tensor named and keeps the weights of the step before', async (_, extra) => {
     const config = { ...base, ...extra };
     const model = await createAutoencoder(config, { gpu: t.gpu });
     const trainer = model.createTrainer(trainerOptions);

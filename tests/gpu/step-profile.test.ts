@@ -69,11 +69,11 @@ test('the separate guard pass runs exactly where some kernel writes a gradient o
   const D = 8;
   const GUARD_PASS = 'guard: loss and gradients are finite';
   const RECON_LOG = 'log reconstruction loss';
-  // [config, whether check_step must run]: the plain and the regularised models whose
-  // every gradient comes last from a kernel that checks it (weight-gradient matmuls, weight
-  // decay, the guarded loss log; tied weights: the guarded column sum for the decoder's bias,
-  // the encoder's guarded dW adding to the mirrored one), against the contractive penalty
-  // (it adds to dW, db unchecked).
+  // [config, whether check_step must run]: every model here has each gradient written last by
+  // a kernel that checks it (weight-gradient matmuls, weight decay, the guarded loss log, the
+  // contractive penalty's add_scaled_rows and column sum; tied weights: the guarded column sum
+  // for the decoder's bias, the encoder's guarded dW adding to the mirrored one). Only a tied
+  // model with a frozen encoder keeps the pass (training-plan.ts; a classifier, not built here).
   const cases: Array<[Record<string, unknown>, boolean]> = [
     [{}, false],
     [{ sparsity: { type: 'kl', rho: 0.05, beta: 3 } }, false],
@@ -82,7 +82,8 @@ test('the separate guard pass runs exactly where some kernel writes a gradient o
     [{ hiddenSizes: [6, 2], variational: true }, false],
     [{ tiedWeights: true }, false],
     [{ hiddenSizes: [5, 3], tiedWeights: true }, false],
-    [{ contractive: 0.1 }, true],
+    [{ contractive: 0.1 }, false],
+    [{ contractive: 0.1, encoderActivation: 'relu' }, false],
     [{ weightDecay: 0.01 }, false],
   ];
   for (const [extra, guardPass] of cases) {
