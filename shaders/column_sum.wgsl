@@ -5,9 +5,9 @@
 // ROW_LANES threads per column, each summing every ROW_LANES-th row; the lanes'
 // partial sums are then added in workgroup memory.
 // column_sum_guarded: the same, and each stored out[j] goes through the step's
-// non-finite guard (common/guard.wgsl) with code base_code + j, as check_step
-// would record it (out is a slice of the gradient buffer: base_code = 1 + its
-// offset), so a bias gradient written here needs no separate check.
+// non-finite guard (common/guard.wgsl) with code base_code + j (out is a slice of
+// the gradient buffer: base_code = 1 + its offset, so the code is 1 + the flat
+// index), so a bias gradient written here needs no separate check.
 
 const COL_TILE: u32 = 64u;
 const ROW_LANES: u32 = 4u;

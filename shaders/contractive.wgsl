@@ -127,7 +127,7 @@ fn contractive_terms(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocatio
 
 // dW_ji += rowScale_j · W_ji. One invocation per element (grid [⌈D/64⌉, H]). The
 // stored value goes through the step's non-finite guard with code base_code + k,
-// as check_step would record it (common/guard.wgsl).
+// 1 + its flat index in the gradient buffer (common/guard.wgsl).
 @compute @workgroup_size(WG)
 fn add_scaled_rows(@builtin(global_invocation_id) gid: vec3u) {
   let i = gid.x;

@@ -6,7 +6,7 @@
 //             NESTEROV: p −= lr·(g + μ·v)
 //   adam:     m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²
 //             p −= lr · (m·c1) / (sqrt(v·c2) + ε)   (PyTorch Adam)
-// The non-finite guard (shaders/finite.wgsl) is bound too: while its step word is
+// The non-finite guard (shaders/common/guard.wgsl) is bound too: while its step word is
 // set, no entry point changes anything, so p and the state keep their last
 // finite values.
 // 1−β is passed precomputed in float64 and rounded once: computing 1 − 0.999 in

@@ -6,7 +6,7 @@
 // One workgroup walks the whole tensor (each thread a strided subset) so the
 // penalty is reduced in the same dispatch, without a second pass. What it
 // stores goes through the step's non-finite guard: a gradient value records
-// grad_code + i, the log's value code 0 (the loss), as check_step would.
+// grad_code + i (1 + its flat index in the gradient buffer), the log's value code 0 (the loss).
 
 const WG: u32 = 256u; // @workgroup_size; also sizes workgroup_sum's scratch
 const LOSS_LOG_STRIDE: u32 = 8u;

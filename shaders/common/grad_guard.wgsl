@@ -1,9 +1,8 @@
 // The non-finite guard in the epilogue that writes the weight gradients (the
 // matmuls' *_sums entry points: dW = dPreᵀ·in and db = Σ_r dPre, bindings 5–7).
 // Each invocation checks the values it stored and records the first bad one in
-// the step's guard (common/guard.wgsl) with the code check_step would give it,
-// 1 + its flat index in the gradient buffer, so a plan whose gradients are all
-// written here needs no separate pass over them (src/train/training-plan.ts).
+// the step's guard (common/guard.wgsl) with its code, 1 + its flat index in the
+// gradient buffer, so the gradients need no separate pass over them.
 // No barrier and no atomic unless a value is bad: the check is a few compares.
 // Prepend after common/guard.wgsl and common/matmul_loss.wgsl (which declares
 // `step`, binding 7, for both epilogues); the family declares sz, c and row_sums.

@@ -1,6 +1,8 @@
-// The non-finite guard's record, shared by the kernels that write it
-// (shaders/finite.wgsl's checks, the matmuls' weight-gradient epilogue in
-// common/grad_guard.wgsl, the loss log's loss_log_guarded in reduce.wgsl).
+// The non-finite guard's record, shared by the kernels that write it: each
+// kernel that writes a gradient or a loss-log value last checks what it stores
+// (the matmuls' weight-gradient epilogue in common/grad_guard.wgsl and their
+// loss-log rider, the guarded column sums, add_scaled_rows, weight decay, the
+// loss log's loss_log_guarded in reduce.wgsl).
 // Prepend common/step.wgsl; the including module declares `guard: Guard`
 // (read_write storage) and `step: Step` (uniform). The 16-byte guard:
 //   step  = the step that first found a non-finite value (atomicMax: every finder writes the same value)

@@ -114,7 +114,7 @@ export interface OptimizerArgs {
   /** The Step uniform (lr, adam_c1, adam_c2). */
   step: GPUBuffer;
   /**
-   * The non-finite guard (finiteGuardDispatches): no update while its first word
+   * The non-finite guard (src/kernels/finite.ts): no update while its first word
    * is non-zero. Default: a zero word of the dispatch's own (always update).
    */
   guard?: Resource;

@@ -1,5 +1,5 @@
-// Reference of the non-finite guard (shaders/finite.wgsl): the guard words after
-// one step's checks, run in order.
+// Reference of the non-finite guard (shaders/common/guard.wgsl): the guard words
+// after one step's checks of the values its kernels stored, run in order.
 // Bits of guard.kinds, as in the shader (and NON_FINITE_KIND in src/kernels/finite.ts).
 const NON_FINITE_KIND = { nan: 1, posInf: 2, negInf: 4 } as const;
 

@@ -14,8 +14,9 @@
 // Guard            the kernel that writes a gradient or a loss-log value last checks it (src/kernels/finite.ts
 //                  has the codes): the weight-gradient matmuls ('tn' with their bias sums), the tied
 //                  decoder's bias column sums, the contractive hook's last writes, every loss-log write
-//                  and weight decay; only where a tied dW is not added to by a frozen encoder does a
-//                  check_step pass over the loss row and all gradients follow the backward pass
+//                  and weight decay. A tied decoder's dW (inᵀ·dPre) is not checked itself: the
+//                  encoder's guarded dW adds to it after (a non-finite value stays non-finite), and
+//                  the config refuses a frozen encoder with a trained tied decoder
 // Update           one optimizer dispatch over the flat parameter buffer, skipped once the guard is set
 import type { BufferArena, BufferSlice } from '../gpu/arena';
 import type { KernelContext } from '../gpu/context';
@@ -24,7 +25,7 @@ import { matmulDispatch } from '../kernels/matmul';
 import { activationBackwardDispatch } from '../kernels/activation';
 import { columnSumDispatch, lossLogDispatch, type LossLogArgs } from '../kernels/reduce';
 import { optimizerDispatch, optimizerStateBuffers, type OptimizerConfig } from '../kernels/optimizer';
-import { finiteGuardDispatches, GUARD_CLEAR } from '../kernels/finite';
+import { GUARD_CLEAR } from '../kernels/finite';
 import { dropoutBackwardDispatch } from '../kernels/dropout';
 import { vaeBackwardDispatch } from '../kernels/vae';
 import type { Activation } from '../kernels/activations';
@@ -35,7 +36,7 @@ import { reconstructionWeight, trainsDecoder } from '../model/config';
 export class TrainingPlan extends StepPlan {
   readonly optimizerState: GPUBuffer[];
   readonly backward: Dispatch[];
-  /** check_step where some kernel writes unchecked values (checkedWhereWritten), then the optimizer (which does nothing once the guard is set). */
+  /** The optimizer, which does nothing once the guard is set. */
   readonly update: Dispatch[];
   /** The non-finite guard: [step, code, kinds, 0] (src/kernels/finite.ts). */
   readonly guard: GPUBuffer;
@@ -57,24 +58,8 @@ export class TrainingPlan extends StepPlan {
     this.optimizerState = Array.from({ length: optimizerStateBuffers(optimizer) }, (_, i) => arena.storage(`optimizer_state_${i}`, P * 4));
     this.backward = this.buildBackward();
     this.update = [
-      ...(this.checkedWhereWritten() ? [] : finiteGuardDispatches(ctx, { layout: model.layout, grads: this.grads, log, step: this.batch.step, guard })),
       optimizerDispatch(ctx, { config: optimizer, params: model.params, grads: this.grads, state: this.optimizerState, count: P, step: this.batch.step, guard, label: `optimizer ${optimizer.type}` }),
     ];
-  }
-
-  /**
-   * Whether every gradient and every loss-log value of a step is checked by the
-   * kernel that writes it last (then the separate check_step pass is left out): the
-   * untied layers' weight-gradient matmuls, the tied decoder's bias column sums,
-   * the contractive penalty's last writes of dW and db, the terms' loss-log writes
-   * and weight decay check what they store. A tied decoder's dW (inᵀ·dPre) is not
-   * checked itself, but the encoder's guarded dW then adds to it (a non-finite
-   * value stays non-finite under addition), unless a frozen encoder has no
-   * backward pass.
-   */
-  private checkedWhereWritten(): boolean {
-    const c = this.model.config;
-    return !(c.tiedWeights && (c.classifier?.freezeEncoder ?? false));
   }
 
   /** The flat gradient buffer (the parameters' layout). */
