@@ -95,24 +95,27 @@ describe('columnSumDispatch, guarded', () => {
         const initialBad = Float32Array.from(initial);
         if (cols > 1) initialBad[cols - 2] = -Infinity;
         const CODE = 40;
-        const cases: Array<[string, Float32Array, Float32Array, Uint32Array]> = [
-          ['finite', clean, initial, GUARD_CLEAR],
-          ['poisoned', poisoned, initial, GUARD_CLEAR],
-          ['poisoned, earlier guard', poisoned, initial, Uint32Array.from([2, 9, NON_FINITE_KIND.nan, 0])],
-        ];
-        if (accumulate) cases.push(['clean onto −Inf', clean, initialBad, GUARD_CLEAR]);
-        for (const [what, data, init, before] of cases) {
+        const run = async (data: Float32Array, init: Float32Array, before: Uint32Array) => {
           const output = t.upload('out', accumulate ? init : new Float32Array(cols));
           const guard = t.upload('guard', before);
           const step = t.step({ validRows: 1, step: 6 });
           await runDispatches(t.device, [columnSumDispatch(t, { input: t.upload('in', data), output, rows, cols, accumulate, guard: { guard, step, code: CODE } })], true);
           const sums = columnSumRef(data, rows, cols, accumulate ? init : undefined);
           const want = finiteGuardRef(before, 6, [{ code: CODE, values: sums, indexed: true }]);
-          expect(Array.from(await readU32(t.device, guard, 4)), what).toEqual(Array.from(want));
-          if (what === 'finite') {
-            // The guarded entry point sums exactly as the plain one (dyadic values: exact either way).
-            expect(Array.from(await t.read(output, cols)), what).toEqual(Array.from(sums, Math.fround));
-          }
+          return { guard: Array.from(await readU32(t.device, guard, 4)), want: Array.from(want), out: Array.from(await t.read(output, cols)), sums: Array.from(sums, Math.fround) };
+        };
+        // Finite: the guard stays clear, and the guarded entry point sums exactly as the plain one (dyadic values: exact either way).
+        const finite = await run(clean, initial, GUARD_CLEAR);
+        expect(finite.guard).toEqual(Array.from(GUARD_CLEAR));
+        expect(finite.out).toEqual(finite.sums);
+        const cases: Array<[string, Float32Array, Float32Array, Uint32Array]> = [
+          ['poisoned', poisoned, initial, GUARD_CLEAR],
+          ['poisoned, earlier guard', poisoned, initial, Uint32Array.from([2, 9, NON_FINITE_KIND.nan, 0])],
+        ];
+        if (accumulate) cases.push(['clean onto −Inf', clean, initialBad, GUARD_CLEAR]);
+        for (const [what, data, init, before] of cases) {
+          const r = await run(data, init, before);
+          expect(r.guard, what).toEqual(r.want);
         }
       });
     }
