@@ -420,8 +420,8 @@ fn store_grads(m0: u32, n0: u32, blk: Block) {
   check_block_grads(m0, n0);
 }
 
-@compute @workgroup_size(WG_X, WG_Y)
-fn matmul_aligned_sums(@builtin(global_invocation_id) id: vec3<u32>) {
+// The weight-gradient epilogue for invocation `id` of the *_sums entry points, on each path.
+fn sums_aligned(id: vec3<u32>) {
   let m0 = id.y * 4u;
   let n0 = id.x * 4u;
   if (m0 >= sz.M || n0 >= sz.N) {
@@ -430,14 +430,23 @@ fn matmul_aligned_sums(@builtin(global_invocation_id) id: vec3<u32>) {
   store_grads(m0, n0, block_aligned(m0, n0));
 }
 
-@compute @workgroup_size(WG_X, WG_Y)
-fn matmul_general_sums(@builtin(global_invocation_id) id: vec3<u32>) {
+fn sums_general(id: vec3<u32>) {
   let m0 = id.y * 4u;
   let n0 = id.x * 4u;
   if (m0 >= sz.M || n0 >= sz.N) {
     return;
   }
   store_grads(m0, n0, block_general(m0, n0));
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn matmul_aligned_sums(@builtin(global_invocation_id) id: vec3<u32>) {
+  sums_aligned(id);
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn matmul_general_sums(@builtin(global_invocation_id) id: vec3<u32>) {
+  sums_general(id);
 }
 
 // *_sums with the loss-log rider (common/log_rider.wgsl) in the grid's extra row.
@@ -452,12 +461,7 @@ fn matmul_aligned_sums_logged(
     ride_loss_log(wg, lid, WG_X * WG_Y);
     return;
   }
-  let m0 = id.y * 4u;
-  let n0 = id.x * 4u;
-  if (m0 >= sz.M || n0 >= sz.N) {
-    return;
-  }
-  store_grads(m0, n0, block_aligned(m0, n0));
+  sums_aligned(id);
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
@@ -471,12 +475,7 @@ fn matmul_general_sums_logged(
     ride_loss_log(wg, lid, WG_X * WG_Y);
     return;
   }
-  let m0 = id.y * 4u;
-  let n0 = id.x * 4u;
-  if (m0 >= sz.M || n0 >= sz.N) {
-    return;
-  }
-  store_grads(m0, n0, block_general(m0, n0));
+  sums_general(id);
 }
 
 @compute @workgroup_size(WG_X, WG_Y)

@@ -9,7 +9,10 @@
 // what the rider writes or writes what it reads, so they need no ordering; the
 // guard's record is atomic (common/guard.wgsl), shared with the epilogue's checks.
 // The sum: each of `lanes` invocations (the family's workgroup, a power of two
-// ≤ RIDER_LANES) adds every lanes-th value, then a tree in workgroup memory.
+// ≤ RIDER_LANES) adds every lanes-th value, then a tree in workgroup memory —
+// common/workgroup_sum.wgsl's tree, written here for a lane count the family
+// sets (workgroup_sum's scratch is sized by a `WG` constant the matmul modules
+// use for other things); with 256 lanes ('tiled') it adds in loss_log's order.
 // Prepend after common/loss_log.wgsl, common/guard.wgsl and common/matmul_loss.wgsl
 // (`step`, binding 7) and common/grad_guard.wgsl (`guard`, binding 5).
 
