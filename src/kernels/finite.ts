@@ -13,6 +13,11 @@ import { NON_FINITE_KIND } from './guard';
 
 export { GUARD_BYTES, GUARD_CLEAR, NON_FINITE_KIND } from './guard';
 
+/** The guard code of a gradient tensor's first value, 1 + its offset in the flat gradient buffer (its value i records this + i); guardName reads it back. */
+export function gradientGuardCode(layout: ParameterLayout, tensor: string): number {
+  return 1 + layout.get(tensor).offset;
+}
+
 /** What a guard code stands for: 0 the loss, 1 + i the gradient tensor holding flat gradient value i. */
 export function guardName(layout: ParameterLayout, code: number): string {
   if (code === 0) return 'loss';

@@ -26,6 +26,7 @@ import { columnSumDispatch, lossLogDispatch, LOSS_LOG_STRIDE, type LossLogArgs }
 import { klColumnStatsDispatch, klGradDispatch, l1ActivityDispatch } from '../kernels/sparsity';
 import { addScaledRowsDispatch, contractiveTermsDispatch, rowNormsSqDispatch } from '../kernels/contractive';
 import { weightDecayDispatch } from '../kernels/weight-decay';
+import { gradientGuardCode } from '../kernels/finite';
 import { klWeight, vaeKlRowsDispatch } from '../kernels/vae';
 import { matmulDispatch } from '../kernels/matmul';
 import { softmaxCrossEntropyDispatch, softmaxCrossEntropyForwardDispatch } from '../kernels/softmax';
@@ -153,7 +154,7 @@ const weightDecay: ObjectiveTerm = {
     // The kernel logs λ·Σ W² itself: one pass over W gives the gradient and the sum.
     return {
       onGradients: weights.map((w) =>
-        weightDecayDispatch(t.ctx, { weights: t.param(w.name), grads: t.grad(w.name), count: w.size, lambda: t.config.weightDecay, log: t.lossLog, component: t.component, step: t.step, guard: { guard: t.guard!, code: 1 + w.offset }, label: `weight decay ${w.name}` }),
+        weightDecayDispatch(t.ctx, { weights: t.param(w.name), grads: t.grad(w.name), count: w.size, lambda: t.config.weightDecay, log: t.lossLog, component: t.component, step: t.step, guard: { guard: t.guard!, code: gradientGuardCode(t.layout, w.name) }, label: `weight decay ${w.name}` }),
       ),
     };
   },
@@ -231,11 +232,11 @@ const contractive: ObjectiveTerm = {
     ];
     if (g === 'sigmoid' || g === 'tanh') {
       out.push(matmulDispatch(t.ctx, { form: 'tn', M: H, N: D, K: t.rows, a: u, b: t.input, c: dW, accumulate: true, label: 'contractive dW += uᵀ·x̃' }));
-      const biasGuard = { guard: t.guard!, step: t.step, code: 1 + t.layout.get(layer.bias).offset };
+      const biasGuard = { guard: t.guard!, step: t.step, code: gradientGuardCode(t.layout, layer.bias) };
       out.push(columnSumDispatch(t.ctx, { input: u, output: t.grad(layer.bias), rows: t.rows, cols: H, accumulate: true, guard: biasGuard, label: 'contractive db += Σ_r u' }));
     }
     // The last writes of dW and db check what they store (the matmul's sum before is checked with them).
-    const weightGuard = { guard: t.guard!, step: t.step, code: 1 + t.layout.get(layer.weight).offset };
+    const weightGuard = { guard: t.guard!, step: t.step, code: gradientGuardCode(t.layout, layer.weight) };
     out.push(addScaledRowsDispatch(t.ctx, { w, rowScale, dw: dW, hidden: H, inputs: D, guard: weightGuard }));
     out.push(t.log(rowJacSq, t.rows, { scale: lambda, perSample: true, label: 'log contractive penalty' }));
     return { onEncoderGrads: out, buffers: { rowNormsSq: s, contractiveU: u, contractiveRowScale: rowScale, rowJacobianSq: rowJacSq } };

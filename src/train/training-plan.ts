@@ -25,7 +25,7 @@ import { matmulDispatch } from '../kernels/matmul';
 import { activationBackwardDispatch } from '../kernels/activation';
 import { columnSumDispatch, lossLogDispatch, type LossLogArgs } from '../kernels/reduce';
 import { optimizerDispatch, optimizerStateBuffers, type OptimizerConfig } from '../kernels/optimizer';
-import { GUARD_CLEAR } from '../kernels/finite';
+import { gradientGuardCode, GUARD_CLEAR } from '../kernels/finite';
 import { dropoutBackwardDispatch } from '../kernels/dropout';
 import { vaeBackwardDispatch } from '../kernels/vae';
 import type { Activation } from '../kernels/activations';
@@ -91,11 +91,11 @@ export class TrainingPlan extends StepPlan {
     const out: Dispatch[] = [];
     if (layer.transposed) {
       out.push(matmulDispatch(this.ctx, { form: 'tn', M: n, N: m, K: B, a: input, b: dPre, c: this.g(layer.weight), accumulate: o.accumulateWeight, label: `d${layer.weight} (tied, ${layer.name} term) = inᵀ·dPre` }));
-      const guard = { guard: this.guard, step: this.batch.step, code: 1 + this.model.layout.get(layer.bias).offset };
+      const guard = { guard: this.guard, step: this.batch.step, code: gradientGuardCode(this.model.layout, layer.bias) };
       out.push(columnSumDispatch(this.ctx, { input: dPre, output: this.g(layer.bias), rows: B, cols: m, guard, label: `d${layer.bias} = Σ_r dPre` }));
     } else {
       const layout = this.model.layout;
-      const guard = { guard: this.guard, step: this.batch.step, cCode: 1 + layout.get(layer.weight).offset, sumsCode: 1 + layout.get(layer.bias).offset };
+      const guard = { guard: this.guard, step: this.batch.step, cCode: gradientGuardCode(layout, layer.weight), sumsCode: gradientGuardCode(layout, layer.bias) };
       const ridingLog = this.uncarriedLogs.shift();
       const label = `d${layer.weight} ${o.accumulateWeight ? '+' : ''}= dPreᵀ·in, d${layer.bias} = Σ_r dPre${ridingLog ? `; ${ridingLog.label}` : ''}`;
       out.push(matmulDispatch(this.ctx, { form: 'tn', M: m, N: n, K: B, a: dPre, b: input, c: this.g(layer.weight), rowSums: this.g(layer.bias), guard, ridingLog, accumulate: o.accumulateWeight, label }));

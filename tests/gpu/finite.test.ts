@@ -4,7 +4,7 @@
 // with the kernel: matmul, reduce, contractive, weight-decay.)
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runDispatches } from '../../src/gpu';
-import { decodeGuard, GUARD_CLEAR, guardName } from '../../src/kernels/finite';
+import { decodeGuard, gradientGuardCode, GUARD_CLEAR, guardName } from '../../src/kernels/finite';
 import { adamCorrections, optimizerDispatch, type OptimizerConfig } from '../../src/kernels/optimizer';
 import { autoencoderLayout } from '../../src/model/layout';
 import { resolveConfig } from '../../src/model/config';
@@ -22,11 +22,12 @@ afterAll(() => {
 
 
 // What a guard code names (the kernels record 0 for the loss, 1 + the flat gradient index otherwise).
-test('guard codes name the loss, then the gradient tensor in layout order', () => {
+test('guard codes: gradientGuardCode encodes a tensor, guardName names the loss, then the gradient tensor in layout order', () => {
   const layout = autoencoderLayout(resolveConfig({ inputSize: 13, hiddenSize: 7 }));
   expect(guardName(layout, 0)).toBe('loss');
   for (const x of layout.tensors) {
-    expect(guardName(layout, 1 + x.offset)).toBe(`gradient of ${x.name}`);
+    expect(gradientGuardCode(layout, x.name)).toBe(1 + x.offset);
+    expect(guardName(layout, gradientGuardCode(layout, x.name))).toBe(`gradient of ${x.name}`);
     expect(guardName(layout, x.offset + x.size)).toBe(`gradient of ${x.name}`);
   }
   expect(guardName(layout, 1 + layout.totalFloats + 5)).toBe(`guard code ${6 + layout.totalFloats}`);
