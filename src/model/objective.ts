@@ -101,7 +101,7 @@ export interface TermDispatches {
    * Training: a loss-log sum whose values are ready before the backward pass (the
    * reconstruction term's per-element losses, from the decoder's loss epilogue). The
    * training plan carries it in a weight-gradient matmul (MatmulArgs.ridingLog: one
-   * extra workgroup, no dispatch of its own), or dispatches it where none can.
+   * extra workgroup, no dispatch of its own).
    */
   backwardLog?: LossLogArgs;
   buffers?: Record<string, GPUBuffer>;

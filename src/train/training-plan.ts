@@ -23,7 +23,7 @@ import type { KernelContext } from '../gpu/context';
 import type { Dispatch } from '../gpu/kernel';
 import { matmulDispatch } from '../kernels/matmul';
 import { activationBackwardDispatch } from '../kernels/activation';
-import { columnSumDispatch, lossLogDispatch, type LossLogArgs } from '../kernels/reduce';
+import { columnSumDispatch, type LossLogArgs } from '../kernels/reduce';
 import { optimizerDispatch, optimizerStateBuffers, type OptimizerConfig } from '../kernels/optimizer';
 import { gradientGuardCode, GUARD_CLEAR } from '../kernels/finite';
 import { dropoutBackwardDispatch } from '../kernels/dropout';
@@ -117,16 +117,18 @@ export class TrainingPlan extends StepPlan {
   }
 
   /**
-   * The backward pass. The terms' backwardLog sums ride in its first weight-gradient
-   * matmuls; one that none carries (a tied decoder's dW has no such epilogue, and
-   * a frozen encoder's step may have no other) gets a loss-log dispatch of its own.
+   * The backward pass. The terms' backwardLog sums ride in its first untied
+   * weight-gradient matmuls (MatmulArgs.ridingLog). Every training plan whose
+   * decoder trains has one: the decoder's own dW, or a tied decoder's encoder dW
+   * (the config refuses a frozen encoder with a trained tied decoder).
    */
   private buildBackward(): Dispatch[] {
     this.uncarriedLogs = [...this.terms.values()].flatMap((t) => (t.backwardLog ? [t.backwardLog] : []));
     const passes = this.backwardPasses();
-    const own = this.uncarriedLogs.map((args) => lossLogDispatch(this.ctx, args));
+    const left = this.uncarriedLogs.map((l) => l.label);
     this.uncarriedLogs = [];
-    return [...own, ...passes];
+    if (left.length > 0) throw new Error(`internal: no weight-gradient matmul of this plan carries ${left.join(', ')} (TermDispatches.backwardLog)`);
+    return passes;
   }
 
   private backwardPasses(): Dispatch[] {
