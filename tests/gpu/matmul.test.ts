@@ -24,7 +24,7 @@ import {
 } from '../../src/kernels/matmul';
 import { matmulRef } from '../../src/reference/matmul';
 import { columnSumRef, lossLogIncrementRef } from '../../src/reference/reduce';
-import { LOSS_LOG_STRIDE } from '../../src/kernels/reduce';
+import { LOSS_LOG_STRIDE, lossLogDispatch } from '../../src/kernels/reduce';
 import { activationGradFromOutput } from '../../src/reference/activations';
 import { randomArray, testGpu, type TestGpu } from './helpers';
 
@@ -357,6 +357,34 @@ describe.each(MATMUL_KERNELS)('matmul %s: a loss log riding in the weight-gradie
       ctx.arena.dispose();
     }
   });
+});
+
+// On 'tiled' (256 invocations a workgroup, as the loss log's one) the rider adds in loss_log's
+// order: on random values of the decoder's real size its logged value is bit for bit
+// lossLogDispatch's with the same guard, as MatmulArgs.ridingLog says.
+test('tiled: the riding loss log is bit for bit lossLogDispatch', async () => {
+  const ctx = caseContext();
+  try {
+    const [M, N, K] = [36, 20, 9];
+    const count = 256 * 784;
+    const values = ctx.arena.storage('values', randomArray(count, 41, 0, 3));
+    const step = g.step({ validRows: 200, lossSlot: 1, step: 3 });
+    const logged = async (riding: boolean) => {
+      const log = ctx.arena.storage('log', new Float32Array(2 * LOSS_LOG_STRIDE));
+      const guard = ctx.arena.storage('guard', GUARD_CLEAR);
+      const term = { values, count, log, component: 0, scale: 1, perSample: true };
+      const d = riding
+        ? matmulKernelDispatch(ctx, { form: 'tn', M, N, K, a: ctx.arena.storage('a', randomArray(K * M, 1)), b: ctx.arena.storage('b', randomArray(K * N, 2)), c: ctx.arena.storage('c', M * N * 4), rowSums: ctx.arena.storage('sums', M * 4), guard: { guard, step, cCode: 1, sumsCode: 1 + M * N }, ridingLog: term }, 'tiled')
+        : lossLogDispatch(ctx, { ...term, step, guard });
+      await runDispatches(g.device, [d], true);
+      return Array.from(await readU32(g.device, log, 2 * LOSS_LOG_STRIDE));
+    };
+    const alone = await logged(false);
+    expect(alone[LOSS_LOG_STRIDE]).not.toBe(0);
+    expect(await logged(true)).toEqual(alone);
+  } finally {
+    ctx.arena.dispose();
+  }
 });
 
 // The autoencoder's real shapes (B=256, D=784, H=256), on each family ('blocked' on its automatically chosen, aligned, path).
