@@ -8,6 +8,9 @@ import { defineConfig } from 'vite';
 
 export default defineConfig({
   publicDir: false,
+  // Bundle every dependency (d3-scale, for loss.png's axes, is a dev dependency):
+  // the installed package has no runtime dependencies to import from.
+  ssr: { noExternal: true },
   cacheDir: fileURLToPath(new URL('./node_modules/.vite-cli-node-build', import.meta.url)),
   build: {
     ssr: fileURLToPath(new URL('./cli/page/jobs.ts', import.meta.url)),

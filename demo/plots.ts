@@ -3,6 +3,7 @@
 // numbers both plots use. The loss plot is uPlot (line-plot.ts); the histogram
 // stays here: fixed-range bins with a labelled marker (ρ) are a few lines of
 // canvas, while uPlot's bars need a path plugin and a draw hook for the marker.
+import { scaleLinear } from 'd3-scale';
 
 const FONT = '12px system-ui, -apple-system, "Segoe UI", sans-serif';
 const AXIS = '#6b7280';
@@ -24,15 +25,9 @@ function fit(canvas: HTMLCanvasElement): { g: CanvasRenderingContext2D; w: numbe
   return { g, w, h };
 }
 
-/** Round steps: 1, 2, 5 × 10^k, about `count` of them across [lo, hi]. */
+/** Round values (1, 2 or 5 × 10^k apart), about `count` of them across [lo, hi]: d3-scale's, as in the command line's loss.png. */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
-  return out;
+  return hi > lo ? scaleLinear().domain([lo, hi]).ticks(count) : [lo];
 }
 
 /** Horizontal grid lines at `ticks` across [left, left + width], labelled to their left. */

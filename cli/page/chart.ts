@@ -1,6 +1,11 @@
 // The loss curve of `train` (loss.png) drawn into an RgbaImage in plain
 // TypeScript: the same pixels in the browser and in Node (which has no canvas);
 // the job host only encodes it as PNG. Text uses the bitmap font of font.ts.
+// Where the axes go and what their ticks read is d3-scale's (a linear scale,
+// .nice() and .ticks()): the demo's plotting library, uPlot, needs a DOM and a
+// canvas, which the node runtime does not have, while d3-scale is plain
+// arithmetic (a few kB bundled) and is what Vega and Observable Plot use.
+import { scaleLinear } from 'd3-scale';
 import type { RgbaImage } from '../../src/index';
 import { ADVANCE, GLYPH_HEIGHT, glyph } from './font';
 
@@ -85,35 +90,61 @@ const hex = (c: string): Rgb => [parseInt(c.slice(1, 3), 16), parseInt(c.slice(3
 /** Chart size in pixels, and the margins of the plot area (the left one grows to fit the values). */
 export const CHART = { width: 720, height: 420, margin: { l: 70, r: 20, t: 40, b: 50 } } as const;
 
+/** The axes of lossCurve: round y values with their labels, and the epochs to label (1-based). */
+export interface LossAxes {
+  /** The y range drawn, [low, high], widened to round values by d3-scale's nice(). */
+  domain: [number, number];
+  ticks: number[];
+  labels: string[];
+  epochs: number[];
+}
+
+/**
+ * The axes for `n` epochs of `values` (non-finite ones ignored): about six y
+ * ticks at 1, 2 or 5 × 10^k steps, labelled with the digits that step needs
+ * (d3's tickFormat), and up to about twelve integer epochs.
+ */
+export function lossAxes(values: number[], n: number): LossAxes {
+  const finite = values.filter(Number.isFinite);
+  let lo = finite.length ? Math.min(...finite) : 0;
+  let hi = finite.length ? Math.max(...finite) : 0;
+  if (!(hi > lo)) {
+    // One value (or none): a range around it, so its dots sit mid-height.
+    const spread = Math.max(1, Math.abs(lo) * 0.1);
+    lo -= spread / 2;
+    hi = lo + spread;
+  }
+  const pad = (hi - lo) * 0.04; // so no dot sits on the frame's edge when nice() leaves the ends alone
+  const y = scaleLinear().domain([lo - pad, hi + pad]).nice(6);
+  const ticks = y.ticks(6);
+  const label = y.tickFormat(6);
+  const epochs = n <= 1 ? [1] : scaleLinear().domain([1, n]).ticks(Math.min(n - 1, 12)).filter(Number.isInteger);
+  return { domain: y.domain() as [number, number], ticks, labels: ticks.map(label), epochs };
+}
+
 /**
  * A plain line chart of loss per epoch: one line with dots per series (colour
- * '#rrggbb'), six grid lines with their values, the epochs along the bottom,
- * a legend at the top right and the title above. Non-finite values are skipped
- * when setting the range.
+ * '#rrggbb'), grid lines at the round values of lossAxes, its epochs along the
+ * bottom, a legend at the top right and the title above.
  */
 export function lossCurve(series: Array<{ name: string; color: string; values: number[] }>, title: string): RgbaImage {
   const { width: W, height: H, margin: m } = CHART;
   const g = new Raster(W, H, [255, 255, 255]);
-  const all = series.flatMap((s) => s.values).filter(Number.isFinite);
   const n = Math.max(0, ...series.map((s) => s.values.length));
-  let lo = all.length ? Math.min(...all) : 0;
-  let hi = all.length ? Math.max(...all) : 1;
-  if (!(hi > lo)) hi = lo + 1;
-  const pad = (hi - lo) * 0.08;
-  lo -= pad;
-  hi += pad;
-  const ticks = Array.from({ length: 6 }, (_, k) => lo + ((hi - lo) * k) / 5);
-  const left = Math.max(m.l, 16 + Math.max(...ticks.map((v) => textWidth(v.toFixed(2), 2)))); // room for the widest value
-  const x = (i: number) => left + (n <= 1 ? 0.5 : i / (n - 1)) * (W - left - m.r);
-  const y = (v: number) => H - m.b - ((v - lo) / (hi - lo)) * (H - m.t - m.b);
+  const axes = lossAxes(series.flatMap((s) => s.values), n);
+  const left = Math.max(m.l, 16 + Math.max(...axes.labels.map((s) => textWidth(s, 2)))); // room for the widest value
+  const y = scaleLinear().domain(axes.domain).range([H - m.b, m.t]);
+  const epochX = scaleLinear()
+    .domain(n <= 1 ? [0, 2] : [1, n]) // one epoch: in the middle
+    .range([left, W - m.r]);
+  const x = (i: number) => epochX(i + 1);
   const grid: Rgb = [204, 204, 204];
   const ink: Rgb = [51, 51, 51];
-  for (const v of ticks) {
+  axes.ticks.forEach((v, k) => {
     g.line(left, y(v), W - m.r, y(v), 1, grid);
-    g.text(v.toFixed(2), left - 8, y(v) + GLYPH_HEIGHT / 2, ink, { align: 'right' });
-  }
-  const every = Math.max(1, Math.ceil(n / 20)); // at most 20 epoch labels
-  for (let i = 0; i < n; i += every) g.text(String(i + 1), x(i), H - m.b + 22, ink, { align: 'center' });
+    g.text(axes.labels[k], left - 8, y(v) + GLYPH_HEIGHT / 2, ink, { align: 'right' });
+  });
+  for (const e of axes.epochs) g.text(String(e), epochX(e), H - m.b + 22, ink, { align: 'center' });
   g.text('epoch', (left + W - m.r) / 2, H - 10, ink, { align: 'center' });
   g.text(title, W / 2, 26, ink, { align: 'center', bold: true });
   const legend = W - m.r - 28 - Math.max(0, ...series.map((s) => textWidth(s.name, 2)));

@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'vitest';
 // @ts-expect-error plain ESM module of the command line
 import { crc32, encodePng, pngDataUrl } from '../../cli/node/png.mjs';
-import { CHART, lossCurve } from '../../cli/page/chart';
+import { CHART, lossAxes, lossCurve } from '../../cli/page/chart';
 import { ADVANCE, GLYPH_HEIGHT, GLYPH_WIDTH, glyph } from '../../cli/page/font';
 import { decodePng } from '../png';
 import { randomValues } from '../random';
@@ -63,6 +63,44 @@ describe('lossCurve', () => {
   test('one epoch, or no finite value, still draws', () => {
     expect(lossCurve([{ name: 'a', color: '#000000', values: [3] }], 't').width).toBe(720);
     expect(lossCurve([{ name: 'a', color: '#000000', values: [NaN] }], 't').height).toBe(420);
+  });
+
+  test('round axis values: a 1, 2 or 5 × 10^k step, labelled without needless digits, covering every value', () => {
+    // The main job's losses of 2026-12-04 (3 epochs, 64 units), whose old axis read 447.18, 398.22, …
+    const cases: Array<{ values: number[]; n: number; step: number; labels?: string[] }> = [
+      { values: [433.1, 257.2, 224.1, 307.5, 235.4, 219.3], n: 3, step: 50, labels: ['200', '250', '300', '350', '400', '450'] },
+      { values: [545.2, 540.1, 538.7, 544, NaN, 539], n: 3, step: 1 },
+      { values: [0.0123, 0.0108, 0.0101], n: 3, step: 0.0005 },
+      { values: [3], n: 1, step: 0.2 },
+      { values: [NaN], n: 1, step: 0.2 },
+      { values: [-2.5, 4], n: 2, step: 1 },
+    ];
+    for (const { values, n, step, labels } of cases) {
+      const a = lossAxes(values, n);
+      // ticks(6) is approximate: with 1, 2, 5 steps about half to one and a half times six.
+      expect(a.ticks.length, `${values}`).toBeGreaterThanOrEqual(3);
+      expect(a.ticks.length, `${values}`).toBeLessThanOrEqual(10);
+      for (let k = 1; k < a.ticks.length; k++) expect(a.ticks[k] - a.ticks[k - 1]).toBeCloseTo(step, 12);
+      for (const v of a.ticks) expect(Math.abs(v / step - Math.round(v / step))).toBeLessThan(1e-9);
+      // A label is its value, with as many decimals as the step has and no more.
+      const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+      a.ticks.forEach((v, k) => expect(a.labels[k].replace('−', '-')).toBe(v.toFixed(decimals)));
+      if (labels) expect(a.labels).toEqual(labels);
+      for (const v of values.filter(Number.isFinite)) {
+        expect(v).toBeGreaterThan(a.domain[0]);
+        expect(v).toBeLessThan(a.domain[1]);
+      }
+    }
+  });
+
+  test('epoch labels are integers from 1 to n, at most about a dozen, round beyond that', () => {
+    const epochs = (n: number) => lossAxes([1, 2], n).epochs;
+    expect(epochs(1)).toEqual([1]);
+    expect(epochs(2)).toEqual([1, 2]);
+    expect(epochs(3)).toEqual([1, 2, 3]);
+    expect(epochs(10)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(epochs(50)).toEqual([5, 10, 15, 20, 25, 30, 35, 40, 45, 50]);
+    expect(epochs(200)).toEqual([20, 40, 60, 80, 100, 120, 140, 160, 180, 200]);
   });
 
   test('the font: 5×8 glyphs, dashes drawn as "-", unknown characters as "?"', () => {
