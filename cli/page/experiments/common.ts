@@ -11,15 +11,6 @@ export interface TrainingBudget {
   optimizer: OptimizerConfig;
   /** Seed of the weights, the shuffling and the noise: the same for every model compared. */
   seed: number;
-  /** Decay the learning rate to zero over the budget's steps along a cosine (src/train/schedule.ts). Default: constant. */
-  cosineDecay?: boolean;
-}
-
-/** The trainer options of a budget for `count` training samples. */
-function trainerOptions(budget: TrainingBudget, count: number) {
-  const steps = budget.epochs * Math.ceil(count / budget.batchSize);
-  const schedule = budget.cosineDecay ? { schedule: { type: 'cosine' as const, totalSteps: steps } } : {};
-  return { batchSize: budget.batchSize, optimizer: budget.optimizer, seed: budget.seed, ...schedule };
 }
 
 export interface Trained {
@@ -38,7 +29,7 @@ export async function trainOn(ctx: ExperimentContext, name: string, config: Auto
     const features = config.inputSize;
     const train = model.uploadDataset({ data: sets.train.images, features, labels: sets.train.labels, label: `${name} train` });
     const test = model.uploadDataset({ data: sets.test.images, features, labels: sets.test.labels, label: `${name} test` });
-    const trainer = model.createTrainer(trainerOptions(budget, train.count));
+    const trainer = model.createTrainer({ batchSize: budget.batchSize, optimizer: budget.optimizer, seed: budget.seed });
     let seconds = 0;
     let trainLoss = NaN;
     // epochs 0: the model as initialised (a baseline that is only fine-tuned).
@@ -74,7 +65,7 @@ export async function fineTuneOn(ctx: ExperimentContext, name: string, t: Traine
     const features = t.model.config.inputSize;
     const train = classifier.uploadDataset({ data: t.train.host, features, labels: t.train.labels!, label: `${name} fine-tuning train` });
     const test = classifier.uploadDataset({ data: t.test.host, features, labels: t.test.labels!, label: `${name} fine-tuning test` });
-    const trainer = classifier.createTrainer(trainerOptions(budget, train.count));
+    const trainer = classifier.createTrainer({ batchSize: budget.batchSize, optimizer: budget.optimizer, seed: budget.seed });
     let seconds = 0;
     await trainer.fit(train, {
       epochs: budget.epochs,

@@ -8,16 +8,14 @@ import { filterGrid, sideBySide } from './figures';
 import { fineTuneOn, fmt, probeCodes, type Trained, type TrainingBudget } from './common';
 import type { ImageSet } from '../data';
 
-const SIZES: Record<ExperimentSize, { train: number; test: number; layers: number[]; corruption: number[]; pretrainEpochs: number; pretrainRate: number; fineTuneEpochs: number; fineTuneRate: number; fineTuneDecay: boolean; probeEpochs: number; batchSize: number }> = {
-  quick: { train: 1000, test: 500, layers: [128, 64], corruption: [0.1, 0.2], pretrainEpochs: 10, pretrainRate: 0.03, fineTuneEpochs: 10, fineTuneRate: 0.01, fineTuneDecay: false, probeEpochs: 10, batchSize: 50 },
+const SIZES: Record<ExperimentSize, { train: number; test: number; layers: number[]; corruption: number[]; pretrainEpochs: number; pretrainRate: number; fineTuneEpochs: number; fineTuneRate: number; probeEpochs: number; batchSize: number }> = {
+  quick: { train: 1000, test: 500, layers: [128, 64], corruption: [0.1, 0.2], pretrainEpochs: 10, pretrainRate: 0.03, fineTuneEpochs: 10, fineTuneRate: 0.01, probeEpochs: 10, batchSize: 50 },
   // The whole training set with a smaller network, meant for about half an hour on 2 cores of SwiftShader.
   // With batch 50 and 3 pretraining epochs a layer-1 epoch alone took 3.5 minutes (2026-12-03; about an
   // hour in all, by the epochs' costs); batch 100 and 2 epochs are an estimate, not yet timed.
-  // Fine-tuning decays its rate to zero along a cosine (both starts): at a constant 0.001 (2026-12-03, 64 minutes)
-  // the pretrained network ended at 2.23% with its training cross-entropy still falling.
-  medium: { train: 60000, test: 10000, layers: [500, 500], corruption: [0.1, 0.2], pretrainEpochs: 2, pretrainRate: 0.003, fineTuneEpochs: 6, fineTuneRate: 0.001, fineTuneDecay: true, probeEpochs: 5, batchSize: 100 },
+  medium: { train: 60000, test: 10000, layers: [500, 500], corruption: [0.1, 0.2], pretrainEpochs: 2, pretrainRate: 0.003, fineTuneEpochs: 6, fineTuneRate: 0.001, probeEpochs: 5, batchSize: 100 },
   // The tutorial's network and corruption levels (it pretrains 15 epochs with SGD and fine-tunes with early stopping).
-  full: { train: 60000, test: 10000, layers: [1000, 1000, 1000], corruption: [0.1, 0.2, 0.3], pretrainEpochs: 15, pretrainRate: 0.001, fineTuneEpochs: 30, fineTuneRate: 0.0003, fineTuneDecay: true, probeEpochs: 10, batchSize: 50 },
+  full: { train: 60000, test: 10000, layers: [1000, 1000, 1000], corruption: [0.1, 0.2, 0.3], pretrainEpochs: 15, pretrainRate: 0.001, fineTuneEpochs: 30, fineTuneRate: 0.0003, probeEpochs: 10, batchSize: 50 },
 };
 
 const SEED = 13;
@@ -51,7 +49,7 @@ export const stackedExperiment: Experiment = {
     const s = SIZES[ctx.size];
     const { train, test } = ctx.mnist!;
     const D = test.rows * test.cols;
-    const fineTuning: TrainingBudget = { epochs: s.fineTuneEpochs, batchSize: s.batchSize, optimizer: { type: 'adam', learningRate: s.fineTuneRate }, seed: SEED, cosineDecay: s.fineTuneDecay };
+    const fineTuning: TrainingBudget = { epochs: s.fineTuneEpochs, batchSize: s.batchSize, optimizer: { type: 'adam', learningRate: s.fineTuneRate }, seed: SEED };
     const rows: Row[] = [];
     const panels = [];
     const stages: Array<{ layer: number; inputs: number; units: number; corruption: number; first: number; last: number; seconds: number }> = [];
@@ -93,7 +91,7 @@ export const stackedExperiment: Experiment = {
           title: 'Fine-tuned classifiers on the test digits',
           columns: ['start', 'probe accuracy (top code)', 'fine-tuned error %', 'test cross-entropy', 'pretraining s', 'fine-tuning s'],
           rows: rows.map((r) => [r.name, fmt(r.probe), percent(r.error), fmt(r.loss), fmt(r.pretrainSeconds, 3), fmt(r.fineTuneSeconds, 3)]),
-          note: `${D}–${s.layers.join('–')}–10, sigmoid units; ${train.count} training and ${test.count} test digits. Pretraining: each layer a denoising autoencoder (masking noise ${s.corruption.join(', ')}) on the codes of the layers below, ${s.pretrainEpochs} epochs of Adam ${s.pretrainRate}. Both starts then get the same supervised training: a softmax head, ${s.fineTuneEpochs} epochs of Adam ${s.fineTuneRate}${s.fineTuneDecay ? ' decayed to 0 along a cosine' : ''}, batch ${s.batchSize}, no noise. Probe: softmax regression on the frozen top codes before fine-tuning.`,
+          note: `${D}–${s.layers.join('–')}–10, sigmoid units; ${train.count} training and ${test.count} test digits. Pretraining: each layer a denoising autoencoder (masking noise ${s.corruption.join(', ')}) on the codes of the layers below, ${s.pretrainEpochs} epochs of Adam ${s.pretrainRate}. Both starts then get the same supervised training: a softmax head, ${s.fineTuneEpochs} epochs of Adam ${s.fineTuneRate}, batch ${s.batchSize}, no noise. Probe: softmax regression on the frozen top codes before fine-tuning.`,
         },
         {
           title: 'Greedy pretraining, layer by layer',
