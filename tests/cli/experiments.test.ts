@@ -25,13 +25,21 @@ describe('experiment', () => {
 
   test('filters: the models share one training budget; the denoisers beat the plain model on their own noise', async () => {
     const { results } = await runQuick('filters');
-    // quick leaves out masking q = 0.25 (within 1% of plain at this size)
-    expect(results.tables[0].rows.map((r) => r[0])).toEqual(['plain', 'masking 0.5', 'Gaussian 0.3']);
+    // quick leaves out masking q = 0.25 (within 1% of plain at this size); the first row is the no-model baseline
+    expect(results.tables[0].rows.map((r) => r[0])).toEqual(['raw pixels (no model)', 'plain', 'masking 0.5', 'Gaussian 0.3']);
     expect(results.figures.sort()).toEqual(['denoising.png', 'filters.png']);
+    const [baseline, ...models] = results.tables[0].rows;
     // Every model left the plateau where each digit gets the mean image (held-out BCE ≈ 205 on these digits).
-    for (const v of column(results, 'held-out BCE')) expect(v).toBeLessThan(150);
-    // A probe on 64 trained codes of 1 000 digits is far above chance (0.1).
+    for (const v of column(results, 'held-out BCE').slice(1)) expect(v).toBeLessThan(150);
+    // A probe on 64 trained codes of 1 000 digits, or on the raw pixels, is far above chance (0.1).
     for (const v of column(results, 'probe accuracy')) expect(v).toBeGreaterThan(0.5);
+    // The baseline returns its input: no error on clean digits, and masking q = 0.5 removes about half of
+    // each digit's ink (Σx² ≈ 80 per MNIST digit in [0, 1] units, so ≈ 40), which every model repairs in part.
+    const masked = column(results, 'MSE masking q=0.5 → clean');
+    expect(baseline[3]).toBe(0);
+    expect(masked[0]).toBeGreaterThan(30);
+    for (const v of masked.slice(1)) expect(v).toBeLessThan(masked[0]);
+    expect(models.length).toBe(3);
     expect(results.checks.length).toBe(2);
   }, 240_000);
 
