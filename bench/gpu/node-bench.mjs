@@ -4,12 +4,14 @@
 // bench/gpu/run.sh calls it on the GPU machine; here it runs on SwiftShader.
 //
 //   node bench/gpu/node-bench.mjs [--kit .gpu-kit] [--out FILE] [--images N] [--epochs E]
-//                                 [--rounds R] [--only bench|epochs]
+//                                 [--rounds R] [--only bench|epochs] [--sweep-epochs E]
 //                                 [--steps S --warmup W --chunk C --reps N --step-reps N]
 //
 // --images: training digits for the epochs (default all 60 000; the bench page's
 // rounds use min(N, 16 384), its default); --epochs: per model (default 4: the first
-// compiles and tunes, the median of the others is reported).
+// compiles and tunes, the median of the others is reported); --sweep-epochs: epochs of
+// each setting of the autoencoder's stepsPerSubmit / matmulKernel sweep (node-bench.ts
+// SWEEP; default 3, 0 leaves it out).
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,6 +26,7 @@ const { values: a } = parseArgs({
     epochs: { type: 'string', default: '4' },
     rounds: { type: 'string', default: '3' },
     only: { type: 'string' },
+    'sweep-epochs': { type: 'string', default: '3' },
     // The bench page's own options (bench/README.md); its defaults where not given.
     steps: { type: 'string' },
     warmup: { type: 'string' },
@@ -38,6 +41,8 @@ const epochs = Number(a.epochs);
 const rounds = Number(a.rounds);
 if (!(Number.isInteger(count) && count >= 256 && count <= 60000)) throw new Error(`--images must be an integer in 256..60000, got ${a.images}`);
 if (!(Number.isInteger(epochs) && epochs >= 1)) throw new Error(`--epochs must be a positive integer, got ${a.epochs}`);
+const sweepEpochs = Number(a['sweep-epochs']);
+if (!(Number.isInteger(sweepEpochs) && sweepEpochs >= 0)) throw new Error(`--sweep-epochs must be a non-negative integer, got ${a['sweep-epochs']}`);
 if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`--rounds must be a positive integer, got ${a.rounds}`);
 const pageOptions = {};
 for (const [flag, key] of [['steps', 'steps'], ['warmup', 'warmup'], ['chunk', 'chunk'], ['reps', 'matmulReps'], ['step-reps', 'stepMatmulReps']]) {
@@ -60,9 +65,10 @@ const bench = await import(pathToFileURL(`${kit}/bench/node-bench.js`).href);
 const adapter = await navigator.gpu.requestAdapter();
 if (!adapter) throw new Error('Dawn found no WebGPU adapter (is a Vulkan loader and driver installed? see bench/README.md)');
 const info = adapter.info;
-console.log(`adapter: ${info.vendor} / ${info.architecture} / ${info.description || info.device}`);
+const features = [...adapter.features].sort();
+console.log(`adapter: ${info.vendor} / ${info.architecture} / ${info.description || info.device}; features: ${features.join(', ')}`);
 
-const result = { date: new Date().toISOString(), node: process.version, adapter: { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description } };
+const result = { date: new Date().toISOString(), node: process.version, adapter: { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description, features } };
 if (a.only !== 'epochs') {
   result.bench = await bench.runBench({ ...pageOptions, rounds, images: Math.min(count, 16384) });
   const [ours, tfjs] = [result.bench.ours.train, result.bench.tfjs.train];
@@ -72,6 +78,10 @@ if (a.only !== 'epochs') {
 if (a.only !== 'bench') {
   const images = file.slice(16, 16 + count * 784);
   result.epochs = await bench.epochTimes(images, epochs, (line) => console.log(line));
+  if (sweepEpochs > 0) {
+    result.sweep = await bench.sweepTimes(images, sweepEpochs, (line) => console.log(line));
+    for (const e of result.sweep) console.log(`sweep: ${e.name}: ${e.medianSeconds.toFixed(3)} s per ${e.samples} samples, ${e.gflops.toFixed(1)} GFLOP/s`);
+  }
   for (const e of result.epochs) console.log(`epoch: ${e.name}: ${e.medianSeconds.toFixed(3)} s per ${e.samples} samples (${epochs > 1 ? `median of epochs 2..${epochs}` : 'one epoch, compilation included'}), ${e.gflops.toFixed(1)} GFLOP/s`);
 }
 const json = JSON.stringify(result, null, 1);

@@ -48,32 +48,70 @@ export interface EpochResult {
   gflops: number;
   /** Mean training loss of each epoch. */
   trainLosses: number[];
+  /** The trainer's options beyond the model's recipe (the sweep's), and the matmul kernel each shape ran. */
+  options?: Partial<TrainerOptions>;
+  matmulKernels: { shape: string; kernel: string; source: string; ms?: Partial<Record<string, number>> }[];
 }
+
+/**
+ * The autoencoder's epoch under the trainer's two speed knobs, for choosing their defaults
+ * on a GPU: stepsPerSubmit (1, the default, 16) with the kernels tuned, then each matmul
+ * family forced. Each runs `epochs` epochs; the median of epochs 2.. is reported.
+ */
+export const SWEEP: Partial<TrainerOptions>[] = [
+  { stepsPerSubmit: 1 },
+  {},
+  { stepsPerSubmit: 16 },
+  { matmulKernel: 'blocked' },
+  { matmulKernel: 'tiled' },
+  { matmulKernel: 'subgroup' },
+];
 
 /**
  * Train each model for `epochs` epochs on `images` ([count, 784] bytes) and time
  * every epoch (EpochRecord.seconds: from the epoch's first step to its losses read back).
  */
 export async function epochTimes(images: Uint8Array, epochs: number, log: (line: string) => void): Promise<EpochResult[]> {
-  const count = images.length / D;
   const out: EpochResult[] = [];
-  for (const m of EPOCH_MODELS) {
-    const model = await createAutoencoder(m.config);
+  for (const m of EPOCH_MODELS) out.push(await timeEpochs(m, m.name, undefined, images, epochs, log));
+  return out;
+}
+
+/** The autoencoder's epochs under each SWEEP setting; one the adapter cannot run ('subgroup' without the feature) is logged and left out. */
+export async function sweepTimes(images: Uint8Array, epochs: number, log: (line: string) => void): Promise<EpochResult[]> {
+  const out: EpochResult[] = [];
+  for (const options of SWEEP) {
+    const name = `autoencoder ${JSON.stringify(options)}`;
     try {
-      const train = model.uploadDataset({ data: images, features: D, label: 'epoch bench' });
-      const trainer = model.createTrainer(m.trainer);
+      out.push(await timeEpochs(EPOCH_MODELS[0], name, options, images, epochs, log));
+    } catch (e) {
+      log(`${name}: skipped: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return out;
+}
+
+async function timeEpochs(m: EpochModel, name: string, options: Partial<TrainerOptions> | undefined, images: Uint8Array, epochs: number, log: (line: string) => void): Promise<EpochResult> {
+  const count = images.length / D;
+  const model = await createAutoencoder(m.config);
+  try {
+    const train = model.uploadDataset({ data: images, features: D, label: 'epoch bench' });
+    const trainer = model.createTrainer({ ...m.trainer, ...options });
+    try {
       const history: EpochRecord[] = await trainer.fit(train, {
         epochs,
-        onEpoch: (r) => log(`${m.name}: epoch ${r.epoch}/${epochs} ${r.seconds.toFixed(3)} s, ${Math.round(r.samplesPerSecond)} samples/s, loss ${r.trainLoss.toFixed(2)}`),
+        onEpoch: (r) => log(`${name}: epoch ${r.epoch}/${epochs} ${r.seconds.toFixed(3)} s, ${Math.round(r.samplesPerSecond)} samples/s, loss ${r.trainLoss.toFixed(2)}`),
       });
       const seconds = history.map((r) => r.seconds);
       const later = seconds.slice(1).sort((a, b) => a - b);
       const median = later.length ? later[Math.floor(later.length / 2)] : seconds[0];
-      out.push({ name: m.name, samples: count, epochSeconds: seconds, medianSeconds: median, gflops: (m.flopsPerSample * count) / median / 1e9, trainLosses: history.map((r) => r.trainLoss) });
-      trainer.dispose();
+      const matmulKernels = trainer.matmulKernels().map((c) => ({ shape: `${c.form} ${c.M}×${c.N}×${c.K}`, kernel: c.kernel, source: c.source, ms: c.ms }));
+      log(`${name}: matmuls ${matmulKernels.map((k) => `${k.shape} ${k.kernel} (${k.source}${k.ms ? `; ms ${JSON.stringify(k.ms)}` : ''})`).join(', ')}`);
+      return { name, samples: count, epochSeconds: seconds, medianSeconds: median, gflops: (m.flopsPerSample * count) / median / 1e9, trainLosses: history.map((r) => r.trainLoss), options, matmulKernels };
     } finally {
-      model.dispose();
+      trainer.dispose();
     }
+  } finally {
+    model.dispose();
   }
-  return out;
 }

