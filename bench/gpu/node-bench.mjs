@@ -79,7 +79,11 @@ if (a.only !== 'bench') {
   const images = file.slice(16, 16 + count * 784);
   result.epochs = await bench.epochTimes(images, epochs, (line) => console.log(line));
   if (sweepEpochs > 0) {
-    result.sweep = await bench.sweepTimes(images, sweepEpochs, (line) => console.log(line));
+    const sweep = await bench.sweepTimes(images, sweepEpochs, (line) => console.log(line));
+    result.sweep = sweep.results;
+    result.sweepSkipped = sweep.skipped;
+    result.sweepErrors = sweep.errors;
+    if (sweep.errors.length) process.exitCode = 1;
     for (const e of result.sweep) console.log(`sweep: ${e.name}: ${e.medianSeconds.toFixed(3)} s per ${e.samples} samples, ${e.gflops.toFixed(1)} GFLOP/s`);
   }
   for (const e of result.epochs) console.log(`epoch: ${e.name}: ${e.medianSeconds.toFixed(3)} s per ${e.samples} samples (${epochs > 1 ? `median of epochs 2..${epochs}` : 'one epoch, compilation included'}), ${e.gflops.toFixed(1)} GFLOP/s`);
@@ -88,4 +92,4 @@ const json = JSON.stringify(result, null, 1);
 if (a.out) await writeFile(a.out, json);
 else console.log(json);
 // Dawn's threads keep the process alive otherwise.
-process.exit(0);
+process.exit(process.exitCode ?? 0);

@@ -9,6 +9,7 @@
 //    the same recipes as bench/gpu/pytorch_epochs.py.
 export { runBench } from '../bench-page';
 import { createAutoencoder, type AutoencoderConfig, type EpochRecord, type TrainerOptions } from '../../src/index';
+import { MATMUL_KERNELS, matmulKernelAvailable, type MatmulKernel } from '../../src/kernels/matmul';
 
 export interface EpochModel {
   name: string;
@@ -73,28 +74,41 @@ export const SWEEP: Partial<TrainerOptions>[] = [
  */
 export async function epochTimes(images: Uint8Array, epochs: number, log: (line: string) => void): Promise<EpochResult[]> {
   const out: EpochResult[] = [];
-  for (const m of EPOCH_MODELS) out.push(await timeEpochs(m, m.name, undefined, images, epochs, log));
+  for (const m of EPOCH_MODELS) out.push((await timeEpochs(m, m.name, undefined, images, epochs, log))!);
   return out;
 }
 
-/** The autoencoder's epochs under each SWEEP setting; one the adapter cannot run ('subgroup' without the feature) is logged and left out. */
-export async function sweepTimes(images: Uint8Array, epochs: number, log: (line: string) => void): Promise<EpochResult[]> {
-  const out: EpochResult[] = [];
+/**
+ * The autoencoder's epochs under each SWEEP setting. A family the adapter cannot run
+ * ('subgroup' without the feature) is listed in `skipped`; any other failure is in
+ * `errors` (the caller fails the run), so a broken kernel is never mistaken for a skip.
+ */
+export async function sweepTimes(images: Uint8Array, epochs: number, log: (line: string) => void): Promise<{ results: EpochResult[]; skipped: string[]; errors: string[] }> {
+  const out = { results: [] as EpochResult[], skipped: [] as string[], errors: [] as string[] };
   for (const options of SWEEP) {
     const name = `autoencoder ${JSON.stringify(options)}`;
     try {
-      out.push(await timeEpochs(EPOCH_MODELS[0], name, options, images, epochs, log));
+      const r = await timeEpochs(EPOCH_MODELS[0], name, options, images, epochs, log);
+      if (r) out.results.push(r);
+      else {
+        out.skipped.push(name);
+        log(`${name}: skipped: this device cannot run the '${options.matmulKernel}' family`);
+      }
     } catch (e) {
-      log(`${name}: skipped: ${e instanceof Error ? e.message : String(e)}`);
+      out.errors.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+      log(`${name}: FAILED: ${out.errors.at(-1)}`);
     }
   }
   return out;
 }
 
-async function timeEpochs(m: EpochModel, name: string, options: Partial<TrainerOptions> | undefined, images: Uint8Array, epochs: number, log: (line: string) => void): Promise<EpochResult> {
+/** Null when `options` force a matmul family the model's device cannot run. */
+async function timeEpochs(m: EpochModel, name: string, options: Partial<TrainerOptions> | undefined, images: Uint8Array, epochs: number, log: (line: string) => void): Promise<EpochResult | null> {
   const count = images.length / D;
   const model = await createAutoencoder(m.config);
   try {
+    const kernel = options?.matmulKernel;
+    if (kernel && (MATMUL_KERNELS as readonly string[]).includes(kernel) && !matmulKernelAvailable(model.gpu.device, kernel as MatmulKernel)) return null;
     const train = model.uploadDataset({ data: images, features: D, label: 'epoch bench' });
     const trainer = model.createTrainer({ ...m.trainer, ...options });
     try {

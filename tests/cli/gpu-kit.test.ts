@@ -58,4 +58,25 @@ test('the Node bundle trains both epoch models and runs the bench page, ours and
     expect(first).toBeLessThan(600);
     expect(second).toBeLessThan(first);
   }
+
+  // The sweep (node-bench.ts SWEEP): every setting ran or was skipped for want of the
+  // feature, none failed. Grouping steps into submits changes nothing in the arithmetic,
+  // so its losses are the default's exactly; a forced family is recorded as forced on
+  // every shape, and it computes the same sums in another order, so its losses agree
+  // with the default's to float32 rounding (1e-4 relative bounds that with room). The
+  // subgroup family runs exactly when the adapter has the feature.
+  expect(r.sweepErrors).toEqual([]);
+  expect(r.sweep.length + r.sweepSkipped.length).toBe(6);
+  const byName = new Map(r.sweep.map((e: { name: string }) => [e.name, e]));
+  const base = byName.get('autoencoder {}') as { trainLosses: number[] };
+  expect(base.trainLosses).toHaveLength(3);
+  for (const sps of [1, 16]) expect((byName.get(`autoencoder {"stepsPerSubmit":${sps}}`) as typeof base).trainLosses).toEqual(base.trainLosses);
+  for (const kernel of ['blocked', 'tiled', 'subgroup']) {
+    const e = byName.get(`autoencoder {"matmulKernel":"${kernel}"}`) as (typeof base & { matmulKernels: { kernel: string; source: string }[] }) | undefined;
+    expect(e !== undefined).toBe(kernel !== 'subgroup' || r.adapter.features.includes('subgroups'));
+    if (!e) continue;
+    expect(e.matmulKernels).toHaveLength(5);
+    for (const k of e.matmulKernels) expect(k).toMatchObject({ kernel, source: 'forced' });
+    e.trainLosses.forEach((l, i) => expect(Math.abs(l - base.trainLosses[i]) / base.trainLosses[i]).toBeLessThan(1e-4));
+  }
 });
