@@ -42,15 +42,17 @@ export function createAutoencoder(config: AutoencoderConfig, options?: CreateOpt
  * share its device: dispose the autoencoder last when it acquired the device
  * itself (disposing it destroys that device). Regularisers
  * not given in `options` are the autoencoder's, except that freezeEncoder drops
- * the encoder penalties (sparsity, contractive), which could not act.
+ * the encoder penalties (sparsity, contractive), which could not act. With
+ * standardiseCodes (and freezeEncoder) call fitCodeStatistics(trainData) on the
+ * classifier before training it.
  */
 export async function createClassifier(from: AutoencoderModel, options: ClassifierOptions): Promise<Autoencoder> {
   from.assertAlive();
   if (typeof options !== 'object' || options === null) throw new TypeError('createClassifier: options must be an object like { classes: 10 }');
-  const { classes, reconstructionWeight, freezeEncoder, seed, inferenceBatchSize, ...rest } = options;
+  const { classes, reconstructionWeight, freezeEncoder, standardiseCodes, seed, inferenceBatchSize, ...rest } = options;
   const known = new Set<string>(REGULARISER_FIELDS);
   for (const k of Object.keys(rest)) {
-    if (!known.has(k)) throw new TypeError(`createClassifier: unknown option '${k}' (allowed: classes, reconstructionWeight, freezeEncoder, seed, inferenceBatchSize, ${REGULARISER_FIELDS.join(', ')})`);
+    if (!known.has(k)) throw new TypeError(`createClassifier: unknown option '${k}' (allowed: classes, reconstructionWeight, freezeEncoder, standardiseCodes, seed, inferenceBatchSize, ${REGULARISER_FIELDS.join(', ')})`);
   }
   const base = from.config;
   if (base.classifier) throw new Error('createClassifier: this model is a classifier already; make the classifier from its autoencoder');
@@ -60,7 +62,7 @@ export async function createClassifier(from: AutoencoderModel, options: Classifi
     ...penalties,
     ...rest,
     seed: seed ?? base.seed,
-    classifier: { classes, ...(reconstructionWeight !== undefined ? { reconstructionWeight } : {}), ...(freezeEncoder !== undefined ? { freezeEncoder } : {}) },
+    classifier: { classes, ...(reconstructionWeight !== undefined ? { reconstructionWeight } : {}), ...(freezeEncoder !== undefined ? { freezeEncoder } : {}), ...(standardiseCodes !== undefined ? { standardiseCodes } : {}) },
   };
   const shared = from.sharedDeviceOptions();
   const model = await Autoencoder.create(config, { ...shared, inferenceBatchSize: inferenceBatchSize ?? shared.inferenceBatchSize });

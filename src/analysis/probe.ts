@@ -2,6 +2,9 @@
 // A softmax-regression classifier is trained on the GPU on frozen features
 // (autoencoder codes, raw pixels or PCA codes) and its accuracy on held-out
 // samples is reported, so every representation can be compared in one table.
+// On an autoencoder's codes (probeAutoencoder) it is the classifier path with
+// the encoder frozen and the codes standardised (createClassifier); on features
+// given as arrays (raw pixels, PCA codes) it is linearProbe below:
 //
 //   x̃ = (x − μ) ⊙ s                 standardised (μ, s = 1/σ from the training set; s = 0 for constant features)
 //   z = x̃ Wᵀ + b                     W [C, F], b [C]       (matmul 'nt' with bias)
@@ -28,6 +31,8 @@ import { columnSumDispatch, lossLogDispatch } from '../kernels/reduce';
 import { softmaxCrossEntropyDispatch, softmaxCrossEntropyForwardDispatch } from '../kernels/softmax';
 import { pca, pcaProject, type Pca } from './pca';
 import type { AutoencoderModel } from '../model/autoencoder';
+import { NO_REGULARISERS } from '../model/config';
+import { createClassifier } from '../autoencoder';
 
 /** Features of n samples, row-major [n, features]: bytes are read as byte/255 (pixels). */
 export type ProbeFeatures = Float32Array | Uint8Array;
@@ -262,20 +267,48 @@ export async function probeWithPca(
 }
 
 /**
- * The probe on an autoencoder's codes (`model.encode`) of two uploaded, labelled
- * datasets, on the model's own device.
+ * The probe on an autoencoder's codes (μ for a VAE) of two uploaded, labelled
+ * datasets, on the model's own device. It is the classifier path with the
+ * encoder frozen: createClassifier(model, { freezeEncoder: true, standardiseCodes })
+ * with no regularisers, its code statistics fitted to `train`, trained with Adam
+ * by a Trainer, then evaluated: the same softmax regression as linearProbe on the
+ * encode() output, from the same start (a zero head: the problem is convex),
+ * computed through the model. `options.label` is not used (the classifier's GPU
+ * objects carry the model's labels).
  */
 export async function probeAutoencoder(model: AutoencoderModel, train: GpuDataset, test: GpuDataset, options: ProbeOptions = {}): Promise<ProbeResult> {
+  const o = resolveOptions(options);
   for (const [name, d] of [['train', train], ['test', test]] as const) {
     if (!d.labels) throw new RangeError(`probeAutoencoder: the ${name} dataset has no labels; pass labels to uploadDataset`);
   }
-  const [trainCodes, testCodes] = [await model.encode(train), await model.encode(test)];
-  const features = trainCodes.length / train.count;
-  return linearProbe(
-    model.gpu,
-    { trainFeatures: trainCodes, trainLabels: train.labels!, testFeatures: testCodes, testLabels: test.labels!, features },
-    { label: 'linear probe (autoencoder codes)', ...options },
-  );
+  if (o.batchSize > train.count) throw new RangeError(`probeAutoencoder: batchSize ${o.batchSize} is larger than the training set (${train.count} samples)`);
+  const t0 = performance.now();
+  const classifier = await createClassifier(model, { classes: o.classes, freezeEncoder: true, standardiseCodes: o.standardise, seed: o.seed, ...NO_REGULARISERS });
+  try {
+    const head = classifier.arch.classifier!;
+    classifier.setParameters({ [head.weight]: new Float32Array(o.classes * head.inputs), [head.bias]: new Float32Array(o.classes) });
+    if (o.standardise) await classifier.fitCodeStatistics(train);
+    const trainer = classifier.createTrainer({ batchSize: o.batchSize, optimizer: { type: 'adam', learningRate: o.learningRate }, seed: o.seed });
+    const history = await trainer.fit(train, { epochs: o.epochs });
+    const lossHistory = history.map((r) => r.components.classifier);
+    if (!lossHistory.every(Number.isFinite)) throw new Error(`probeAutoencoder: the training loss became ${lossHistory.find((l) => !Number.isFinite(l))}; lower the learningRate`);
+    const [onTrain, onTest] = [(await classifier.evaluate(train)).classifier!, (await classifier.evaluate(test)).classifier!];
+    return {
+      trainAccuracy: onTrain.accuracy,
+      testAccuracy: onTest.accuracy,
+      trainLoss: onTrain.loss,
+      testLoss: onTest.loss,
+      lossHistory,
+      features: classifier.arch.codeSize,
+      classes: o.classes,
+      trainCount: train.count,
+      testCount: test.count,
+      epochs: o.epochs,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    classifier.dispose();
+  }
 }
 
 /** A Markdown table comparing probes: one row per representation. */

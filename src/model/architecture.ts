@@ -34,10 +34,19 @@ export interface Architecture {
   decoder: DenseLayer[];
   /** A classifier's softmax head on the code (μ for a VAE): 'classifier', code size → classes, linear. */
   classifier?: DenseLayer;
+  /** A classifier's fixed code standardisation before its head (classifier.standardiseCodes): the statistics' tensor names. */
+  codeNorm?: CodeNorm;
   /** Width of the code h (or of the latent z). */
   codeSize: number;
   /** Every layer width from the input to the code, n₀ … n_L. */
   widths: number[];
+}
+
+/** (code − mean)/√(var + ε) per unit, PyTorch's BatchNorm1d(affine=False) in eval mode: no trained tensor. */
+export interface CodeNorm {
+  mean: string;
+  variance: string;
+  size: number;
 }
 
 function dense(name: string, inputs: number, outputs: number, activation: Activation): DenseLayer {
@@ -65,7 +74,8 @@ export function architecture(c: ResolvedConfig): Architecture {
     return layer;
   });
   const classifier = c.classifier ? dense('classifier', widths[L], c.classifier.classes, 'linear') : undefined;
-  return { encoder, heads, decoder, classifier, codeSize: widths[L], widths };
+  const codeNorm = c.classifier?.standardiseCodes ? { mean: 'code_norm.running_mean', variance: 'code_norm.running_var', size: widths[L] } : undefined;
+  return { encoder, heads, decoder, classifier, codeNorm, codeSize: widths[L], widths };
 }
 
 /** Every layer that owns a weight tensor, in state_dict order (a classifier's head last). */

@@ -16,6 +16,7 @@ import { resolveConfig, type AutoencoderConfig, type ResolvedConfig } from './co
 import { autoencoderLayout, type ParameterLayout } from './layout';
 import { architecture, type Architecture } from './architecture';
 import { initialParameters } from './init';
+import { columnMoments } from '../analysis/statistics';
 import { StepPlan } from './plan';
 import { LOSS_LOG_STRIDE } from '../kernels/reduce';
 import { OBJECTIVE, readComponents, type TermName } from './objective';
@@ -84,6 +85,8 @@ export class AutoencoderModel {
   /** The parameters on the host at some version: what an inference call recovers from after a device loss. */
   private host: { version: number; values: Float32Array };
   private disposed = false;
+  /** A classifier that standardises its codes: its statistics were fitted (fitCodeStatistics) or set (setParameters, a model file). */
+  private codeStatistics = false;
 
   /** Validate the config and options, acquire the GPU and build a model of class `this`. */
   static async create<T extends AutoencoderModel>(this: new (init: ModelInit) => T, config: AutoencoderConfig, options: CreateOptions = {}): Promise<T> {
@@ -641,6 +644,29 @@ export class AutoencoderModel {
       if (hostCurrent) this.host.values.set(v, t.offset);
     }
     if (hostCurrent) this.host.version = this.version;
+    const norm = this.arch.codeNorm;
+    if (norm && norm.mean in values && norm.variance in values) this.codeStatistics = true;
+  }
+
+  /** A classifier with classifier.standardiseCodes: whether its code statistics were fitted or set. */
+  get codeStatisticsFitted(): boolean {
+    return this.codeStatistics;
+  }
+
+  /**
+   * Fit a classifier's code standardisation (classifier.standardiseCodes) to
+   * `data`, its training set: the mean and population variance of each unit of
+   * the codes (μ for a VAE), in float64 on the host, stored as
+   * code_norm.running_mean and code_norm.running_var. Training such a classifier
+   * needs them first.
+   */
+  async fitCodeStatistics(data: GpuDataset): Promise<{ mean: Float64Array; variance: Float64Array }> {
+    this.assertAlive();
+    const norm = this.arch.codeNorm;
+    if (!norm) throw new Error('fitCodeStatistics: this model does not standardise its codes (a classifier with classifier.standardiseCodes does)');
+    const moments = columnMoments(await this.encode(data), data.count, norm.size);
+    this.setParameters({ [norm.mean]: moments.mean, [norm.variance]: moments.variance });
+    return moments;
   }
 
   checkDataset(data: GpuDataset): void {

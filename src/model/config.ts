@@ -71,13 +71,25 @@ export interface ClassifierConfig {
   reconstructionWeight?: number;
   /** Train the head alone: the encoder gets no updates (a linear probe on the codes). Default false. */
   freezeEncoder?: boolean;
+  /**
+   * Standardise the frozen codes before the head, with fixed per-unit statistics of
+   * the training codes: (code − mean)/√(var + 1e-5), PyTorch's BatchNorm1d(affine=False)
+   * in eval mode (tensors `code_norm.running_mean`, `code_norm.running_var`). The
+   * linear probe's setting. Needs freezeEncoder (statistics of a changing encoder go
+   * stale). Default false.
+   */
+  standardiseCodes?: boolean;
 }
 
 export interface ResolvedClassifier {
   classes: number;
   reconstructionWeight: number;
   freezeEncoder: boolean;
+  standardiseCodes: boolean;
 }
+
+/** ε of the code standardisation, as PyTorch's BatchNorm1d default. */
+export const CODE_NORM_EPS = 1e-5;
 
 /** The VAE's KL weight β and its linear warm-up over the first `warmupSteps` steps (0: none). */
 export interface Variational {
@@ -323,15 +335,20 @@ function classifier(v: unknown): ResolvedClassifier | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'object' || v === null) fail('classifier', v, 'an object like { classes: 10, reconstructionWeight: 0, freezeEncoder: false }');
   const o = v as Record<string, unknown>;
+  const allowed = ['classes', 'reconstructionWeight', 'freezeEncoder', 'standardiseCodes'];
   for (const k of Object.keys(o)) {
-    if (k !== 'classes' && k !== 'reconstructionWeight' && k !== 'freezeEncoder') {
-      throw new ConfigError(`unknown field 'classifier.${k}' (allowed: classes, reconstructionWeight, freezeEncoder)`);
-    }
+    if (!allowed.includes(k)) throw new ConfigError(`unknown field 'classifier.${k}' (allowed: ${allowed.join(', ')})`);
   }
   const classes = o.classes;
   if (typeof classes !== 'number' || !Number.isInteger(classes) || classes < 2 || classes > MAX_CLASSES) fail('classifier.classes', classes, `an integer in [2, ${MAX_CLASSES}]`);
   if (o.freezeEncoder !== undefined && typeof o.freezeEncoder !== 'boolean') fail('classifier.freezeEncoder', o.freezeEncoder, 'true or false');
-  return { classes, reconstructionWeight: nonNegative('classifier.reconstructionWeight', o.reconstructionWeight, 0), freezeEncoder: o.freezeEncoder ?? false };
+  if (o.standardiseCodes !== undefined && typeof o.standardiseCodes !== 'boolean') fail('classifier.standardiseCodes', o.standardiseCodes, 'true or false');
+  const freezeEncoder = o.freezeEncoder ?? false;
+  const standardiseCodes = o.standardiseCodes ?? false;
+  if (standardiseCodes && !freezeEncoder) {
+    fail('classifier.standardiseCodes', standardiseCodes, 'false unless classifier.freezeEncoder is true (the statistics are of the frozen codes; an encoder that trains would make them stale)');
+  }
+  return { classes, reconstructionWeight: nonNegative('classifier.reconstructionWeight', o.reconstructionWeight, 0), freezeEncoder, standardiseCodes };
 }
 
 /** Variants that do not combine, named with the reason. */

@@ -1,6 +1,7 @@
 // Seeded initial weights: Glorot/Xavier uniform U(−a, a), a = √(6 / (fan_in + fan_out)),
 // drawn from the counter-based generator so a seed gives the same model anywhere.
-// Biases start at zero.
+// Biases start at zero; a code standardisation's statistics at mean 0, variance 1
+// (the identity, as PyTorch's BatchNorm1d) until fitted to the training codes.
 import { rngUniform } from '../random/rng';
 import type { ParameterLayout } from './layout';
 
@@ -10,6 +11,7 @@ export const STREAM_INIT = 64;
 export function initialParameters(layout: ParameterLayout, seed: number): Float32Array {
   const flat = new Float32Array(layout.totalFloats);
   layout.tensors.forEach((t, ti) => {
+    if (t.kind === 'statistic' && t.name.endsWith('running_var')) flat.fill(1, t.offset, t.offset + t.size);
     if (t.kind !== 'weight') return;
     const [fanOut, fanIn] = t.shape;
     const a = Math.sqrt(6 / (fanIn + fanOut));

@@ -15,8 +15,8 @@ export interface TensorSpec {
   offset: number;
   /** Number of floats. */
   size: number;
-  /** Weights get weight decay; biases do not. */
-  kind: 'weight' | 'bias';
+  /** Weights get weight decay; biases do not; statistics (a classifier's code standardisation) are never trained. */
+  kind: 'weight' | 'bias' | 'statistic';
 }
 
 export class ParameterLayout {
@@ -55,7 +55,9 @@ export class ParameterLayout {
 /**
  * The model's tensors in state_dict order: per layer weight [out, in] then bias
  * [out] — encoder.0 … encoder.{L−1} (a VAE: up to L−2, then mu and logvar),
- * then decoder.0 … decoder.{L−1}. A tied decoder layer stores only its bias.
+ * then decoder.0 … decoder.{L−1}, a classifier's head, and its code statistics
+ * (code_norm.running_mean, code_norm.running_var) when it standardises the codes.
+ * A tied decoder layer stores only its bias.
  */
 export function autoencoderLayout(c: ResolvedConfig): ParameterLayout {
   const arch = architecture(c);
@@ -63,6 +65,11 @@ export function autoencoderLayout(c: ResolvedConfig): ParameterLayout {
   for (const layer of ownedLayers(arch)) {
     if (!layer.transposed) specs.push({ name: layer.weight, shape: [layer.outputs, layer.inputs], kind: 'weight' });
     specs.push({ name: layer.bias, shape: [layer.outputs], kind: 'bias' });
+  }
+  const norm = arch.codeNorm;
+  if (norm) {
+    specs.push({ name: norm.mean, shape: [norm.size], kind: 'statistic' });
+    specs.push({ name: norm.variance, shape: [norm.size], kind: 'statistic' });
   }
   return new ParameterLayout(specs);
 }

@@ -84,6 +84,8 @@ export interface TermLogOptions {
 
 /** The batch tensors of a classifier's head (src/model/plan.ts allocates them). */
 export interface ClassifierBuffers {
+  /** The standardised codes the head reads, when the classifier standardises them (classifier.standardiseCodes). */
+  standardised?: GPUBuffer;
   logits: GPUBuffer;
   dLogits: GPUBuffer;
   labels: GPUBuffer;

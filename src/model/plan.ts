@@ -8,7 +8,8 @@
 //                  h̃  = dropout(h)                               [B, H]
 //                  z  = h̃·W*ᵀ + c          'nt' ('nn' with W when tied); in training its
 //                                          epilogue also gives ℓ per element and dz
-//                  z_c = code·W_cᵀ + b_c   a classifier's head (the code after dropout; μ for a VAE)
+//                  z_c = code·W_cᵀ + b_c   a classifier's head (the code after dropout; μ for a VAE),
+//                                          on (code − mean)/√(var + ε) with classifier.standardiseCodes
 //                  the objective's forward terms (src/model/objective.ts): the loss
 //                  ℓ per row (inference; in training the decoder's epilogue did it,
 //                  and the training plan logs its sum in the backward pass), a VAE's
@@ -30,7 +31,8 @@ import { architecture, type Architecture, type DenseLayer } from './architecture
 import { vaeSampleDispatch } from '../kernels/vae';
 import type { Activation } from '../kernels/activations';
 import { objectiveTerms, termLogger, LOSS_COMPONENT, type ClassifierBuffers, type TermContext, type TermDispatches, type TermName } from './objective';
-import { reconstructionWeight, trainsDecoder } from './config';
+import { CODE_NORM_EPS, reconstructionWeight, trainsDecoder } from './config';
+import { standardiseDispatch } from '../kernels/standardise';
 
 /** What the plan needs from the model. */
 export interface PlanModel {
@@ -161,6 +163,7 @@ export class StepPlan {
     const C = c.classifier?.classes;
     if (C !== undefined) {
       this.batch.classifier = {
+        standardised: this.arch.codeNorm ? arena.storage('standardised code', B * Z * 4) : undefined,
         logits: arena.storage('classifier logits', B * C * 4),
         dLogits: arena.storage('classifier dlogits', B * C * 4),
         labels: arena.storage('batch labels', B * 4),
@@ -236,9 +239,14 @@ export class StepPlan {
     return this.batch.vae?.z ?? this.batch.dropped ?? this.batch.hidden;
   }
 
-  /** The head's input: μ for a VAE, else the code (after dropout, in training). */
-  get classifierInput(): GPUBuffer {
+  /** The code the head reads: μ for a VAE, else the code (after dropout, in training). */
+  get classifierCode(): GPUBuffer {
     return this.batch.vae?.mu ?? this.batch.dropped ?? this.batch.hidden;
+  }
+
+  /** The head's input: the code, or its standardised copy (classifier.standardiseCodes). */
+  get classifierInput(): GPUBuffer {
+    return this.batch.classifier?.standardised ?? this.classifierCode;
   }
 
   /** Input of encoder layer l (x̃ for l = 0, else the previous layer's output after dropout). */
@@ -344,7 +352,11 @@ export class StepPlan {
     const head = this.arch.classifier;
     const k = this.batch.classifier;
     if (!head || !k) return [];
-    return [this.dense(head, this.classifierInput, k.logits, 'linear', 'classifier: z_c = code·W_cᵀ + b_c')];
+    const norm = this.arch.codeNorm;
+    const standardise = norm && k.standardised
+      ? [standardiseDispatch(this.ctx, { input: this.classifierCode, mean: this.w(norm.mean), variance: this.w(norm.variance), output: k.standardised, rows: this.rows, cols: norm.size, eps: CODE_NORM_EPS, label: 'classifier: code ← (code − mean)/√(var + ε)' })]
+      : [];
+    return [...standardise, this.dense(head, this.classifierInput, k.logits, 'linear', 'classifier: z_c = code·W_cᵀ + b_c')];
   }
 
   /**

@@ -14,7 +14,8 @@
 // dropout, μ for a VAE), z_c = code·W_cᵀ + b_c, and weights the reconstruction
 // objective by w (its reconstructionWeight; with w = 0 the decoder is not run):
 //   L = (1/V) Σ_r −log softmax(z_c,r)_{y_r} + w·(reconstruction + β_t KL) + the penalties
-// With freezeEncoder only the head (and the decoder, for w > 0) get gradients.
+// With freezeEncoder only the head (and the decoder, for w > 0) get gradients; with
+// standardiseCodes (which needs it) the head reads (code − mean)/√(var + ε) (standardise.ts).
 //
 // Each term's formula has one home, its per-kernel reference: lossRef (loss.ts),
 // l1Ref and klSparsityRef (sparsity.ts), contractiveRef (contractive.ts),
@@ -31,7 +32,8 @@ import { klSparsityRef, l1Ref } from './sparsity';
 import { objectiveTotal, type LossComponents } from '../model/objective';
 import { klWeightRef, vaeBackwardRef, vaeKlRowsRef, vaeSampleRef } from './vae';
 import { softmaxCrossEntropyRef } from './softmax';
-import { reconstructionWeight, trainsDecoder } from '../model/config';
+import { CODE_NORM_EPS, reconstructionWeight, trainsDecoder } from '../model/config';
+import { standardiseRef } from './standardise';
 import { trainedTensors } from '../model/architecture';
 
 export type Params = Record<string, Float64Array>;
@@ -216,7 +218,9 @@ export function autoencoderStepRef(cfg: ResolvedConfig, p: Params, batch: Refere
   if (arch.classifier) {
     const C = arch.classifier.outputs;
     if (!batch.labels || batch.labels.length < V) throw new Error(`autoencoderStepRef: a classifier needs ${V} labels`);
-    const codeIn = mu ?? current0;
+    const code = mu ?? current0;
+    const norm = arch.codeNorm;
+    const codeIn = norm ? standardiseRef(code, p[norm.mean], p[norm.variance], B, norm.size, CODE_NORM_EPS) : code;
     classLogits = dense(arch.classifier, p, codeIn, B);
     const sm = softmaxCrossEntropyRef(classLogits, batch.labels, B, V, C);
     classifierLoss = sm.rowLoss.reduce((a, b) => a + b, 0) / V;

@@ -24,4 +24,5 @@ export type TrainableModel = Pick<
   | 'rebuildOnDevice'
   | 'addDependent'
   | 'removeDependent'
+  | 'codeStatisticsFitted'
 >;

@@ -170,6 +170,9 @@ export class Trainer {
     if (this.diverged) {
       throw new Error(`this Trainer stopped when training diverged at step ${this.diverged.step} (${this.diverged.tensor}); the model holds the weights of step ${this.stepCount}: create a new trainer (e.g. with a lower learning rate)`);
     }
+    if (this.model.arch.codeNorm && !this.model.codeStatisticsFitted) {
+      throw new Error('this classifier standardises its codes (classifier.standardiseCodes) but their statistics were never fitted: call await model.fitCodeStatistics(trainData) before training');
+    }
   }
 
   private cursorFor(data: GpuDataset): Cursor {

@@ -134,7 +134,7 @@ describe('fine-tuning on MNIST', () => {
     expect(file.tensors['classifier.weight'].shape).toEqual([10, 32]);
     expect(file.tensors['classifier.bias'].shape).toEqual([10]);
     const cls = modelOf(join(trained, 'classifier.safetensors'));
-    expect(cls.config.classifier).toEqual({ classes: 10, reconstructionWeight: 0, freezeEncoder: false });
+    expect(cls.config.classifier).toEqual({ classes: 10, reconstructionWeight: 0, freezeEncoder: false, standardiseCodes: false });
     expect(modelOf(join(trained, 'model.safetensors')).config.classifier).toBeUndefined(); // the autoencoder is saved as it was
     // 10 × 10 cells of 40 px inside margins 60 + 20 and 70 + 20 (cli/page/confusion.ts); at least as wide as the title.
     const size = pngSize(join(trained, 'confusion.png'));
@@ -173,7 +173,7 @@ describe('fine-tuning on MNIST', () => {
     expect(fh[1].trainCrossEntropy).toBeLessThan(fh[0].trainCrossEntropy);
     // The encoder was frozen: its weights are the autoencoder's, bit for bit; the head moved off its zero bias.
     const [ae, tuned] = [modelOf(join(trained, 'model.safetensors')), modelOf(join(frozen, 'classifier.safetensors'))];
-    expect(tuned.config.classifier).toEqual({ classes: 10, reconstructionWeight: 0, freezeEncoder: true });
+    expect(tuned.config.classifier).toEqual({ classes: 10, reconstructionWeight: 0, freezeEncoder: true, standardiseCodes: false });
     for (const name of ['encoder.0.weight', 'encoder.0.bias']) expect(Array.from(tuned.tensors[name]), name).toEqual(Array.from(ae.tensors[name]));
     expect(tuned.tensors['classifier.bias'].some((v) => v !== 0)).toBe(true);
     pngSize(join(frozen, 'confusion.png'));

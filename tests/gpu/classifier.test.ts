@@ -57,6 +57,9 @@ const CASES: Array<[string, AutoencoderConfig, number]> = [
   ['3 layers, frozen, dropout + masking, w 0.3', { inputSize: D, hiddenSizes: [9, 5, 3], dropout: 0.3, noise: { type: 'masking', rate: 0.2 }, ...head(5, { freezeEncoder: true, reconstructionWeight: 0.3 }) }, 5],
   ['3 layers, frozen, batch 1', { inputSize: D, hiddenSizes: [9, 6, 3], ...head(3, { freezeEncoder: true }) }, 1],
   ['VAE 13–9–3 μ path, C 5', { inputSize: D, hiddenSizes: [9, 3], encoderActivation: 'relu', variational: true, ...head(5) }, 5],
+  ['1 layer, frozen, standardised codes, C 3', { inputSize: D, hiddenSize: 7, ...head(3, { freezeEncoder: true, standardiseCodes: true }) }, 5],
+  ['3 layers, frozen, standardised, dropout, batch 1', { inputSize: D, hiddenSizes: [9, 6, 5], dropout: 0.25, ...head(5, { freezeEncoder: true, standardiseCodes: true }) }, 1],
+  ['VAE μ, frozen, standardised, w 0.5', { inputSize: D, hiddenSizes: [9, 3], variational: true, ...head(3, { freezeEncoder: true, standardiseCodes: true, reconstructionWeight: 0.5 }) }, 5],
   ['VAE 13–9–5–3, w 0.5, β 2 warming up', { inputSize: D, hiddenSizes: [9, 5, 3], encoderActivation: 'tanh', decoderActivation: 'linear', variational: { beta: 2, warmupSteps: 4 }, ...head(3, { reconstructionWeight: 0.5 }) }, 5],
 ];
 
@@ -70,6 +73,9 @@ describe('classifier training step: GPU gradients equal the float64 reference', 
         const data = randomArray(COUNT * D, 11, 0, 1);
         const labels = labelsFor(COUNT, C, 12);
         const ds = model.uploadDataset({ data, features: D, labels });
+        const norm = model.arch.codeNorm;
+        // Statistics far from the identity (means across the codes' range, variances 0.01–2), so the standardisation shows.
+        if (norm) model.setParameters({ [norm.mean]: randomArray(norm.size, 13, -0.5, 1), [norm.variance]: randomArray(norm.size, 14, 0.01, 2) });
         const trainer = model.createTrainer({ batchSize: B, optimizer: { type: 'sgd', learningRate: 0.1 }, shuffle: false });
         const params = toF64(await model.getParameters());
         const trained = trainedTensors(architecture(c), c);
@@ -90,7 +96,8 @@ describe('classifier training step: GPU gradients equal the float64 reference', 
           // Frozen, stated from the config here rather than taken from the library: a frozen encoder
           // (and its VAE heads), and a decoder (with log σ²) when no reconstruction term is kept.
           const { freezeEncoder, reconstructionWeight } = c.classifier!;
-          const isFrozen = (k: string) => (freezeEncoder && /^(encoder|mu|logvar)\./.test(k)) || (reconstructionWeight === 0 && /^(decoder|logvar)\./.test(k));
+          // The code statistics are never trained.
+          const isFrozen = (k: string) => (freezeEncoder && /^(encoder|mu|logvar)\./.test(k)) || (reconstructionWeight === 0 && /^(decoder|logvar)\./.test(k)) || k.startsWith('code_norm.');
           const names = Object.keys(ref.grads);
           expect(names.filter((k) => !isFrozen(k)).sort()).toEqual([...trained].sort());
           for (const k of names.filter((n) => !isFrozen(n))) expectClose(`${name} rows ${start}+${valid} ${k}`, grads[k], ref.grads[k]);
@@ -192,7 +199,7 @@ describe('fine-tuning a classifier', () => {
       expect(file.tensors['classifier.weight'].shape).toEqual([C, 5]);
       expect(file.tensors['classifier.bias'].shape).toEqual([C]);
       expect(file.tensors['encoder.1.weight'].shape).toEqual([5, 9]);
-      expect(JSON.parse(file.metadata.config).classifier).toEqual({ classes: C, reconstructionWeight: 0.25, freezeEncoder: false });
+      expect(JSON.parse(file.metadata.config).classifier).toEqual({ classes: C, reconstructionWeight: 0.25, freezeEncoder: false, standardiseCodes: false });
       const loaded = await loadModel(bytes, { gpu: t.gpu });
       try {
         const a = await clf.predict(train.data);
@@ -203,6 +210,68 @@ describe('fine-tuning a classifier', () => {
       }
     } finally {
       clf.dispose();
+    }
+  });
+
+  test('standardised frozen codes: statistics fitted to the training codes, never trained, saved and loaded; predictions as computed on the host', async () => {
+    const ae = await createAutoencoder({ inputSize: D, hiddenSizes: [9, 5], seed: 5 }, { gpu: t.gpu, inferenceBatchSize: 7 });
+    const clf = await createClassifier(ae, { classes: C, freezeEncoder: true, standardiseCodes: true });
+    try {
+      const train = clusters(45, 51);
+      const ds = clf.uploadDataset({ data: train.data, features: D, labels: train.labels });
+      const trainer = clf.createTrainer({ batchSize: 8, optimizer: { type: 'adam', learningRate: 0.05 }, seed: 3 });
+      await expect(trainer.fit(ds, { epochs: 1 })).rejects.toThrow(/statistics were never fitted: call await model\.fitCodeStatistics\(trainData\)/);
+      expect(clf.codeStatisticsFitted).toBe(false);
+      const codes = await clf.encode(ds);
+      const moments = await clf.fitCodeStatistics(ds);
+      expect(clf.codeStatisticsFitted).toBe(true);
+      for (let j = 0; j < 5; j++) {
+        const column = Array.from({ length: 45 }, (_, r) => codes[r * 5 + j]);
+        const mean = column.reduce((a, b) => a + b, 0) / 45;
+        const variance = column.reduce((a, v) => a + (v - mean) ** 2, 0) / 45;
+        expect(Math.abs(moments.mean[j] - mean)).toBeLessThan(1e-12);
+        expect(Math.abs(moments.variance[j] - variance)).toBeLessThan(1e-12);
+      }
+      const before = await clf.getParameters();
+      expect(Array.from(before['code_norm.running_mean'])).toEqual(Array.from(moments.mean, Math.fround));
+      await trainer.fit(ds, { epochs: 10 });
+      const after = await clf.getParameters();
+      for (const k of ['code_norm.running_mean', 'code_norm.running_var', 'encoder.0.weight']) expect(Array.from(after[k]), `${k} moved`).toEqual(Array.from(before[k]));
+      expect(Array.from(after['classifier.weight'])).not.toEqual(Array.from(before['classifier.weight']));
+
+      // The head on the host in float64 from the GPU's codes and the stored tensors: the same probabilities.
+      const got = await clf.predict(ds);
+      const W = after['classifier.weight'];
+      const b = after['classifier.bias'];
+      for (let r = 0; r < 45; r++) {
+        const x = Array.from({ length: 5 }, (_, j) => (codes[r * 5 + j] - after['code_norm.running_mean'][j]) / Math.sqrt(after['code_norm.running_var'][j] + 1e-5));
+        const logits = Array.from({ length: C }, (_, k) => b[k] + x.reduce((a, v, j) => a + v * W[k * 5 + j], 0));
+        const top = Math.max(...logits);
+        const sum = logits.reduce((a, z) => a + Math.exp(z - top), 0);
+        // f32 standardisation and a 5-term dot product: probabilities agree to ~1e-6.
+        for (let k = 0; k < C; k++) expect(Math.abs(got.probabilities[r * C + k] - Math.exp(logits[k] - top) / sum)).toBeLessThan(1e-5);
+      }
+      const accuracy = (await clf.evaluate(ds)).classifier!.accuracy;
+      console.log(`standardised frozen codes on clusters: accuracy ${accuracy}`);
+      // The clusters are apart in the random codes (the frozen-encoder test above: 0.983); 0.8 leaves room for a different encoder.
+      expect(accuracy).toBeGreaterThan(0.8);
+
+      const bytes = await saveModel(clf);
+      const file = decodeSafetensors(bytes);
+      expect(file.tensors['code_norm.running_mean'].shape).toEqual([5]);
+      expect(file.tensors['code_norm.running_var'].shape).toEqual([5]);
+      const loaded = await loadModel(bytes, { gpu: t.gpu });
+      try {
+        expect(loaded.codeStatisticsFitted).toBe(true);
+        expect(Array.from((await loaded.predict(ds)).probabilities)).toEqual(Array.from(got.probabilities));
+      } finally {
+        loaded.dispose();
+      }
+      await expect(ae.fitCodeStatistics(ds)).rejects.toThrow(/this model does not standardise its codes/);
+      await expect(createClassifier(ae, { classes: C, standardiseCodes: true })).rejects.toThrow(/classifier\.standardiseCodes must be false unless classifier\.freezeEncoder is true/);
+    } finally {
+      clf.dispose();
+      ae.dispose();
     }
   });
 

@@ -23,6 +23,8 @@ function setup(cfgIn: AutoencoderConfig, B: number, V: number, seed: number) {
   const r = rand(seed);
   const params: Params = {};
   for (const t of autoencoderLayout(cfg).tensors) params[t.name] = Float64Array.from({ length: t.size }, () => (r() * 2 - 1) * 0.8);
+  // A code standardisation's variances are positive (0.05–2.05), so the head's inputs are scaled up and down.
+  for (const t of autoencoderLayout(cfg).tensors) if (t.name.endsWith('running_var')) params[t.name] = params[t.name].map((v) => 1.05 + 1.25 * v);
   const D = cfg.inputSize;
   const clean = Float64Array.from({ length: B * D }, () => r());
   const input = Float64Array.from(clean, (v) => v + (cfg.noise.type === 'none' ? 0 : (r() - 0.5) * 0.4));
@@ -45,6 +47,9 @@ const CASES: Array<[string, AutoencoderConfig]> = [
   ['3 layers, frozen', { inputSize: 5, hiddenSizes: [4, 3, 2], dropout: 0.3, ...head(3, { freezeEncoder: true }) }],
   ['VAE μ path, w = 0', { inputSize: 5, hiddenSizes: [4, 2], encoderActivation: 'tanh', variational: true, ...head(3) }],
   ['VAE, w = 0.5, β 2 warming up', { inputSize: 5, hiddenSizes: [4, 3], variational: { beta: 2, warmupSteps: 10 }, ...head(3, { reconstructionWeight: 0.5 }) }],
+  ['1 layer, frozen, standardised codes', { inputSize: 5, hiddenSize: 3, weightDecay: 0.02, ...head(4, { freezeEncoder: true, standardiseCodes: true }) }],
+  ['3 layers, frozen, standardised, dropout', { inputSize: 5, hiddenSizes: [4, 3, 2], dropout: 0.3, ...head(3, { freezeEncoder: true, standardiseCodes: true }) }],
+  ['VAE, frozen, standardised μ, w = 1', { inputSize: 5, hiddenSizes: [4, 3], variational: true, ...head(3, { freezeEncoder: true, standardiseCodes: true, reconstructionWeight: 1 }) }],
   ['VAE, frozen, w = 1', { inputSize: 5, hiddenSizes: [3], variational: true, ...head(2, { freezeEncoder: true, reconstructionWeight: 1 }) }],
 ];
 

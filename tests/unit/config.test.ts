@@ -34,16 +34,18 @@ const BAD_CONFIGS: Array<[string, unknown, RegExp]> = [
   ['not an object', null, /config must be an object/],
   ['classifier with 1 class', { ...ok, classifier: { classes: 1 } }, /classifier\.classes must be an integer in \[2, 256\] \(got 1\)/],
   ['classifier with 300 classes', { ...ok, classifier: { classes: 300 } }, /classifier\.classes must be an integer in \[2, 256\] \(got 300\)/],
-  ['classifier misspelt field', { ...ok, classifier: { classes: 3, frozen: true } }, /unknown field 'classifier\.frozen' \(allowed: classes, reconstructionWeight, freezeEncoder\)/],
+  ['classifier misspelt field', { ...ok, classifier: { classes: 3, frozen: true } }, /unknown field 'classifier\.frozen' \(allowed: classes, reconstructionWeight, freezeEncoder, standardiseCodes\)/],
   ['negative reconstruction weight', { ...ok, classifier: { classes: 3, reconstructionWeight: -1 } }, /classifier\.reconstructionWeight must be a finite number ≥ 0 \(got -1\)/],
   ['freezeEncoder not boolean', { ...ok, classifier: { classes: 3, freezeEncoder: 1 } }, /classifier\.freezeEncoder must be true or false/],
   ['frozen encoder with sparsity', { ...ok, sparsity: { type: 'l1', lambda: 0.1 }, classifier: { classes: 3, freezeEncoder: true } }, /sparsity\.type must be 'none' with classifier\.freezeEncoder/],
   ['frozen encoder with contractive', { ...ok, contractive: 0.1, classifier: { classes: 3, freezeEncoder: true } }, /contractive must be 0 with classifier\.freezeEncoder/],
+  ['standardised codes of an encoder that trains', { ...ok, classifier: { classes: 3, standardiseCodes: true } }, /classifier\.standardiseCodes must be false unless classifier\.freezeEncoder is true/],
+  ['standardiseCodes not a boolean', { ...ok, classifier: { classes: 3, freezeEncoder: true, standardiseCodes: 1 } }, /classifier\.standardiseCodes must be true or false \(got 1\)/],
   ['frozen tied encoder with a reconstruction weight', { ...ok, tiedWeights: true, classifier: { classes: 3, freezeEncoder: true, reconstructionWeight: 1 } }, /classifier\.reconstructionWeight must be 0 for a tied-weights model with classifier\.freezeEncoder/],
 ];
 
 test('a classifier resolves with its defaults; an autoencoder has no classifier key (its saved config is unchanged)', () => {
-  expect(resolveConfig({ ...ok, classifier: { classes: 10 } }).classifier).toEqual({ classes: 10, reconstructionWeight: 0, freezeEncoder: false });
+  expect(resolveConfig({ ...ok, classifier: { classes: 10 } }).classifier).toEqual({ classes: 10, reconstructionWeight: 0, freezeEncoder: false, standardiseCodes: false });
   expect('classifier' in resolveConfig(ok)).toBe(false);
 });
 
