@@ -216,7 +216,7 @@ function printClassifier(c) {
  * @param {string} modelPath absolute
  * @param {{ train: { images: string, labels: string }, test: { images: string, labels: string } }} data
  * @param {{ train?: number, test?: number }} limits
- * @param {{ epochs: number, optimizer: object, batchSize: number, trainLimit?: number, freezeEncoder?: boolean, reconstructionWeight?: number }} classifier
+ * @param {{ epochs: number, optimizer: object, batchSize: number, trainLimit?: number, freezeEncoder?: boolean, standardiseCodes?: boolean, reconstructionWeight?: number }} classifier
  * @param {string} outDir
  * @param {CommonOptions} opts
  */

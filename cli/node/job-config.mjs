@@ -23,7 +23,7 @@
 //     "probe":    { "epochs": 5, "trainLimit": 10000 }   (or false: no linear probe)
 //     "classifier": { "epochs": 2, "optimizer": { "type": "adam", "learningRate": 0.001 },
 //                   "batchSize": <training.batchSize>, "trainLimit": <all>,
-//                   "freezeEncoder": false, "reconstructionWeight": 0 }
+//                   "freezeEncoder": false, "standardiseCodes": false, "reconstructionWeight": 0 }
 //                   (after training: fine-tune a classifier on the labelled training set;
 //                   epochs and optimizer required; needs labelled training and test sets)
 //   }
@@ -36,7 +36,7 @@ import { dirname, resolve } from 'node:path';
 import { UsageError } from './args.mjs';
 
 const SECTIONS = ['model', 'training', 'data', 'probe', 'classifier'];
-const CLASSIFIER_KEYS = ['epochs', 'optimizer', 'batchSize', 'trainLimit', 'freezeEncoder', 'reconstructionWeight'];
+const CLASSIFIER_KEYS = ['epochs', 'optimizer', 'batchSize', 'trainLimit', 'freezeEncoder', 'standardiseCodes', 'reconstructionWeight'];
 /** finetune's defaults where its config has no classifier section. */
 export const FINETUNE_DEFAULTS = { epochs: 5, optimizer: { type: 'adam', learningRate: 0.001 }, batchSize: 128 };
 export const PROBE_DEFAULTS = { epochs: 5, trainLimit: 10000 };
@@ -235,11 +235,11 @@ export function trainJob(configPath, flags) {
 
 /**
  * The fine-tuning settings from the config's "classifier" section and finetune's flags
- * (--epochs, --lr, --batch-size, --freeze-encoder, --reconstruction-weight). In a train
+ * (--epochs, --lr, --batch-size, --freeze-encoder, --standardise-codes, --reconstruction-weight). In a train
  * config, epochs and optimizer are required; finetune falls back on FINETUNE_DEFAULTS.
  * The library checks the optimizer's fields in the page (messages naming classifier.optimizer).
  * @param {unknown} section
- * @param {{ epochs?: number, lr?: number, batchSize?: number, freezeEncoder?: boolean, reconstructionWeight?: number }} flags
+ * @param {{ epochs?: number, lr?: number, batchSize?: number, freezeEncoder?: boolean, standardiseCodes?: boolean, reconstructionWeight?: number }} flags
  * @param {number} batchSize  the default batch size
  * @param {boolean} required  epochs and optimizer must be given (a train config)
  */
@@ -265,6 +265,12 @@ export function classifierSettings(section, flags, batchSize, required) {
   if (freeze !== undefined) {
     if (typeof freeze !== 'boolean') throw new UsageError(`classifier.freezeEncoder must be true or false (got ${show(freeze)})`);
     s.freezeEncoder = freeze;
+  }
+  const standardise = flags.standardiseCodes ? true : c.standardiseCodes;
+  if (standardise !== undefined) {
+    if (typeof standardise !== 'boolean') throw new UsageError(`classifier.standardiseCodes must be true or false (got ${show(standardise)})`);
+    if (standardise && s.freezeEncoder !== true) throw new UsageError('classifier.standardiseCodes needs classifier.freezeEncoder (or --freeze-encoder): the statistics are of the frozen codes');
+    s.standardiseCodes = standardise;
   }
   const w = flags.reconstructionWeight ?? c.reconstructionWeight;
   if (w !== undefined) {

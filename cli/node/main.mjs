@@ -103,6 +103,7 @@ const SPECS = {
       lr: { type: 'string', value: 'X', help: `learning rate (default: classifier.optimizer's, else adam ${FINETUNE_DEFAULTS.optimizer.learningRate})` },
       'batch-size': { type: 'string', value: 'N', help: `batch size (default: classifier.batchSize, else training.batchSize, else 128)` },
       'freeze-encoder': { type: 'boolean', help: 'train the head only (a linear probe); with --reconstruction-weight, the decoder too' },
+      'standardise-codes': { type: 'boolean', help: 'with --freeze-encoder: standardise the codes before the head with their training-set statistics (the probe of train and eval)' },
       'reconstruction-weight': { type: 'string', value: 'W', help: 'keep w × the reconstruction loss in the objective (semi-supervised; default 0)' },
       'train-images': { type: 'string', value: 'FILE', help: "labelled training images (default: the config's, else MNIST train)" },
       'train-labels': { type: 'string', value: 'FILE', help: 'their labels, IDX 1-D u8 (required with --train-images)' },
@@ -268,6 +269,7 @@ async function main(argv) {
       lr: v.lr === undefined ? undefined : positiveNumber('lr', v.lr),
       batchSize: int('batch-size'),
       freezeEncoder: Boolean(v['freeze-encoder']),
+      standardiseCodes: Boolean(v['standardise-codes']),
       reconstructionWeight: v['reconstruction-weight'] === undefined ? undefined : positiveNumber('reconstruction-weight', v['reconstruction-weight'], true),
     };
     // The config's data, limits and classifier section (its training section is not used: the model is trained already).

@@ -15,6 +15,8 @@ export interface FineTuneSettings {
   /** Fine-tune on the first trainLimit labelled training samples (default: all). */
   trainLimit?: number;
   freezeEncoder?: boolean;
+  /** With freezeEncoder: standardise the codes with their statistics on the fine-tuning set (fitCodeStatistics). */
+  standardiseCodes?: boolean;
   reconstructionWeight?: number;
 }
 
@@ -86,8 +88,8 @@ export async function fineTune(
   let classes: number;
   if (head) {
     classes = head.classes;
-    const fixed = (name: 'freezeEncoder' | 'reconstructionWeight') => s[name] !== undefined && s[name] !== head[name];
-    const differ = (['freezeEncoder', 'reconstructionWeight'] as const).filter(fixed);
+    const fixed = (name: 'freezeEncoder' | 'standardiseCodes' | 'reconstructionWeight') => s[name] !== undefined && s[name] !== head[name];
+    const differ = (['freezeEncoder', 'standardiseCodes', 'reconstructionWeight'] as const).filter(fixed);
     if (differ.length > 0) {
       throw new InputError(`the model is a classifier already (classifier.${differ[0]} = ${head[differ[0]]}): its head settings are fixed in the file, so ${differ.map((k) => `${WHERE}.${k}`).join(' and ')} cannot change; leave ${differ.length > 1 ? 'them' : 'it'} out to continue fine-tuning it, or fine-tune its autoencoder`);
     }
@@ -99,11 +101,18 @@ export async function fineTune(
   const per = train.rows * train.cols;
   const classifier = head
     ? from
-    : await createClassifier(from, { classes, ...(s.freezeEncoder !== undefined ? { freezeEncoder: s.freezeEncoder } : {}), ...(s.reconstructionWeight !== undefined ? { reconstructionWeight: s.reconstructionWeight } : {}) });
+    : await createClassifier(from, {
+        classes,
+        ...(s.freezeEncoder !== undefined ? { freezeEncoder: s.freezeEncoder } : {}),
+        ...(s.standardiseCodes !== undefined ? { standardiseCodes: s.standardiseCodes } : {}),
+        ...(s.reconstructionWeight !== undefined ? { reconstructionWeight: s.reconstructionWeight } : {}),
+      });
   try {
     const trainData = classifier.uploadDataset({ data: train.images.subarray(0, n * per), features: per, labels: trainLabels.subarray(0, n), label: 'fine-tuning train' });
     const evalData = head ? testData : classifier.uploadDataset({ data: test.images, features: per, labels: testLabels, label: 'fine-tuning test' });
-    say({ kind: 'status', message: `fine-tuning a ${classes}-class classifier${head ? ' (continued)' : ''}: ${s.epochs} epoch(s) on ${n} labelled samples, batch ${s.batchSize}, ${s.optimizer.type} lr ${s.optimizer.learningRate}${classifier.config.classifier!.freezeEncoder ? ', encoder frozen' : ''}` });
+    say({ kind: 'status', message: `fine-tuning a ${classes}-class classifier${head ? ' (continued)' : ''}: ${s.epochs} epoch(s) on ${n} labelled samples, batch ${s.batchSize}, ${s.optimizer.type} lr ${s.optimizer.learningRate}${classifier.config.classifier!.freezeEncoder ? ', encoder frozen' : ''}${classifier.arch.codeNorm ? ', codes standardised' : ''}` });
+    // A new head on standardised codes takes their statistics from the fine-tuning set; a continued one keeps its file's.
+    if (classifier.arch.codeNorm && !classifier.codeStatisticsFitted) await classifier.fitCodeStatistics(trainData);
     const trainer = classifier.createTrainer({ batchSize: s.batchSize, optimizer: s.optimizer });
     const history: FineTuneEpoch[] = [];
     await trainer.fit(trainData, {

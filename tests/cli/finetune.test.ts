@@ -79,7 +79,7 @@ function checkClassifier(c: { accuracy: number; error: number; count: number; cl
 describe('usage errors (no browser)', () => {
   test('a bad classifier section, missing labels and bad finetune flags exit 2 naming the field', async () => {
     const noLabels = writeJson('no-labels.json', { data: { train: { images: join(MNIST, 'train-images-idx3-ubyte') } }, classifier: { epochs: 1, optimizer: { type: 'adam', learningRate: 0.01 } } });
-    const [noEpochs, badWeight, unknown, badFreeze, unlabelled, noModel, badFlag, badOptimizer] = await Promise.all([
+    const [noEpochs, badWeight, unknown, badFreeze, unlabelled, noModel, badFlag, badOptimizer, unfrozenStandardise] = await Promise.all([
       cli('train', '--config', writeJson('c1.json', { classifier: { optimizer: { type: 'adam', learningRate: 0.01 } } })),
       cli('train', '--config', writeJson('c2.json', { classifier: { epochs: 1, optimizer: { type: 'sgd', learningRate: 0.1 }, reconstructionWeight: -1 } })),
       cli('train', '--config', writeJson('c3.json', { classifier: { epochs: 1, optimizer: { type: 'sgd', learningRate: 0.1 }, classes: 10 } })),
@@ -88,15 +88,17 @@ describe('usage errors (no browser)', () => {
       cli('finetune', '--epochs', '1'),
       cli('finetune', '--model', BIN, '--reconstruction-weight', 'lots'),
       cli('train', '--config', writeJson('c5.json', { classifier: { epochs: 1, optimizer: { type: 'rmsprop', learningRate: 0.1 } } })),
+      cli('finetune', '--model', BIN, '--standardise-codes'),
     ]);
-    for (const r of [noEpochs, badWeight, unknown, badFreeze, unlabelled, noModel, badFlag, badOptimizer]) expect(r.code, r.stderr).toBe(2);
+    for (const r of [noEpochs, badWeight, unknown, badFreeze, unlabelled, noModel, badFlag, badOptimizer, unfrozenStandardise]) expect(r.code, r.stderr).toBe(2);
     expect(noEpochs.stderr).toMatch(/classifier\.epochs is required/);
     expect(badWeight.stderr).toMatch(/classifier\.reconstructionWeight must be a finite number ≥ 0 \(got -1\)/);
-    expect(unknown.stderr).toMatch(/classifier: unknown field\(s\) "classes"; allowed: epochs, optimizer, batchSize, trainLimit, freezeEncoder, reconstructionWeight/);
+    expect(unknown.stderr).toMatch(/classifier: unknown field\(s\) "classes"; allowed: epochs, optimizer, batchSize, trainLimit, freezeEncoder, standardiseCodes, reconstructionWeight/);
     expect(badFreeze.stderr).toMatch(/classifier\.freezeEncoder must be true or false \(got "yes"\)/);
     expect(unlabelled.stderr).toMatch(/the classifier section fine-tunes a classifier, which needs labels: the training images \S+train-images-idx3-ubyte have none; give data\.train\.labels in the config or --train-labels/);
     expect(noModel.stderr).toMatch(/finetune: --model is required/);
     expect(badFlag.stderr).toMatch(/--reconstruction-weight/);
+    expect(unfrozenStandardise.stderr).toMatch(/classifier\.standardiseCodes needs classifier\.freezeEncoder \(or --freeze-encoder\)/);
     expect(badOptimizer.stderr).toMatch(/classifier\.optimizer\.type must be one of sgd, momentum, adam \(got "rmsprop"\)/);
   });
 });
@@ -155,11 +157,13 @@ describe('fine-tuning on MNIST', () => {
     const frozen = join(TMP, 'frozen');
     const evaluated = join(TMP, 'evaluated');
     const continued = join(TMP, 'continued');
-    const [f, e, c, refused] = await Promise.all([
+    const standardised = join(TMP, 'standardised');
+    const [f, e, c, refused, st] = await Promise.all([
       cli('finetune', '--model', join(trained, 'model.safetensors'), '--epochs', '2', '--lr', '0.05', '--batch-size', '50', '--freeze-encoder', '--train-limit', '500', '--test-limit', '300', '--out', frozen, '--quiet'),
       cli('eval', '--model', join(trained, 'classifier.safetensors'), '--test-limit', '500', '--probe-epochs', '0', '--out', evaluated, '--quiet'),
       cli('finetune', '--model', join(trained, 'classifier.safetensors'), '--epochs', '1', '--train-limit', '200', '--test-limit', '500', '--batch-size', '50', '--out', continued, '--quiet'),
       cli('finetune', '--model', join(trained, 'classifier.safetensors'), '--reconstruction-weight', '0.5', '--epochs', '1', '--batch-size', '50', '--train-limit', '100', '--test-limit', '100', '--out', join(TMP, 'x'), '--quiet'),
+      cli('finetune', '--model', join(trained, 'model.safetensors'), '--epochs', '2', '--lr', '0.05', '--batch-size', '50', '--freeze-encoder', '--standardise-codes', '--train-limit', '500', '--test-limit', '300', '--out', standardised, '--quiet'),
     ]);
     expect(f.code, f.stderr).toBe(0);
     const fm = metricsOf(frozen);
@@ -177,6 +181,21 @@ describe('fine-tuning on MNIST', () => {
     for (const name of ['encoder.0.weight', 'encoder.0.bias']) expect(Array.from(tuned.tensors[name]), name).toEqual(Array.from(ae.tensors[name]));
     expect(tuned.tensors['classifier.bias'].some((v) => v !== 0)).toBe(true);
     pngSize(join(frozen, 'confusion.png'));
+
+    // The same frozen head on standardised codes: statistics fitted to the 500 digits' codes, saved with the head.
+    expect(st.code, st.stderr).toBe(0);
+    const sm = metricsOf(standardised);
+    checkClassifier(sm.heldOut.classifier, 300);
+    expect(sm.heldOut.classifier.fineTuning.settings).toMatchObject({ freezeEncoder: true, standardiseCodes: true });
+    const withNorm = modelOf(join(standardised, 'classifier.safetensors'));
+    expect(withNorm.config.classifier).toEqual({ classes: 10, reconstructionWeight: 0, freezeEncoder: true, standardiseCodes: true });
+    expect(withNorm.tensors['code_norm.running_mean'].length).toBe(32);
+    expect(withNorm.tensors['code_norm.running_var'].every((v) => v >= 0)).toBe(true);
+    expect(withNorm.tensors['code_norm.running_var'].some((v) => v !== 1), 'fitted, not the initial variance 1').toBe(true);
+    for (const name of ['encoder.0.weight', 'encoder.0.bias']) expect(Array.from(withNorm.tensors[name]), name).toEqual(Array.from(ae.tensors[name]));
+    const sh = sm.heldOut.classifier.fineTuning.history;
+    console.log(`frozen head, raw codes: ${fm.heldOut.classifier.accuracy}; standardised codes: ${sm.heldOut.classifier.accuracy}; cross-entropy ${sh.map((h: { trainCrossEntropy: number }) => h.trainCrossEntropy.toFixed(3)).join(' ')}`);
+    expect(sh[1].trainCrossEntropy).toBeLessThan(sh[0].trainCrossEntropy);
 
     // eval of the train run's classifier on the same 500 digits: the same numbers.
     expect(e.code, e.stderr).toBe(0);
