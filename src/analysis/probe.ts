@@ -30,6 +30,7 @@ import { adamCorrector, optimizerDispatch, type OptimizerConfig } from '../kerne
 import { columnSumDispatch, lossLogDispatch } from '../kernels/reduce';
 import { softmaxCrossEntropyDispatch, softmaxCrossEntropyForwardDispatch } from '../kernels/softmax';
 import { pca, pcaProject, type Pca } from './pca';
+import { columnMoments } from './statistics';
 import type { AutoencoderModel } from '../model/autoencoder';
 import { NO_REGULARISERS } from '../model/config';
 import { createClassifier } from '../autoencoder';
@@ -322,17 +323,8 @@ export function probeTable(rows: ReadonlyArray<{ name: string; result: ProbeResu
 
 /** Mean and 1/σ of each feature over the training set (float64); s = 0 where σ is (relatively) zero. */
 export function standardisation(features: ProbeFeatures, count: number, F: number): { mean: Float64Array; scale: Float64Array } {
-  const unit = features instanceof Uint8Array ? 1 / 255 : 1;
-  const mean = new Float64Array(F);
-  const sq = new Float64Array(F);
-  for (let r = 0; r < count; r++) {
-    for (let j = 0; j < F; j++) mean[j] += features[r * F + j] * unit;
-  }
-  for (let j = 0; j < F; j++) mean[j] /= count;
-  for (let r = 0; r < count; r++) {
-    for (let j = 0; j < F; j++) sq[j] += (features[r * F + j] * unit - mean[j]) ** 2;
-  }
-  const std = sq.map((s) => Math.sqrt(s / count));
+  const { mean, variance } = columnMoments(features, count, F, features instanceof Uint8Array ? 1 / 255 : 1);
+  const std = variance.map(Math.sqrt);
   const largest = std.reduce((a, b) => Math.max(a, b), 0);
   // A feature whose spread is at float32 rounding level carries no signal, only noise.
   const scale = std.map((s) => (s > 1e-6 * largest && s > 0 ? 1 / s : 0));

@@ -27,23 +27,24 @@ export function activationStatistics(codes: ArrayLike<number>, count: number, hi
 }
 
 /**
- * Mean and (population) variance of each column of [count, cols] values, in
- * float64: the statistics a classifier standardises its frozen codes with
- * (model.fitCodeStatistics), as BatchNorm1d's running_mean and running_var.
+ * Mean and (population) variance of each column of [count, cols] values, each
+ * read as value·unit (1/255 for pixel bytes), in float64: the statistics a
+ * classifier standardises its frozen codes with (model.fitCodeStatistics), as
+ * BatchNorm1d's running_mean and running_var, and linearProbe its features.
  */
-export function columnMoments(values: ArrayLike<number>, count: number, cols: number): { mean: Float64Array; variance: Float64Array } {
+export function columnMoments(values: ArrayLike<number>, count: number, cols: number, unit = 1): { mean: Float64Array; variance: Float64Array } {
   if (!Number.isInteger(count) || count < 1 || values.length < count * cols) {
     throw new RangeError(`columnMoments: ${count}×${cols} values need ${count * cols}, got ${values.length}`);
   }
   const mean = new Float64Array(cols);
   const variance = new Float64Array(cols);
   for (let r = 0; r < count; r++) {
-    for (let j = 0; j < cols; j++) mean[j] += values[r * cols + j];
+    for (let j = 0; j < cols; j++) mean[j] += values[r * cols + j] * unit;
   }
   for (let j = 0; j < cols; j++) mean[j] /= count;
-  // Two passes: the squares of deviations, not E[x²] − E[x]², which cancels for codes near a constant.
+  // Two passes: the squares of deviations, not E[x²] − E[x]², which cancels for values near a constant.
   for (let r = 0; r < count; r++) {
-    for (let j = 0; j < cols; j++) variance[j] += (values[r * cols + j] - mean[j]) ** 2;
+    for (let j = 0; j < cols; j++) variance[j] += (values[r * cols + j] * unit - mean[j]) ** 2;
   }
   for (let j = 0; j < cols; j++) variance[j] /= count;
   return { mean, variance };
