@@ -4,7 +4,7 @@
 // is exact, and pipelines are cached.
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { acquireGpu, BufferArena, liveGpuMemory, makeDispatch, PipelineCache, type Gpu, type KernelSpec } from '../../src/gpu';
-import { createAutoencoder, linearProbe, type AutoencoderConfig } from '../../src/index';
+import { createAutoencoder, linearProbe, probeAutoencoder, type AutoencoderConfig } from '../../src/index';
 import { randomArray, testGpu, type TestGpu } from './helpers';
 
 const shaders = import.meta.glob('../../shaders/**/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
@@ -49,6 +49,14 @@ async function exerciseEveryKernel(gpu: Gpu): Promise<void> {
   }
   const labels = Array.from({ length: 10 }, (_, i) => i % 3);
   await linearProbe(gpu, { trainFeatures: data, trainLabels: labels, testFeatures: data, testLabels: labels, features: D }, { epochs: 1, batchSize: 5, classes: 3 });
+  // The probe of a model's codes: a classifier with a frozen encoder and standardised codes (shaders/standardise.wgsl).
+  const model = await createAutoencoder({ inputSize: D, hiddenSize: 4 }, { gpu });
+  try {
+    const ds = model.uploadDataset({ data, features: D, labels: Uint8Array.from(labels) });
+    await probeAutoencoder(model, ds, ds, { epochs: 1, batchSize: 5, classes: 3 });
+  } finally {
+    model.dispose();
+  }
 }
 
 describe('shaders', () => {
