@@ -11,7 +11,7 @@ export const STREAM_INIT = 64;
 export function initialParameters(layout: ParameterLayout, seed: number): Float32Array {
   const flat = new Float32Array(layout.totalFloats);
   layout.tensors.forEach((t, ti) => {
-    if (t.kind === 'statistic' && t.name.endsWith('running_var')) flat.fill(1, t.offset, t.offset + t.size);
+    if (t.fill !== undefined) flat.fill(t.fill, t.offset, t.offset + t.size);
     if (t.kind !== 'weight') return;
     const [fanOut, fanIn] = t.shape;
     const a = Math.sqrt(6 / (fanIn + fanOut));

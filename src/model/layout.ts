@@ -17,6 +17,8 @@ export interface TensorSpec {
   size: number;
   /** Weights get weight decay; biases do not; statistics (a classifier's code standardisation) are never trained. */
   kind: 'weight' | 'bias' | 'statistic';
+  /** The value every element starts at when it is not a weight (default 0; a variance statistic: 1). */
+  fill?: number;
 }
 
 export class ParameterLayout {
@@ -24,7 +26,7 @@ export class ParameterLayout {
   /** Floats in the flat buffer, a multiple of 64 (so also of 4, for vec4 updates). */
   readonly totalFloats: number;
 
-  constructor(specs: ReadonlyArray<Pick<TensorSpec, 'name' | 'shape' | 'kind'>>) {
+  constructor(specs: ReadonlyArray<Pick<TensorSpec, 'name' | 'shape' | 'kind' | 'fill'>>) {
     let offset = 0;
     this.tensors = specs.map((s) => {
       const size = s.shape.reduce((a, b) => a * b, 1);
@@ -61,7 +63,7 @@ export class ParameterLayout {
  */
 export function autoencoderLayout(c: ResolvedConfig): ParameterLayout {
   const arch = architecture(c);
-  const specs: Array<Pick<TensorSpec, 'name' | 'shape' | 'kind'>> = [];
+  const specs: Array<Pick<TensorSpec, 'name' | 'shape' | 'kind' | 'fill'>> = [];
   for (const layer of ownedLayers(arch)) {
     if (!layer.transposed) specs.push({ name: layer.weight, shape: [layer.outputs, layer.inputs], kind: 'weight' });
     specs.push({ name: layer.bias, shape: [layer.outputs], kind: 'bias' });
@@ -69,7 +71,7 @@ export function autoencoderLayout(c: ResolvedConfig): ParameterLayout {
   const norm = arch.codeNorm;
   if (norm) {
     specs.push({ name: norm.mean, shape: [norm.size], kind: 'statistic' });
-    specs.push({ name: norm.variance, shape: [norm.size], kind: 'statistic' });
+    specs.push({ name: norm.variance, shape: [norm.size], kind: 'statistic', fill: 1 }); // the identity until fitted, as BatchNorm1d
   }
   return new ParameterLayout(specs);
 }

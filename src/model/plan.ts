@@ -352,9 +352,9 @@ export class StepPlan {
     const head = this.arch.classifier;
     const k = this.batch.classifier;
     if (!head || !k) return [];
-    const norm = this.arch.codeNorm;
-    const standardise = norm && k.standardised
-      ? [standardiseDispatch(this.ctx, { input: this.classifierCode, mean: this.w(norm.mean), variance: this.w(norm.variance), output: k.standardised, rows: this.rows, cols: norm.size, eps: CODE_NORM_EPS, label: 'classifier: code ← (code − mean)/√(var + ε)' })]
+    const norm = this.arch.codeNorm; // with it the plan allocated k.standardised
+    const standardise = norm
+      ? [standardiseDispatch(this.ctx, { input: this.classifierCode, mean: this.w(norm.mean), variance: this.w(norm.variance), output: k.standardised!, rows: this.rows, cols: norm.size, eps: CODE_NORM_EPS, label: 'classifier: code ← (code − mean)/√(var + ε)' })]
       : [];
     return [...standardise, this.dense(head, this.classifierInput, k.logits, 'linear', 'classifier: z_c = code·W_cᵀ + b_c')];
   }
